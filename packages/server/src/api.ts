@@ -1,0 +1,30 @@
+import type { Actor } from "./services/actor.js";
+import type { Services } from "./lockbox.js";
+
+type BoundService<S> = {
+  [K in keyof S]: S[K] extends (actor: Actor, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/**
+ * Everything a client can do, with the caller already known: what the embedded mode binds to
+ * the local user and what the HTTP client implements over the wire. One contract for both.
+ */
+export type LockboxApi = { [K in keyof Services]: BoundService<Services[K]> };
+
+/** The services, acting as `actor` (embedded mode: the local user). */
+export function bindServices(services: Services, actor: Actor): LockboxApi {
+  const bind = <S extends object>(service: S) =>
+    Object.fromEntries(
+      Object.entries(service).map(([name, method]) => [
+        name,
+        (...args: unknown[]) => (method as (actor: Actor, ...rest: unknown[]) => unknown)(actor, ...args),
+      ]),
+    ) as BoundService<S>;
+  return {
+    secrets: bind(services.secrets),
+    environments: bind(services.environments),
+    workspaces: bind(services.workspaces),
+    tokens: bind(services.tokens),
+    audit: bind(services.audit),
+  };
+}

@@ -1,0 +1,25 @@
+export { bindServices, type LockboxApi } from "./api.js";
+export { type Lockbox, openLockbox, databaseFileName, type Services } from "./lockbox.js";
+export { masterKeyFileName } from "./crypto/master-key.js";
+export { type Actor, type Role, roles } from "./services/actor.js";
+export type { AuditEntry } from "./services/audit-service.js";
+export { defaultEnvironment, type EnvironmentInfo } from "./services/environment-service.js";
+export { exportFormats, type ExportFormat } from "./services/secret-export.js";
+export type {
+  CreateSecretInput,
+  IfExists,
+  ResolveInput,
+  SecretInfo,
+  SecretRef,
+  UpdateSecretInput,
+  VersionInfo,
+} from "./services/secret-service.js";
+export type { CreateTokenInput, TokenInfo } from "./services/token-service.js";
+export {
+  bootstrap,
+  defaultWorkspace,
+  ensureDefaultWorkspace,
+  type WorkspaceInfo,
+} from "./services/workspace-service.js";
+export * from "./shared/index.js";
+export { startServer, type ServerOptions, type RunningServer } from "./http/server.js";

@@ -1,0 +1,65 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createEnvelope, type Envelope } from "./crypto/envelope.js";
+import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
+import { createAuditService } from "./services/audit-service.js";
+import { createEnvironmentService } from "./services/environment-service.js";
+import { createSecretService } from "./services/secret-service.js";
+import { createTokenService } from "./services/token-service.js";
+import { createWorkspaceService } from "./services/workspace-service.js";
+import { IntegrityError } from "./shared/errors.js";
+import { openSqliteStore } from "./store/sqlite.js";
+import type { Store } from "./store/store.js";
+
+export const databaseFileName = "lockbox.db";
+
+/** Refuses a master key other than the one the store was set up with; records it on first use. */
+async function checkMasterKey(store: Store, envelope: Envelope, keyOrigin: string): Promise<void> {
+  const known = await store.directory.listMasterKeys();
+  if (known.length === 0) {
+    await store.directory.insertMasterKey(envelope.keyId, envelope.keyCheck(), new Date().toISOString());
+    return;
+  }
+  if (!known.some((key) => key.id === envelope.keyId && envelope.verifiesKeyCheck(key.check))) {
+    const expected = known.map((key) => key.id).join(", ");
+    throw new IntegrityError(
+      `The master key from ${keyOrigin} (id ${envelope.keyId}) is not the key this store was set up with (id ${expected}); ` +
+        "use the original key: set LOCKBOX_MASTER_KEY to it, or restore the key file",
+    );
+  }
+}
+
+function createServices(store: Store, envelope: Envelope) {
+  return {
+    secrets: createSecretService({ store, envelope }),
+    environments: createEnvironmentService({ store }),
+    workspaces: createWorkspaceService({ store }),
+    tokens: createTokenService({ store }),
+    audit: createAuditService({ store }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export interface Lockbox {
+  store: Store;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Opens the data folder: database migrated, master key loaded and checked, services wired. */
+export async function openLockbox(source: MasterKeySource): Promise<Lockbox> {
+  mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = loadMasterKey(source);
+  const store = openSqliteStore(join(source.dataDir, databaseFileName));
+  try {
+    await store.migrate();
+    const envelope = createEnvelope(masterKey);
+    const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
+    await checkMasterKey(store, envelope, keyOrigin);
+    return { store, services: createServices(store, envelope), close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+import { PermissionDeniedError } from "../shared/errors.js";
+
+export const roles = ["viewer", "developer", "admin"] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling: a token's holder over HTTP, or the local user in embedded mode. */
+export interface Actor {
+  workspaceId: string;
+  /** Shown as "created by" and in the audit log. */
+  name: string;
+  tokenId: string | null;
+  role: Role;
+  canCreateWorkspaces: boolean;
+  source?: { address?: string | undefined; userAgent?: string | undefined } | undefined;
+}
+
+const rank: Record<Role, number> = { viewer: 0, developer: 1, admin: 2 };
+
+/** Throws `PermissionDeniedError` unless the actor's role is at least `role`. */
+export function requireRole(actor: Actor, role: Role, action: string): void {
+  if (rank[actor.role] < rank[role]) {
+    throw new PermissionDeniedError(`A ${actor.role} token cannot ${action}; it needs the ${role} role`);
+  }
+}

@@ -1,0 +1,74 @@
+import { AlreadyExistsError, InvalidError, NotFoundError } from "../shared/errors.js";
+import { assertEnvironmentName, quote } from "../shared/rules.js";
+import type { EnvironmentRow } from "../store/schema.js";
+import type { Store, StoreTables } from "../store/store.js";
+import { type Actor, requireRole } from "./actor.js";
+import { recordAudit } from "./audit-service.js";
+import { newId } from "./ids.js";
+
+export const defaultEnvironment = "main";
+
+/** The actor's environment called `name`, or `NotFoundError`. */
+export async function findEnvironment(
+  directory: StoreTables["directory"],
+  actor: Actor,
+  name: string,
+): Promise<EnvironmentRow> {
+  assertEnvironmentName(name);
+  const environment = await directory.findEnvironment(actor.workspaceId, name);
+  if (!environment) throw new NotFoundError(`Environment ${quote(name)} not found`);
+  return environment;
+}
+
+export interface EnvironmentInfo {
+  name: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+const toInfo = ({ name, createdAt, createdBy }: EnvironmentRow): EnvironmentInfo => ({ name, createdAt, createdBy });
+
+export function createEnvironmentService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
+  const { store } = deps;
+  return {
+    async list(actor: Actor): Promise<EnvironmentInfo[]> {
+      return (await store.directory.listEnvironments(actor.workspaceId)).map(toInfo);
+    },
+
+    async create(actor: Actor, name: string): Promise<EnvironmentInfo> {
+      requireRole(actor, "admin", "create environments");
+      assertEnvironmentName(name);
+      return store.transaction(async (tx) => {
+        if (await tx.directory.findEnvironment(actor.workspaceId, name)) {
+          throw new AlreadyExistsError(`Environment ${quote(name)} already exists`);
+        }
+        const row = {
+          id: newId("en"),
+          workspaceId: actor.workspaceId,
+          name,
+          createdAt: new Date().toISOString(),
+          createdBy: actor.name,
+        };
+        await tx.directory.insertEnvironment(row);
+        await recordAudit(tx.audit, actor, { action: "environment.create", environment: name });
+        return toInfo(row);
+      });
+    },
+
+    /** Deletes the environment and every secret in it. */
+    async delete(actor: Actor, name: string): Promise<void> {
+      requireRole(actor, "admin", "delete environments");
+      if (name === defaultEnvironment) {
+        throw new InvalidError(`The ${quote(defaultEnvironment)} environment cannot be deleted`);
+      }
+      await store.transaction(async (tx) => {
+        const environment = await findEnvironment(tx.directory, actor, name);
+        await tx.secrets.deleteAllIn(environment.id);
+        await tx.directory.deleteEnvironment(environment.id);
+        await recordAudit(tx.audit, actor, { action: "environment.delete", environment: name });
+      });
+    },
+  };
+}
+
+export type EnvironmentService = ReturnType<typeof createEnvironmentService>;

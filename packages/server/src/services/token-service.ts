@@ -1,0 +1,143 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { AuthenticationError, InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
+import { quote } from "../shared/rules.js";
+import type { TokenRow } from "../store/schema.js";
+import type { Store, StoreTables } from "../store/store.js";
+import { type Actor, type Role, requireRole, roles } from "./actor.js";
+import { recordAudit } from "./audit-service.js";
+import { newId } from "./ids.js";
+
+/** A token as listed: never its value or hash. */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  workspace: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface CreateTokenInput {
+  role?: Role | undefined;
+  name?: string | undefined;
+  workspace?: string | undefined;
+  expiresInSeconds?: number | undefined;
+}
+
+const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
+
+// How often "last used at" is written for a token that is used constantly.
+const touchIntervalMs = 60_000;
+
+/** Makes a token row and its value; the value is shown once and only its hash is stored. */
+export async function issueToken(
+  tokens: StoreTables["tokens"],
+  fields: { workspaceId: string; role: Role; name: string; createdBy: string; canCreateWorkspaces?: boolean },
+  options: { value?: string | undefined; expiresAt?: string | null } = {},
+): Promise<{ row: TokenRow; value: string }> {
+  const value = options.value ?? `lbx_${randomBytes(32).toString("base64url")}`;
+  const row: TokenRow = {
+    id: newId("tk"),
+    workspaceId: fields.workspaceId,
+    name: fields.name,
+    role: fields.role,
+    hash: hashToken(value),
+    canCreateWorkspaces: fields.canCreateWorkspaces ? 1 : 0,
+    createdAt: new Date().toISOString(),
+    createdBy: fields.createdBy,
+    expiresAt: options.expiresAt ?? null,
+    revokedAt: null,
+    lastUsedAt: null,
+  };
+  await tokens.insert(row);
+  return { row, value };
+}
+
+function parseRole(role: string): Role {
+  if (!(roles as readonly string[]).includes(role)) {
+    throw new InvalidError(`Invalid role ${quote(role)}: use one of ${roles.join(", ")}`);
+  }
+  return role as Role;
+}
+
+export function createTokenService(deps: { store: Pick<Store, "directory" | "tokens" | "transaction"> }) {
+  const { store } = deps;
+
+  async function toInfo(row: TokenRow): Promise<TokenInfo> {
+    const workspace = await store.directory.getWorkspace(row.workspaceId);
+    const { id, name, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt } = row;
+    const role = parseRole(row.role);
+    return { id, name, role, workspace: workspace?.name ?? "", createdAt, createdBy, expiresAt, revokedAt, lastUsedAt };
+  }
+
+  return {
+    /** The actor a bearer token stands for; unknown, expired and revoked tokens are refused alike. */
+    async authenticate(value: string, source?: Actor["source"]): Promise<Actor> {
+      const hash = hashToken(value);
+      const row = await store.tokens.findByHash(hash);
+      const now = new Date();
+      // The lookup is by hash, so its timing says nothing about the token; the comparison is constant-time.
+      const matches = row !== undefined && timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash));
+      if (!row || !matches || row.revokedAt || (row.expiresAt && row.expiresAt <= now.toISOString())) {
+        throw new AuthenticationError("The token is not valid: it is unknown, expired or revoked");
+      }
+      if (!row.lastUsedAt || now.getTime() - Date.parse(row.lastUsedAt) > touchIntervalMs) {
+        await store.tokens.touch(row.id, now.toISOString());
+      }
+      return {
+        workspaceId: row.workspaceId,
+        name: row.name,
+        tokenId: row.id,
+        role: parseRole(row.role),
+        canCreateWorkspaces: row.canCreateWorkspaces === 1,
+        source,
+      };
+    },
+
+    async create(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenInfo; value: string }> {
+      requireRole(actor, "admin", "create tokens");
+      const role = parseRole(input.role ?? "developer");
+      if (input.expiresInSeconds !== undefined && !(input.expiresInSeconds > 0)) {
+        throw new InvalidError("expiresInSeconds must be a positive number of seconds");
+      }
+      const { row, value } = await store.transaction(async (tx) => {
+        let workspaceId = actor.workspaceId;
+        if (input.workspace !== undefined) {
+          const workspace = await tx.directory.findWorkspace(input.workspace);
+          if (!workspace) throw new NotFoundError(`Workspace ${quote(input.workspace)} not found`);
+          if (workspace.id !== actor.workspaceId && !actor.canCreateWorkspaces) {
+            throw new PermissionDeniedError("This token can only create tokens in its own workspace");
+          }
+          workspaceId = workspace.id;
+        }
+        const expiresAt =
+          input.expiresInSeconds === undefined ? null : new Date(Date.now() + input.expiresInSeconds * 1000).toISOString();
+        const name = input.name ?? `${role} token`;
+        const issued = await issueToken(tx.tokens, { workspaceId, role, name, createdBy: actor.name }, { expiresAt });
+        await recordAudit(tx.audit, { ...actor, workspaceId }, { action: "token.create" });
+        return issued;
+      });
+      return { token: await toInfo(row), value };
+    },
+
+    async list(actor: Actor): Promise<TokenInfo[]> {
+      requireRole(actor, "admin", "list tokens");
+      return Promise.all((await store.tokens.list(actor.workspaceId)).map(toInfo));
+    },
+
+    async revoke(actor: Actor, id: string): Promise<void> {
+      requireRole(actor, "admin", "revoke tokens");
+      await store.transaction(async (tx) => {
+        const row = await tx.tokens.get(actor.workspaceId, id);
+        if (!row) throw new NotFoundError(`Token ${quote(id)} not found`);
+        if (!row.revokedAt) await tx.tokens.revoke(id, new Date().toISOString());
+        await recordAudit(tx.audit, actor, { action: "token.revoke" });
+      });
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

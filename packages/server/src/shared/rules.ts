@@ -1,0 +1,133 @@
+import { z } from "zod";
+import { InvalidError } from "./errors.js";
+
+/** Names and limits of DESIGN.md §5: the one place they are written down. */
+export const limits = {
+  nameMaxLength: 64,
+  keyMaxLength: 16_384,
+  valueMaxLength: 32_768,
+} as const;
+
+const secretNamePattern = /^[a-zA-Z0-9._-]+$/;
+const environmentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A name or key quoted for a message: shortened, with control characters escaped. */
+export function quote(text: string, maxLength = 80): string {
+  const shown = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+  return `'${JSON.stringify(shown).slice(1, -1)}'`;
+}
+
+function nameProblem(kind: string, name: unknown, pattern: RegExp, allowed: string): string | undefined {
+  if (typeof name !== "string") return `${kind} name must be a string`;
+  if (name.length === 0) return `${kind} name cannot be empty`;
+  if (name.length > limits.nameMaxLength || !pattern.test(name)) {
+    return `Invalid ${kind.toLowerCase()} name ${quote(name)}: ${allowed}, at most ${limits.nameMaxLength} characters`;
+  }
+  return undefined;
+}
+
+/** Why a secret name is not allowed, or undefined when it is. */
+export function secretNameProblem(name: unknown): string | undefined {
+  return nameProblem("Secret", name, secretNamePattern, "use letters, digits, '.', '-' and '_'");
+}
+
+/** Why an environment name is not allowed, or undefined when it is. */
+export function environmentNameProblem(name: unknown): string | undefined {
+  return nameProblem(
+    "Environment",
+    name,
+    environmentNamePattern,
+    "use letters, digits, '.', '-' and '_', starting with a letter or digit",
+  );
+}
+
+/** Why a workspace name is not allowed, or undefined when it is. */
+export function workspaceNameProblem(name: unknown): string | undefined {
+  return nameProblem(
+    "Workspace",
+    name,
+    environmentNamePattern,
+    "use letters, digits, '.', '-' and '_', starting with a letter or digit",
+  );
+}
+
+/** Why a key is not allowed, or undefined when it is. */
+export function keyProblem(key: string): string | undefined {
+  if (key.length === 0) return "Key cannot be empty";
+  if (key.length > limits.keyMaxLength) {
+    return `Key ${quote(key)} is too long (${key.length} characters; at most ${limits.keyMaxLength})`;
+  }
+  if (!keyPattern.test(key)) {
+    return `Invalid key ${quote(key)}: keys contain only letters, digits and '_', and do not start with a digit`;
+  }
+  return undefined;
+}
+
+/** Why a value is not allowed, or undefined when it is. Never mentions the value itself. */
+export function valueProblem(key: string, value: unknown): string | undefined {
+  if (typeof value !== "string") return `Non-string value for secret ${quote(key)}`;
+  if (value.length > limits.valueMaxLength) {
+    return `Value of ${quote(key)} is too long (${value.length} characters; at most ${limits.valueMaxLength})`;
+  }
+  if (value.includes("\0")) return `Value of ${quote(key)} contains a NUL character, which is not allowed`;
+  return undefined;
+}
+
+/** Why a set of key/value pairs is not allowed, or undefined when every pair is. */
+export function valuesProblem(values: Record<string, unknown>): string | undefined {
+  for (const [key, value] of Object.entries(values)) {
+    const problem = keyProblem(key) ?? valueProblem(key, value);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function check(problem: string | undefined): void {
+  if (problem) throw new InvalidError(problem);
+}
+
+/** Throws `InvalidError` unless `name` is a valid secret name. */
+export function assertSecretName(name: unknown): asserts name is string {
+  check(secretNameProblem(name));
+}
+
+/** Throws `InvalidError` unless `name` is a valid environment name. */
+export function assertEnvironmentName(name: unknown): asserts name is string {
+  check(environmentNameProblem(name));
+}
+
+/** Throws `InvalidError` unless `name` is a valid workspace name. */
+export function assertWorkspaceName(name: unknown): asserts name is string {
+  check(workspaceNameProblem(name));
+}
+
+/** Throws `InvalidError` unless every key and value is valid. */
+export function assertValues(values: Record<string, unknown>): asserts values is Record<string, string> {
+  check(valuesProblem(values));
+}
+
+/** Throws `InvalidError` unless every key is valid. */
+export function assertKeys(keys: readonly string[]): void {
+  for (const key of keys) check(keyProblem(key));
+}
+
+function refined<T>(schema: z.ZodType<T>, problem: (value: T) => string | undefined) {
+  return schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+}
+
+/** zod schemas built from the same rules, for request bodies and parameters. */
+export const schemas = {
+  secretName: refined(z.string(), secretNameProblem),
+  environmentName: refined(z.string(), environmentNameProblem),
+  workspaceName: refined(z.string(), workspaceNameProblem),
+  key: refined(z.string(), keyProblem),
+  // Values are checked by the rule rather than by zod's type check, so a number gets the same
+  // message on every path ("Non-string value for secret 'K'") and never echoes the value.
+  values: refined(z.record(z.string(), z.unknown()), valuesProblem).meta({
+    description: "Environment variables: keys as DESIGN.md §5 allows, string values",
+  }) as unknown as z.ZodType<Record<string, string>>,
+};

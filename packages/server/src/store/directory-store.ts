@@ -1,0 +1,32 @@
+import type { Kysely } from "kysely";
+import type { Database, EnvironmentRow, WorkspaceRow } from "./schema.js";
+
+/** Workspaces, their environments and the master-key check. */
+export function createDirectoryStore(db: Kysely<Database>) {
+  return {
+    findWorkspace: (name: string) =>
+      db.selectFrom("workspaces").selectAll().where("name", "=", name).executeTakeFirst(),
+    getWorkspace: (id: string) =>
+      db.selectFrom("workspaces").selectAll().where("id", "=", id).executeTakeFirst(),
+    listWorkspaces: () => db.selectFrom("workspaces").selectAll().orderBy("createdAt").execute(),
+    insertWorkspace: (row: WorkspaceRow) => db.insertInto("workspaces").values(row).execute(),
+    countWorkspaces: async () =>
+      Number((await db.selectFrom("workspaces").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
+
+    findEnvironment: (workspaceId: string, name: string) =>
+      db
+        .selectFrom("environments")
+        .selectAll()
+        .where("workspaceId", "=", workspaceId)
+        .where("name", "=", name)
+        .executeTakeFirst(),
+    listEnvironments: (workspaceId: string) =>
+      db.selectFrom("environments").selectAll().where("workspaceId", "=", workspaceId).orderBy("name").execute(),
+    insertEnvironment: (row: EnvironmentRow) => db.insertInto("environments").values(row).execute(),
+    deleteEnvironment: (id: string) => db.deleteFrom("environments").where("id", "=", id).execute(),
+
+    listMasterKeys: () => db.selectFrom("masterKeys").selectAll().execute(),
+    insertMasterKey: (id: string, check: Buffer, createdAt: string) =>
+      db.insertInto("masterKeys").values({ id, check, createdAt }).execute(),
+  };
+}

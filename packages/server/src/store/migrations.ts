@@ -1,0 +1,113 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { InternalError } from "../shared/errors.js";
+
+// One set of migrations for every dialect: only types both SQLite and PostgreSQL accept.
+// Kysely's CamelCasePlugin maps the snake_case columns here to the camelCase of schema.ts.
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    const binary = isPostgres(db) ? sql`bytea` : sql`blob`;
+    await db.schema
+      .createTable("workspaces")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull().unique())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("environments")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addUniqueConstraint("environments_workspace_name", ["workspace_id", "name"])
+      .execute();
+    await db.schema
+      .createTable("secrets")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("environment_id", "text", (c) => c.notNull().references("environments.id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("version", "integer", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addColumn("last_used_at", "text")
+      .addUniqueConstraint("secrets_environment_name", ["environment_id", "name"])
+      .execute();
+    await db.schema
+      .createIndex("secrets_environment_created")
+      .on("secrets")
+      .columns(["environment_id", "created_at"])
+      .execute();
+    await db.schema
+      .createTable("secret_versions")
+      .addColumn("secret_id", "text", (c) => c.notNull().references("secrets.id").onDelete("cascade"))
+      .addColumn("version", "integer", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("keys", "text", (c) => c.notNull())
+      .addColumn("added", "text", (c) => c.notNull())
+      .addColumn("removed", "text", (c) => c.notNull())
+      .addColumn("changed", "text", (c) => c.notNull())
+      .addColumn("rollback_of", "integer")
+      .addColumn("key_id", "text", (c) => c.notNull())
+      .addColumn("wrapped_key", binary, (c) => c.notNull())
+      .addColumn("ciphertext", binary, (c) => c.notNull())
+      .addPrimaryKeyConstraint("secret_versions_pk", ["secret_id", "version"])
+      .execute();
+    await db.schema
+      .createTable("tokens")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("hash", "text", (c) => c.notNull().unique())
+      .addColumn("can_create_workspaces", "integer", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("expires_at", "text")
+      .addColumn("revoked_at", "text")
+      .addColumn("last_used_at", "text")
+      .execute();
+    await db.schema
+      .createTable("audit_entries")
+      .addColumn("id", isPostgres(db) ? "bigserial" : "integer", (c) =>
+        isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("workspace_id", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("token_id", "text")
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("environment", "text")
+      .addColumn("secret", "text")
+      .addColumn("version", "integer")
+      .addColumn("source", "text")
+      .addColumn("user_agent", "text")
+      .execute();
+    await db.schema.createIndex("audit_entries_workspace").on("audit_entries").columns(["workspace_id", "id"]).execute();
+    await db.schema
+      .createTable("master_keys")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("check", binary, (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
+function isPostgres(db: Kysely<unknown>): boolean {
+  return db.getExecutor().adapter.constructor.name === "PostgresAdapter";
+}
+
+const migrations: Record<string, Migration> = { "0001-initial": initial };
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the database to the latest schema; safe to call on every start. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new InternalError(`Database migration ${failed} failed: ${(error as Error).message}`);
+  }
+}

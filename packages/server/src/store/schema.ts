@@ -1,0 +1,98 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+// Times are ISO-8601 strings in UTC (`toISOString`), which sort as text in every dialect.
+
+export interface WorkspaceTable {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface EnvironmentTable {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface SecretTable {
+  id: string;
+  workspaceId: string;
+  environmentId: string;
+  name: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface SecretVersionTable {
+  secretId: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  /** JSON arrays of key names: never values. */
+  keys: string;
+  added: string;
+  removed: string;
+  changed: string;
+  rollbackOf: number | null;
+  keyId: string;
+  wrappedKey: Buffer;
+  ciphertext: Buffer;
+}
+
+export interface TokenTable {
+  id: string;
+  workspaceId: string;
+  name: string;
+  role: string;
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  hash: string;
+  canCreateWorkspaces: number;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  workspaceId: string;
+  actor: string;
+  tokenId: string | null;
+  action: string;
+  environment: string | null;
+  secret: string | null;
+  version: number | null;
+  source: string | null;
+  userAgent: string | null;
+}
+
+export interface MasterKeyTable {
+  id: string;
+  check: Buffer;
+  createdAt: string;
+}
+
+export interface Database {
+  workspaces: WorkspaceTable;
+  environments: EnvironmentTable;
+  secrets: SecretTable;
+  secretVersions: SecretVersionTable;
+  tokens: TokenTable;
+  auditEntries: AuditTable;
+  masterKeys: MasterKeyTable;
+}
+
+export type WorkspaceRow = Selectable<WorkspaceTable>;
+export type EnvironmentRow = Selectable<EnvironmentTable>;
+export type SecretRow = Selectable<SecretTable>;
+export type SecretVersionRow = Selectable<SecretVersionTable>;
+export type TokenRow = Selectable<TokenTable>;
+export type AuditRow = Selectable<AuditTable>;
+export type NewAuditEntry = Insertable<AuditTable>;

@@ -1,0 +1,73 @@
+import type { Kysely } from "kysely";
+import type { Database, SecretRow, SecretVersionRow } from "./schema.js";
+import type { Dialect } from "./store.js";
+
+export interface ListPage {
+  limit: number;
+  createdBefore?: string | undefined;
+}
+
+/** Named secrets and their immutable, encrypted versions. */
+export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "lockRows">) {
+  return {
+    /** The secret's head row; inside a transaction it is locked where the dialect needs that. */
+    find(environmentId: string, name: string): Promise<SecretRow | undefined> {
+      const query = db
+        .selectFrom("secrets")
+        .selectAll()
+        .where("environmentId", "=", environmentId)
+        .where("name", "=", name);
+      return (dialect.lockRows ? query.forUpdate() : query).executeTakeFirst();
+    },
+
+    /** Heads with the key names of their current version, newest first. */
+    list(environmentId: string, page: ListPage) {
+      let query = db
+        .selectFrom("secrets")
+        .innerJoin("secretVersions", (join) =>
+          join
+            .onRef("secretVersions.secretId", "=", "secrets.id")
+            .onRef("secretVersions.version", "=", "secrets.version"),
+        )
+        .selectAll("secrets")
+        .select("secretVersions.keys")
+        .where("secrets.environmentId", "=", environmentId);
+      if (page.createdBefore) query = query.where("secrets.createdAt", "<", page.createdBefore);
+      return query.orderBy("secrets.createdAt", "desc").orderBy("secrets.id", "desc").limit(page.limit).execute();
+    },
+
+    insert: (row: SecretRow) => db.insertInto("secrets").values(row).execute(),
+
+    setVersion: (id: string, version: number, updatedAt: string) =>
+      db.updateTable("secrets").set({ version, updatedAt }).where("id", "=", id).execute(),
+
+    insertVersion: (row: SecretVersionRow) => db.insertInto("secretVersions").values(row).execute(),
+
+    getVersion: (secretId: string, version: number) =>
+      db
+        .selectFrom("secretVersions")
+        .selectAll()
+        .where("secretId", "=", secretId)
+        .where("version", "=", version)
+        .executeTakeFirst(),
+
+    /** Every version's metadata, newest first; no ciphertext. */
+    listVersions: (secretId: string) =>
+      db
+        .selectFrom("secretVersions")
+        .select(["version", "createdAt", "createdBy", "keys", "added", "removed", "changed", "rollbackOf"])
+        .where("secretId", "=", secretId)
+        .orderBy("version", "desc")
+        .execute(),
+
+    delete: (id: string) => db.deleteFrom("secrets").where("id", "=", id).execute(),
+
+    deleteAllIn: (environmentId: string) =>
+      db.deleteFrom("secrets").where("environmentId", "=", environmentId).execute(),
+
+    touchLastUsed: (ids: readonly string[], at: string) =>
+      ids.length === 0
+        ? Promise.resolve()
+        : db.updateTable("secrets").set({ lastUsedAt: at }).where("id", "in", ids).execute(),
+  };
+}
