@@ -1,5 +1,5 @@
-import type { Actor } from "./services/actor.js";
 import type { Services } from "./lockbox.js";
+import type { Actor } from "./services/actor.js";
 
 type BoundService<S> = {
   [K in keyof S]: S[K] extends (actor: Actor, ...args: infer A) => infer R ? (...args: A) => R : never;

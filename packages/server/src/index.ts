@@ -1,10 +1,11 @@
 export { bindServices, type LockboxApi } from "./api.js";
-export { type Lockbox, openLockbox, databaseFileName, type Services } from "./lockbox.js";
 export { masterKeyFileName } from "./crypto/master-key.js";
+export { type RunningServer, type ServerOptions, startServer } from "./http/server.js";
+export { databaseFileName, type Lockbox, openLockbox, type Services } from "./lockbox.js";
 export { type Actor, type Role, roles } from "./services/actor.js";
 export type { AuditEntry } from "./services/audit-service.js";
 export { defaultEnvironment, type EnvironmentInfo } from "./services/environment-service.js";
-export { exportFormats, type ExportFormat } from "./services/secret-export.js";
+export { type ExportFormat, exportFormats } from "./services/secret-export.js";
 export type {
   CreateSecretInput,
   IfExists,
@@ -22,4 +23,3 @@ export {
   type WorkspaceInfo,
 } from "./services/workspace-service.js";
 export * from "./shared/index.js";
-export { startServer, type ServerOptions, type RunningServer } from "./http/server.js";

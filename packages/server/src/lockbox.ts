@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
 import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
 import { createAuditService } from "./services/audit-service.js";
+import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createTokenService } from "./services/token-service.js";
@@ -15,11 +16,13 @@ export const databaseFileName = "lockbox.db";
 
 /** Refuses a master key other than the one the store was set up with; records it on first use. */
 async function checkMasterKey(store: Store, envelope: Envelope, keyOrigin: string): Promise<void> {
-  const known = await store.directory.listMasterKeys();
-  if (known.length === 0) {
-    await store.directory.insertMasterKey(envelope.keyId, envelope.keyCheck(), new Date().toISOString());
-    return;
-  }
+  const known = await store.transaction(async (tx) => {
+    const keys = await tx.directory.listMasterKeys();
+    if (keys.length === 0)
+      await tx.directory.insertMasterKey(envelope.keyId, envelope.keyCheck(), new Date().toISOString());
+    return keys;
+  });
+  if (known.length === 0) return;
   if (!known.some((key) => key.id === envelope.keyId && envelope.verifiesKeyCheck(key.check))) {
     const expected = known.map((key) => key.id).join(", ");
     throw new IntegrityError(
@@ -44,6 +47,7 @@ export type Services = ReturnType<typeof createServices>;
 export interface Lockbox {
   store: Store;
   services: Services;
+  authenticate: Authenticate;
   close(): Promise<void>;
 }
 
@@ -57,7 +61,12 @@ export async function openLockbox(source: MasterKeySource): Promise<Lockbox> {
     const envelope = createEnvelope(masterKey);
     const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
     await checkMasterKey(store, envelope, keyOrigin);
-    return { store, services: createServices(store, envelope), close: () => store.close() };
+    return {
+      store,
+      services: createServices(store, envelope),
+      authenticate: createAuthenticator({ store }),
+      close: () => store.close(),
+    };
   } catch (error) {
     await store.close();
     throw error;

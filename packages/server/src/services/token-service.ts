@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { AuthenticationError, InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
+import { createHash, randomBytes } from "node:crypto";
+import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
@@ -27,10 +27,7 @@ export interface CreateTokenInput {
   expiresInSeconds?: number | undefined;
 }
 
-const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
-
-// How often "last used at" is written for a token that is used constantly.
-const touchIntervalMs = 60_000;
+export const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
 
 /** Makes a token row and its value; the value is shown once and only its hash is stored. */
 export async function issueToken(
@@ -56,7 +53,7 @@ export async function issueToken(
   return { row, value };
 }
 
-function parseRole(role: string): Role {
+export function parseRole(role: string): Role {
   if (!(roles as readonly string[]).includes(role)) {
     throw new InvalidError(`Invalid role ${quote(role)}: use one of ${roles.join(", ")}`);
   }
@@ -70,33 +67,20 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
     const workspace = await store.directory.getWorkspace(row.workspaceId);
     const { id, name, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt } = row;
     const role = parseRole(row.role);
-    return { id, name, role, workspace: workspace?.name ?? "", createdAt, createdBy, expiresAt, revokedAt, lastUsedAt };
+    return {
+      id,
+      name,
+      role,
+      workspace: workspace?.name ?? "",
+      createdAt,
+      createdBy,
+      expiresAt,
+      revokedAt,
+      lastUsedAt,
+    };
   }
 
   return {
-    /** The actor a bearer token stands for; unknown, expired and revoked tokens are refused alike. */
-    async authenticate(value: string, source?: Actor["source"]): Promise<Actor> {
-      const hash = hashToken(value);
-      const row = await store.tokens.findByHash(hash);
-      const now = new Date();
-      // The lookup is by hash, so its timing says nothing about the token; the comparison is constant-time.
-      const matches = row !== undefined && timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash));
-      if (!row || !matches || row.revokedAt || (row.expiresAt && row.expiresAt <= now.toISOString())) {
-        throw new AuthenticationError("The token is not valid: it is unknown, expired or revoked");
-      }
-      if (!row.lastUsedAt || now.getTime() - Date.parse(row.lastUsedAt) > touchIntervalMs) {
-        await store.tokens.touch(row.id, now.toISOString());
-      }
-      return {
-        workspaceId: row.workspaceId,
-        name: row.name,
-        tokenId: row.id,
-        role: parseRole(row.role),
-        canCreateWorkspaces: row.canCreateWorkspaces === 1,
-        source,
-      };
-    },
-
     async create(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenInfo; value: string }> {
       requireRole(actor, "admin", "create tokens");
       const role = parseRole(input.role ?? "developer");
@@ -114,9 +98,15 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
           workspaceId = workspace.id;
         }
         const expiresAt =
-          input.expiresInSeconds === undefined ? null : new Date(Date.now() + input.expiresInSeconds * 1000).toISOString();
+          input.expiresInSeconds === undefined
+            ? null
+            : new Date(Date.now() + input.expiresInSeconds * 1000).toISOString();
         const name = input.name ?? `${role} token`;
-        const issued = await issueToken(tx.tokens, { workspaceId, role, name, createdBy: actor.name }, { expiresAt });
+        const issued = await issueToken(
+          tx.tokens,
+          { workspaceId, role, name, createdBy: actor.name },
+          { expiresAt },
+        );
         await recordAudit(tx.audit, { ...actor, workspaceId }, { action: "token.create" });
         return issued;
       });

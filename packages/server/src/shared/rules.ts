@@ -112,7 +112,7 @@ export function assertKeys(keys: readonly string[]): void {
   for (const key of keys) check(keyProblem(key));
 }
 
-function refined<T>(schema: z.ZodType<T>, problem: (value: T) => string | undefined) {
+function refined<S extends z.ZodType>(schema: S, problem: (value: z.output<S>) => string | undefined): S {
   return schema.superRefine((value, ctx) => {
     const message = problem(value);
     if (message) ctx.addIssue({ code: "custom", message });

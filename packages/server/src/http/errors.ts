@@ -1,0 +1,60 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { type ErrorCode, httpStatusByCode, LockboxError } from "../shared/errors.js";
+
+/** The one error body of the API: `{ "error": { "code", "message", "requestId" } }`. */
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  message: string,
+  status?: number,
+) {
+  return reply
+    .code(status ?? httpStatusByCode[code])
+    .send({ error: { code, message, requestId: request.id } });
+}
+
+// Fastify's own 4xx errors whose messages hold no request data and can be shown as they are.
+const safeFastifyMessages = new Set([
+  "FST_ERR_CTP_BODY_TOO_LARGE",
+  "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+  "FST_ERR_CTP_EMPTY_JSON_BODY",
+  "FST_ERR_NOT_FOUND",
+]);
+
+function validationMessage(error: FastifyError): string {
+  const issues = error.validation ?? [];
+  const where = error.validationContext ?? "request";
+  const details = issues.map((issue) => {
+    const path = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return `Invalid ${where}: ${details.join("; ")}`;
+}
+
+/** Maps every error to the API's error body; messages of unexpected errors are never sent. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof LockboxError) {
+    if (httpStatusByCode[error.code] >= 500)
+      request.log.error({ code: error.code, err: error }, "request failed");
+    return sendError(reply, request, error.code, error.message);
+  }
+  if (hasZodFastifySchemaValidationErrors(error))
+    return sendError(reply, request, "invalid", validationMessage(error));
+  const status = error.statusCode ?? 500;
+  if (status < 500) {
+    // A JSON syntax error's message can quote the body, and the body can hold values.
+    const message = safeFastifyMessages.has(error.code)
+      ? error.message
+      : "The request is malformed: send a JSON body";
+    return sendError(reply, request, status === 401 ? "unauthenticated" : "invalid", message, status);
+  }
+  request.log.error({ err: error }, "unexpected error");
+  return sendError(
+    reply,
+    request,
+    "internal",
+    "Internal server error; the server log has details under this requestId",
+  );
+}

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Services } from "../../lockbox.js";
+import { roles } from "../../services/actor.js";
+import { schemas } from "../../shared/rules.js";
+
+/** Environments, workspaces, tokens and the audit log. */
+export const directoryRoutes =
+  (services: Pick<Services, "environments" | "workspaces" | "tokens" | "audit">): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { environments, workspaces, tokens, audit } = services;
+
+    app.get("/environments", async (request) => ({ environments: await environments.list(request.actor) }));
+
+    app.post(
+      "/environments",
+      { schema: { body: z.object({ name: schemas.environmentName }) } },
+      async (request, reply) =>
+        reply.code(201).send(await environments.create(request.actor, request.body.name)),
+    );
+
+    app.delete(
+      "/environments/:environment",
+      { schema: { params: z.object({ environment: schemas.environmentName }) } },
+      async (request) => {
+        await environments.delete(request.actor, request.params.environment);
+        return { deleted: true };
+      },
+    );
+
+    app.get("/workspaces", async (request) => ({ workspaces: await workspaces.list(request.actor) }));
+
+    app.post(
+      "/workspaces",
+      { schema: { body: z.object({ name: schemas.workspaceName }) } },
+      async (request, reply) =>
+        reply.code(201).send(await workspaces.create(request.actor, request.body.name)),
+    );
+
+    app.get("/tokens", async (request) => ({ tokens: await tokens.list(request.actor) }));
+
+    app.post(
+      "/tokens",
+      {
+        schema: {
+          body: z.object({
+            role: z.enum(roles).optional(),
+            name: z.string().min(1).max(200).optional(),
+            workspace: schemas.workspaceName.optional(),
+            expiresInSeconds: z.number().int().positive().optional(),
+          }),
+        },
+      },
+      async (request, reply) => reply.code(201).send(await tokens.create(request.actor, request.body)),
+    );
+
+    app.delete(
+      "/tokens/:id",
+      { schema: { params: z.object({ id: z.string().min(1).max(100) }) } },
+      async (request) => {
+        await tokens.revoke(request.actor, request.params.id);
+        return { revoked: true };
+      },
+    );
+
+    app.get(
+      "/audit",
+      {
+        schema: {
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            beforeId: z.coerce.number().int().positive().optional(),
+          }),
+        },
+      },
+      async (request) => ({ entries: await audit.list(request.actor, request.query) }),
+    );
+  };

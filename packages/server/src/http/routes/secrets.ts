@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { exportFormats } from "../../services/secret-export.js";
+import type { SecretService } from "../../services/secret-service.js";
+import { schemas } from "../../shared/rules.js";
+
+const environmentParams = z.object({ environment: schemas.environmentName });
+const secretParams = environmentParams.extend({ name: schemas.secretName });
+const version = z.coerce.number().int().positive();
+const keyList = z
+  .string()
+  .transform((text) => text.split(",").filter(Boolean))
+  .pipe(z.array(schemas.key));
+const flag = z.enum(["true", "false"]).transform((text) => text === "true");
+
+/** Named secrets of one environment: `/v1/environments/:environment/secrets…`. */
+export const secretRoutes =
+  (secrets: SecretService): FastifyPluginAsyncZod =>
+  async (app) => {
+    const base = "/environments/:environment/secrets";
+
+    app.get(
+      base,
+      {
+        schema: {
+          params: environmentParams,
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            createdBefore: z.iso.datetime().optional(),
+          }),
+        },
+      },
+      async (request) => ({
+        secrets: await secrets.list(request.actor, { ...request.params, ...request.query }),
+      }),
+    );
+
+    app.post(
+      base,
+      {
+        schema: {
+          params: environmentParams,
+          body: z.object({
+            name: schemas.secretName,
+            values: schemas.values,
+            ifExists: z.enum(["fail", "keep", "replace"]).optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const result = await secrets.create(request.actor, { ...request.params, ...request.body });
+        return reply.code(result.created ? 201 : 200).send(result);
+      },
+    );
+
+    app.get(
+      `${base}/:name`,
+      { schema: { params: secretParams, querystring: z.object({ requiredKeys: keyList.optional() }) } },
+      async (request) => secrets.get(request.actor, { ...request.params, ...request.query }),
+    );
+
+    app.patch(
+      `${base}/:name`,
+      {
+        schema: {
+          params: secretParams,
+          body: z.object({
+            set: schemas.values.optional(),
+            unset: z.array(schemas.key).optional(),
+            ifVersion: version.optional(),
+          }),
+        },
+      },
+      async (request) => secrets.update(request.actor, { ...request.params, ...request.body }),
+    );
+
+    app.delete(
+      `${base}/:name`,
+      { schema: { params: secretParams, querystring: z.object({ allowMissing: flag.optional() }) } },
+      async (request) => secrets.delete(request.actor, { ...request.params, ...request.query }),
+    );
+
+    app.get(
+      `${base}/:name/values`,
+      { schema: { params: secretParams, querystring: z.object({ version: version.optional() }) } },
+      async (request) => secrets.reveal(request.actor, { ...request.params, ...request.query }),
+    );
+
+    app.get(
+      `${base}/:name/export`,
+      {
+        schema: {
+          params: secretParams,
+          querystring: z.object({ format: z.enum(exportFormats).default("dotenv") }),
+        },
+      },
+      async (request) => ({
+        format: request.query.format,
+        content: await secrets.export(request.actor, { ...request.params, ...request.query }),
+      }),
+    );
+
+    app.get(`${base}/:name/history`, { schema: { params: secretParams } }, async (request) => ({
+      versions: await secrets.history(request.actor, request.params),
+    }));
+
+    app.post(
+      `${base}/:name/rollback`,
+      { schema: { params: secretParams, body: z.object({ version }) } },
+      async (request) => secrets.rollback(request.actor, { ...request.params, ...request.body }),
+    );
+
+    app.post(
+      "/environments/:environment/resolve",
+      {
+        schema: {
+          params: environmentParams,
+          body: z.object({
+            secrets: z.array(
+              z.object({ name: schemas.secretName, requiredKeys: z.array(schemas.key).optional() }),
+            ),
+          }),
+        },
+      },
+      async (request) => ({
+        secrets: await secrets.resolve(request.actor, { ...request.params, ...request.body }),
+      }),
+    );
+  };

@@ -1,0 +1,58 @@
+import pino from "pino";
+import { z } from "zod";
+import { openLockbox } from "../lockbox.js";
+import { bootstrap } from "../services/workspace-service.js";
+import { InvalidError } from "../shared/errors.js";
+import { buildApp, redactedPaths } from "./app.js";
+
+const optionsSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(0).max(65_535),
+  dataDir: z.string().min(1),
+  encodedKey: z.string().optional(),
+  bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type ServerOptions = z.input<typeof optionsSchema>;
+
+export interface RunningServer {
+  url: string;
+  /** The bootstrap admin token when this start generated it: shown once, never stored in clear. */
+  bootstrapToken?: string;
+  close(): Promise<void>;
+}
+
+function parseOptions(input: ServerOptions) {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "options"}: ${issue.message}`,
+    );
+    throw new InvalidError(`Invalid server configuration: ${problems.join("; ")}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
+export async function startServer(input: ServerOptions): Promise<RunningServer> {
+  const options = parseOptions(input);
+  const lockbox = await openLockbox({ dataDir: options.dataDir, encodedKey: options.encodedKey });
+  try {
+    const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
+    const logger = pino({ level: options.logLevel, redact: { paths: redactedPaths, censor: "[redacted]" } });
+    const app = await buildApp({ services: lockbox.services, authenticate: lockbox.authenticate, logger });
+    const address = await app.listen({ host: options.host, port: options.port });
+    return {
+      url: address,
+      ...(generated ? { bootstrapToken: generated } : {}),
+      async close() {
+        await app.close();
+        await lockbox.close();
+      },
+    };
+  } catch (error) {
+    await lockbox.close();
+    throw error;
+  }
+}
