@@ -1,0 +1,60 @@
+import { type RunningServer, startServer } from "../http/server.js";
+import { makeTempDir, removeTempDir } from "./temp-lockbox.js";
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  server: RunningServer;
+  /** Calls the API as `token` (default: the bootstrap admin); returns status and parsed body. */
+  call(method: string, path: string, options?: { body?: unknown; token?: string | null }): Promise<ApiAnswer>;
+  dispose(): Promise<void>;
+}
+
+export interface ApiAnswer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route answers
+  body: any;
+  text: string;
+}
+
+/** A real `lockbox server` on loopback, on a free port, over a temp data folder. */
+export async function startTestServer(options: { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeTempDir();
+  const adminToken = `lbx_test_bootstrap_${Math.random().toString(36).slice(2)}`;
+  const server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir,
+    bootstrapToken: adminToken,
+    logLevel: "silent",
+  });
+  return {
+    url: server.url,
+    dataDir,
+    adminToken,
+    server,
+    async call(method, path, { body, token = adminToken } = {}) {
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: response.status, body: parsed, text };
+    },
+    async dispose() {
+      await server.close();
+      removeTempDir(dataDir);
+    },
+  };
+}
