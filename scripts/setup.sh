@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what Lockbox needs on a fresh machine, and builds it. Sourced by start.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# better-sqlite3 compiles from source: it needs a compiler and Node's headers (TOOLCHAIN.md).
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+apt_packages=()
+for tool in python3:python3 make:make g++:g++; do
+  command -v "${tool%%:*}" >/dev/null || apt_packages+=("${tool##*:}")
+done
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing system packages: ${apt_packages[*]} (install them, or run as root)" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}"
+fi
+
+# Install on a fresh clone, and again whenever package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run build --silent
