@@ -31,11 +31,16 @@ function encrypt(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
 /** Returns undefined when the tag does not verify: wrong key, changed bytes or other associated data. */
 function decrypt(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | undefined {
   if (sealed.length < nonceBytes + tagBytes) return undefined;
-  const decipher = createDecipheriv(algorithm, key, sealed.subarray(0, nonceBytes), { authTagLength: tagBytes });
+  const decipher = createDecipheriv(algorithm, key, sealed.subarray(0, nonceBytes), {
+    authTagLength: tagBytes,
+  });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(nonceBytes, sealed.length - tagBytes)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(nonceBytes, sealed.length - tagBytes)),
+      decipher.final(),
+    ]);
   } catch {
     return undefined;
   }
@@ -66,7 +71,9 @@ export function createEnvelope(masterKey: MasterKey) {
 
     open(context: SealContext, sealed: Sealed, label: string): Buffer {
       if (sealed.keyId !== masterKey.id) {
-        throw new IntegrityError(`${label} is encrypted under master key ${sealed.keyId}, not the one in use`);
+        throw new IntegrityError(
+          `${label} is encrypted under master key ${sealed.keyId}, not the one in use`,
+        );
       }
       const dataKey = decrypt(masterKey.key, sealed.wrappedKey, associatedData("key", context));
       const plaintext = dataKey && decrypt(dataKey, sealed.ciphertext, associatedData("data", context));

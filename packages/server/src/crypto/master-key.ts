@@ -1,6 +1,16 @@
-import { createHmac } from "node:crypto";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { InvalidError } from "../shared/errors.js";
 
@@ -27,7 +37,9 @@ export function masterKeyId(key: Buffer): string {
 function decode(encoded: string, origin: string): MasterKey {
   const key = Buffer.from(encoded.trim(), "base64");
   if (key.length !== keyBytes) {
-    throw new InvalidError(`${origin} must be base64 of ${keyBytes} bytes, but it decodes to ${key.length} bytes`);
+    throw new InvalidError(
+      `${origin} must be base64 of ${keyBytes} bytes, but it decodes to ${key.length} bytes`,
+    );
   }
   return { id: masterKeyId(key), key };
 }
@@ -42,16 +54,34 @@ function readKeyFile(path: string): MasterKey {
   return decode(readFileSync(path, "utf8"), `The master key file ${path}`);
 }
 
+/**
+ * Makes the key file unless it exists. The key is written and synced under a temporary name and
+ * then linked into place, so a concurrent start never reads a half-written file.
+ */
+function createKeyFile(path: string): void {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  const fd = openSync(temporary, "wx", 0o600);
+  try {
+    writeFileSync(fd, `${randomBytes(keyBytes).toString("base64")}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    // link fails if another process made the file first; then that file is the key.
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
 /** Loads the master key from `LOCKBOX_MASTER_KEY`, or from the data folder's key file, made on first use. */
 export function loadMasterKey(source: MasterKeySource): MasterKey {
   if (source.encodedKey !== undefined) return decode(source.encodedKey, "LOCKBOX_MASTER_KEY");
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const path = join(source.dataDir, masterKeyFileName);
-  try {
-    // "wx" fails if another process made the file first; then that file is the key.
-    writeFileSync(path, `${randomBytes(keyBytes).toString("base64")}\n`, { flag: "wx", mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
+  if (!existsSync(path)) createKeyFile(path);
   return readKeyFile(path);
 }

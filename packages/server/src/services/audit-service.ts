@@ -1,6 +1,5 @@
 import type { AuditRow } from "../store/schema.js";
-import type { Store } from "../store/store.js";
-import type { StoreTables } from "../store/store.js";
+import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 
 /** What an audit entry records. Names, versions and ids only: never a value. */

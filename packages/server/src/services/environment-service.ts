@@ -26,7 +26,11 @@ export interface EnvironmentInfo {
   createdBy: string;
 }
 
-const toInfo = ({ name, createdAt, createdBy }: EnvironmentRow): EnvironmentInfo => ({ name, createdAt, createdBy });
+const toInfo = ({ name, createdAt, createdBy }: EnvironmentRow): EnvironmentInfo => ({
+  name,
+  createdAt,
+  createdBy,
+});
 
 export function createEnvironmentService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
   const { store } = deps;

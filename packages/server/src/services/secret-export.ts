@@ -1,32 +1,42 @@
 import { InvalidError } from "../shared/errors.js";
+import { quote } from "../shared/rules.js";
 import type { Values } from "./secret-versions.js";
 
 export const exportFormats = ["dotenv", "json", "k8s"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 /** A quoted dotenv value that dotenv parses back to exactly `value`. */
-function dotenvValue(value: string): string {
+function dotenvValue(key: string, value: string): string {
   if (!/['\r\n]/.test(value)) return `'${value}'`;
-  if (!value.includes("`")) return `\`${value}\``;
+  // dotenv turns every raw "\r" into "\n" before parsing, so a carriage return must be escaped.
+  if (!/[`\r]/.test(value)) return `\`${value}\``;
   if (!/["\\]/.test(value)) return `"${value.replace(/\r/g, "\\r").replace(/\n/g, "\\n")}"`;
-  throw new InvalidError("A value holds quotes, a backtick and a line break, which a .env file cannot represent");
+  throw new InvalidError(
+    `The value of ${quote(key)} mixes quotes, backticks, backslashes and line breaks in a way a .env file cannot represent; export it as json`,
+  );
 }
 
-/** Kubernetes object names are DNS subdomains: lower case, digits, '-' and '.'. */
+/** Kubernetes object names are DNS subdomains: dot-separated labels of lower case, digits and inner '-'. */
 function kubernetesName(name: string): string {
-  const cleaned = name
+  const labels = name
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, "-")
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
-  return cleaned || "secret";
+    .split(".")
+    .map((label) => label.replace(/^-+|-+$/g, ""))
+    .filter((label) => label.length > 0);
+  return labels.join(".") || "secret";
 }
+
+// YAML 1.1, which Kubernetes reads, takes these bare words for booleans or null, not for keys.
+const yamlReservedWord = /^(y|yes|n|no|true|false|on|off|null)$/i;
+const yamlKey = (key: string) => (yamlReservedWord.test(key) ? JSON.stringify(key) : key);
 
 /** Renders a secret's values as a `.env` file, a JSON object, or a Kubernetes `Secret` manifest. */
 export function formatExport(name: string, values: Values, format: ExportFormat): string {
   const keys = Object.keys(values).sort();
   switch (format) {
     case "dotenv":
-      return keys.map((key) => `${key}=${dotenvValue(values[key] ?? "")}\n`).join("");
+      return keys.map((key) => `${key}=${dotenvValue(key, values[key] ?? "")}\n`).join("");
     case "json":
       return `${JSON.stringify(Object.fromEntries(keys.map((key) => [key, values[key]])), null, 2)}\n`;
     case "k8s":
@@ -37,7 +47,7 @@ export function formatExport(name: string, values: Values, format: ExportFormat)
         `  name: ${kubernetesName(name)}`,
         "type: Opaque",
         keys.length === 0 ? "data: {}" : "data:",
-        ...keys.map((key) => `  ${key}: ${Buffer.from(values[key] ?? "").toString("base64")}`),
+        ...keys.map((key) => `  ${yamlKey(key)}: ${Buffer.from(values[key] ?? "").toString("base64")}`),
         "",
       ].join("\n");
   }

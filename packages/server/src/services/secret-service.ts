@@ -68,13 +68,17 @@ function toInfo(head: SecretRow, environment: string, keys: string[]): SecretInf
 
 function assertHasKeys(name: string, keys: string[], requiredKeys: string[] = []): void {
   const missing = requiredKeys.filter((key) => !keys.includes(key));
-  if (missing.length > 0) throw new NotFoundError(`Secret ${quote(name)} is missing key(s): ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw new NotFoundError(`Secret ${quote(name)} is missing key(s): ${missing.join(", ")}`);
 }
 
 const parseKeys = (json: string): string[] => JSON.parse(json) as string[];
 
 /** Named secrets: every rule about creating, reading, changing and versioning them. */
-export function createSecretService(deps: { store: Pick<Store, "directory" | "secrets" | "transaction">; envelope: Envelope }) {
+export function createSecretService(deps: {
+  store: Pick<Store, "directory" | "secrets" | "transaction">;
+  envelope: Envelope;
+}) {
   const { store } = deps;
   const codec = createVersionCodec(deps.envelope);
 
@@ -85,7 +89,11 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
     return { environment, head };
   }
 
-  async function requireHead(tables: Pick<StoreTables, "directory" | "secrets">, actor: Actor, ref: SecretRef) {
+  async function requireHead(
+    tables: Pick<StoreTables, "directory" | "secrets">,
+    actor: Actor,
+    ref: SecretRef,
+  ) {
     const { head } = await findHead(tables, actor, ref);
     if (!head) throw notFound(ref);
     return head;
@@ -117,8 +125,16 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
     return toInfo({ ...head, version, updatedAt }, change.environment, Object.keys(change.values).sort());
   }
 
-  async function insertSecret(tx: StoreTables, actor: Actor, environmentId: string, input: CreateSecretInput) {
-    const now = new Date().toISOString();
+  async function insertSecret(
+    tx: StoreTables,
+    actor: Actor,
+    environmentId: string,
+    input: CreateSecretInput,
+  ) {
+    // Creation times are kept unique in an environment (1 ms apart at least), so that a page
+    // that starts at `createdBefore` neither skips nor repeats secrets created in the same ms.
+    const latest = await tx.secrets.latestCreatedAt(environmentId);
+    const now = new Date(Math.max(Date.now(), latest ? Date.parse(latest) + 1 : 0)).toISOString();
     const head: SecretRow = {
       id: newId("st"),
       workspaceId: actor.workspaceId,
@@ -145,18 +161,30 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
   }
 
   /** The secret's current keys; `requiredKeys` that it lacks are a `NotFoundError`. */
-  async function get(actor: Actor, ref: SecretRef & { requiredKeys?: string[] | undefined }): Promise<SecretInfo> {
+  async function get(
+    actor: Actor,
+    ref: SecretRef & { requiredKeys?: string[] | undefined },
+  ): Promise<SecretInfo> {
     const info = await currentInfo(store.secrets, await requireHead(store, actor, ref), ref.environment);
     assertHasKeys(ref.name, info.keys, ref.requiredKeys);
     return info;
   }
 
-  async function reveal(actor: Actor, ref: SecretRef & { version?: number | undefined }, action = "secret.reveal") {
+  async function reveal(
+    actor: Actor,
+    ref: SecretRef & { version?: number | undefined },
+    action = "secret.reveal",
+  ) {
     requireRole(actor, "developer", "read secret values");
     return store.transaction(async (tx) => {
       const head = await requireHead(tx, actor, ref);
       const { row, values } = await readVersion(tx.secrets, head, ref.version);
-      await recordAudit(tx.audit, actor, { action, environment: ref.environment, secret: head.name, version: row.version });
+      await recordAudit(tx.audit, actor, {
+        action,
+        environment: ref.environment,
+        secret: head.name,
+        version: row.version,
+      });
       return { secret: toInfo(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
     });
   }
@@ -176,7 +204,8 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
             `Secret ${quote(input.name)} already exists in environment ${quote(input.environment)}`,
           );
         }
-        if (ifExists === "keep") return { created: false, secret: await currentInfo(tx.secrets, head, input.environment) };
+        if (ifExists === "keep")
+          return { created: false, secret: await currentInfo(tx.secrets, head, input.environment) };
         const { values: previous } = await readVersion(tx.secrets, head);
         const secret = await appendVersion(tx, actor, head, {
           values: input.values,
@@ -235,11 +264,19 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
         if (added.length + removed.length + changed.length === 0) {
           return toInfo(head, input.environment, parseKeys(row.keys)); // nothing changed: no new version
         }
-        return appendVersion(tx, actor, head, { values, previous, action: "secret.update", environment: input.environment });
+        return appendVersion(tx, actor, head, {
+          values,
+          previous,
+          action: "secret.update",
+          environment: input.environment,
+        });
       });
     },
 
-    async delete(actor: Actor, ref: SecretRef & { allowMissing?: boolean | undefined }): Promise<{ deleted: boolean }> {
+    async delete(
+      actor: Actor,
+      ref: SecretRef & { allowMissing?: boolean | undefined },
+    ): Promise<{ deleted: boolean }> {
       requireRole(actor, "developer", "delete secrets");
       return store.transaction(async (tx) => {
         const { head } = await findHead(tx, actor, ref);
@@ -248,7 +285,11 @@ export function createSecretService(deps: { store: Pick<Store, "directory" | "se
           throw notFound(ref);
         }
         await tx.secrets.delete(head.id);
-        await recordAudit(tx.audit, actor, { action: "secret.delete", environment: ref.environment, secret: ref.name });
+        await recordAudit(tx.audit, actor, {
+          action: "secret.delete",
+          environment: ref.environment,
+          secret: ref.name,
+        });
         return { deleted: true };
       });
     },

@@ -29,7 +29,10 @@ function sealContext(head: SecretRow, version: number) {
 export function createVersionCodec(envelope: Envelope) {
   return {
     /** Decrypts a version's values; a changed or moved ciphertext is an `IntegrityError`. */
-    open(head: SecretRow, row: Pick<SecretVersionRow, "version" | "keyId" | "wrappedKey" | "ciphertext">): Values {
+    open(
+      head: SecretRow,
+      row: Pick<SecretVersionRow, "version" | "keyId" | "wrappedKey" | "ciphertext">,
+    ): Values {
       const label = `Secret ${quote(head.name)} version ${row.version}`;
       const plaintext = envelope.open(sealContext(head, row.version), row, label);
       try {
@@ -46,7 +49,10 @@ export function createVersionCodec(envelope: Envelope) {
       write: { version: number; values: Values; previous: Values; createdBy: string; rollbackOf?: number },
     ): Promise<void> {
       const { added, removed, changed } = diffKeys(write.previous, write.values);
-      const sealed = envelope.seal(sealContext(head, write.version), Buffer.from(JSON.stringify(write.values)));
+      const sealed = envelope.seal(
+        sealContext(head, write.version),
+        Buffer.from(JSON.stringify(write.values)),
+      );
       await secrets.insertVersion({
         secretId: head.id,
         version: write.version,

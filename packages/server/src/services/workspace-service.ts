@@ -36,7 +36,8 @@ async function insertWorkspace(tx: StoreTables, name: string, createdBy: string)
 export async function ensureDefaultWorkspace(store: Pick<Store, "transaction">, createdBy: string) {
   return store.transaction(
     async (tx) =>
-      (await tx.directory.findWorkspace(defaultWorkspace)) ?? insertWorkspace(tx, defaultWorkspace, createdBy),
+      (await tx.directory.findWorkspace(defaultWorkspace)) ??
+      insertWorkspace(tx, defaultWorkspace, createdBy),
   );
 }
 
@@ -47,11 +48,18 @@ export async function ensureDefaultWorkspace(store: Pick<Store, "transaction">, 
 export async function bootstrap(store: Pick<Store, "transaction">, options: { token?: string | undefined }) {
   return store.transaction(async (tx) => {
     const workspace =
-      (await tx.directory.findWorkspace(defaultWorkspace)) ?? (await insertWorkspace(tx, defaultWorkspace, "bootstrap"));
+      (await tx.directory.findWorkspace(defaultWorkspace)) ??
+      (await insertWorkspace(tx, defaultWorkspace, "bootstrap"));
     if (await tx.tokens.hasWorkspaceCreator()) return undefined;
     const { value } = await issueToken(
       tx.tokens,
-      { workspaceId: workspace.id, role: "admin", name: "bootstrap", createdBy: "bootstrap", canCreateWorkspaces: true },
+      {
+        workspaceId: workspace.id,
+        role: "admin",
+        name: "bootstrap",
+        createdBy: "bootstrap",
+        canCreateWorkspaces: true,
+      },
       { value: options.token },
     );
     return options.token === undefined ? value : undefined;
@@ -73,7 +81,8 @@ export function createWorkspaceService(deps: { store: Pick<Store, "directory" | 
       }
       assertWorkspaceName(name);
       return store.transaction(async (tx) => {
-        if (await tx.directory.findWorkspace(name)) throw new AlreadyExistsError(`Workspace ${quote(name)} already exists`);
+        if (await tx.directory.findWorkspace(name))
+          throw new AlreadyExistsError(`Workspace ${quote(name)} already exists`);
         const workspace = await insertWorkspace(tx, name, actor.name);
         const { value } = await issueToken(tx.tokens, {
           workspaceId: workspace.id,

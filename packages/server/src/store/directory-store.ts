@@ -11,7 +11,14 @@ export function createDirectoryStore(db: Kysely<Database>) {
     listWorkspaces: () => db.selectFrom("workspaces").selectAll().orderBy("createdAt").execute(),
     insertWorkspace: (row: WorkspaceRow) => db.insertInto("workspaces").values(row).execute(),
     countWorkspaces: async () =>
-      Number((await db.selectFrom("workspaces").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
+      Number(
+        (
+          await db
+            .selectFrom("workspaces")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
 
     findEnvironment: (workspaceId: string, name: string) =>
       db
@@ -21,7 +28,12 @@ export function createDirectoryStore(db: Kysely<Database>) {
         .where("name", "=", name)
         .executeTakeFirst(),
     listEnvironments: (workspaceId: string) =>
-      db.selectFrom("environments").selectAll().where("workspaceId", "=", workspaceId).orderBy("name").execute(),
+      db
+        .selectFrom("environments")
+        .selectAll()
+        .where("workspaceId", "=", workspaceId)
+        .orderBy("name")
+        .execute(),
     insertEnvironment: (row: EnvironmentRow) => db.insertInto("environments").values(row).execute(),
     deleteEnvironment: (id: string) => db.deleteFrom("environments").where("id", "=", id).execute(),
 

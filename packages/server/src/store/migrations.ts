@@ -85,7 +85,11 @@ const initial: Migration = {
       .addColumn("source", "text")
       .addColumn("user_agent", "text")
       .execute();
-    await db.schema.createIndex("audit_entries_workspace").on("audit_entries").columns(["workspace_id", "id"]).execute();
+    await db.schema
+      .createIndex("audit_entries_workspace")
+      .on("audit_entries")
+      .columns(["workspace_id", "id"])
+      .execute();
     await db.schema
       .createTable("master_keys")
       .addColumn("id", "text", (c) => c.primaryKey())
@@ -103,9 +107,15 @@ const migrations: Record<string, Migration> = { "0001-initial": initial };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the database to the latest schema; safe to call on every start. */
-export async function migrate(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/**
+ * Brings the database to the latest schema; safe to call on every start. `disableTransactions`
+ * is for a caller that already holds a transaction (and with it the write lock).
+ */
+export async function migrate(
+  db: Kysely<unknown>,
+  options: { disableTransactions?: boolean } = {},
+): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider, ...options }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new InternalError(`Database migration ${failed} failed: ${(error as Error).message}`);

@@ -33,8 +33,24 @@ export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "
         .select("secretVersions.keys")
         .where("secrets.environmentId", "=", environmentId);
       if (page.createdBefore) query = query.where("secrets.createdAt", "<", page.createdBefore);
-      return query.orderBy("secrets.createdAt", "desc").orderBy("secrets.id", "desc").limit(page.limit).execute();
+      return query
+        .orderBy("secrets.createdAt", "desc")
+        .orderBy("secrets.id", "desc")
+        .limit(page.limit)
+        .execute();
     },
+
+    /** The newest creation time in the environment, or undefined when it has no secrets. */
+    latestCreatedAt: async (environmentId: string) =>
+      (
+        await db
+          .selectFrom("secrets")
+          .select("createdAt")
+          .where("environmentId", "=", environmentId)
+          .orderBy("createdAt", "desc")
+          .limit(1)
+          .executeTakeFirst()
+      )?.createdAt,
 
     insert: (row: SecretRow) => db.insertInto("secrets").values(row).execute(),
 

@@ -4,7 +4,8 @@ import type { Database, TokenRow } from "./schema.js";
 /** API tokens, stored by hash. */
 export function createTokenStore(db: Kysely<Database>) {
   return {
-    findByHash: (hash: string) => db.selectFrom("tokens").selectAll().where("hash", "=", hash).executeTakeFirst(),
+    findByHash: (hash: string) =>
+      db.selectFrom("tokens").selectAll().where("hash", "=", hash).executeTakeFirst(),
     get: (workspaceId: string, id: string) =>
       db
         .selectFrom("tokens")
@@ -13,12 +14,23 @@ export function createTokenStore(db: Kysely<Database>) {
         .where("id", "=", id)
         .executeTakeFirst(),
     list: (workspaceId: string) =>
-      db.selectFrom("tokens").selectAll().where("workspaceId", "=", workspaceId).orderBy("createdAt").execute(),
+      db
+        .selectFrom("tokens")
+        .selectAll()
+        .where("workspaceId", "=", workspaceId)
+        .orderBy("createdAt")
+        .execute(),
     hasWorkspaceCreator: async () =>
-      (await db.selectFrom("tokens").select("id").where("canCreateWorkspaces", "=", 1).limit(1).executeTakeFirst()) !==
-      undefined,
+      (await db
+        .selectFrom("tokens")
+        .select("id")
+        .where("canCreateWorkspaces", "=", 1)
+        .limit(1)
+        .executeTakeFirst()) !== undefined,
     insert: (row: TokenRow) => db.insertInto("tokens").values(row).execute(),
-    revoke: (id: string, at: string) => db.updateTable("tokens").set({ revokedAt: at }).where("id", "=", id).execute(),
-    touch: (id: string, at: string) => db.updateTable("tokens").set({ lastUsedAt: at }).where("id", "=", id).execute(),
+    revoke: (id: string, at: string) =>
+      db.updateTable("tokens").set({ revokedAt: at }).where("id", "=", id).execute(),
+    touch: (id: string, at: string) =>
+      db.updateTable("tokens").set({ lastUsedAt: at }).where("id", "=", id).execute(),
   };
 }
