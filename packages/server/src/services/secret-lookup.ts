@@ -1,0 +1,106 @@
+import { NotFoundError } from "../shared/errors.js";
+import { assertSecretName, quote } from "../shared/rules.js";
+import type { SecretRow } from "../store/schema.js";
+import type { StoreTables } from "../store/store.js";
+import type { Actor } from "./actor.js";
+import { findEnvironment } from "./environment-service.js";
+import type { Values, VersionCodec } from "./secret-versions.js";
+
+/** A named secret as listed and shown: key names, never values. */
+export interface SecretInfo {
+  name: string;
+  environment: string;
+  version: number;
+  keys: string[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  lastUsedAt: string | null;
+}
+
+/** One version in a secret's history: who made it and which keys it touched. */
+export interface VersionInfo {
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  keys: string[];
+  added: string[];
+  removed: string[];
+  changed: string[];
+  rollbackOf: number | null;
+}
+
+/** What `create` does when the name is taken: fail, keep the old values, or replace them. */
+export type IfExists = "fail" | "keep" | "replace";
+
+export interface SecretRef {
+  environment: string;
+  name: string;
+}
+
+export interface CreateSecretInput extends SecretRef {
+  values: Values;
+  ifExists?: IfExists | undefined;
+}
+
+export interface UpdateSecretInput extends SecretRef {
+  set?: Values | undefined;
+  unset?: string[] | undefined;
+  ifVersion?: number | undefined;
+}
+
+export interface ResolveInput {
+  environment: string;
+  secrets: { name: string; requiredKeys?: string[] | undefined }[];
+}
+
+export const notFound = (ref: SecretRef) =>
+  new NotFoundError(`Secret ${quote(ref.name)} not found in environment ${quote(ref.environment)}`);
+
+export function toInfo(head: SecretRow, environment: string, keys: string[]): SecretInfo {
+  const { name, version, createdAt, createdBy, updatedAt, lastUsedAt } = head;
+  return { name, environment, version, keys, createdAt, createdBy, updatedAt, lastUsedAt };
+}
+
+export function assertHasKeys(name: string, keys: string[], requiredKeys: string[] = []): void {
+  const missing = requiredKeys.filter((key) => !keys.includes(key));
+  if (missing.length > 0)
+    throw new NotFoundError(`Secret ${quote(name)} is missing key(s): ${missing.join(", ")}`);
+}
+
+export const parseKeys = (json: string): string[] => JSON.parse(json) as string[];
+
+/** Finding a secret's head row and reading its versions, shared by reads and writes. */
+export function createSecretLookup(codec: VersionCodec) {
+  async function findHead(tables: Pick<StoreTables, "directory" | "secrets">, actor: Actor, ref: SecretRef) {
+    assertSecretName(ref.name);
+    const environment = await findEnvironment(tables.directory, actor, ref.environment);
+    const head = await tables.secrets.find(environment.id, ref.name);
+    return { environment, head };
+  }
+
+  async function requireHead(
+    tables: Pick<StoreTables, "directory" | "secrets">,
+    actor: Actor,
+    ref: SecretRef,
+  ) {
+    const { head } = await findHead(tables, actor, ref);
+    if (!head) throw notFound(ref);
+    return head;
+  }
+
+  async function readVersion(secrets: StoreTables["secrets"], head: SecretRow, version = head.version) {
+    const row = await secrets.getVersion(head.id, version);
+    if (!row) throw new NotFoundError(`Secret ${quote(head.name)} has no version ${version}`);
+    return { row, values: codec.open(head, row) };
+  }
+
+  async function currentInfo(secrets: StoreTables["secrets"], head: SecretRow, environment: string) {
+    const row = await secrets.getVersion(head.id, head.version);
+    return toInfo(head, environment, row ? parseKeys(row.keys) : []);
+  }
+
+  return { findHead, requireHead, readVersion, currentInfo };
+}
+
+export type SecretLookup = ReturnType<typeof createSecretLookup>;

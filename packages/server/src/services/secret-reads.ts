@@ -1,0 +1,117 @@
+import type { Store } from "../store/store.js";
+import { type Actor, requireRole } from "./actor.js";
+import { recordAudit } from "./audit-service.js";
+import { findEnvironment } from "./environment-service.js";
+import { type ExportFormat, formatExport } from "./secret-export.js";
+import {
+  assertHasKeys,
+  parseKeys,
+  type ResolveInput,
+  type SecretInfo,
+  type SecretLookup,
+  type SecretRef,
+  toInfo,
+  type VersionInfo,
+} from "./secret-lookup.js";
+
+/** Reading named secrets: keys and history for anyone, values (audited) for developers and admins. */
+export function createSecretReads(deps: {
+  store: Pick<Store, "directory" | "secrets" | "transaction">;
+  lookup: SecretLookup;
+}) {
+  const { store, lookup } = deps;
+  const { requireHead, readVersion, currentInfo } = lookup;
+
+  /** The secret's current keys; `requiredKeys` that it lacks are a `NotFoundError`. */
+  async function get(
+    actor: Actor,
+    ref: SecretRef & { requiredKeys?: string[] | undefined },
+  ): Promise<SecretInfo> {
+    const info = await currentInfo(store.secrets, await requireHead(store, actor, ref), ref.environment);
+    assertHasKeys(ref.name, info.keys, ref.requiredKeys);
+    return info;
+  }
+
+  async function reveal(
+    actor: Actor,
+    ref: SecretRef & { version?: number | undefined },
+    action = "secret.reveal",
+  ) {
+    requireRole(actor, "developer", "read secret values");
+    return store.transaction(async (tx) => {
+      const head = await requireHead(tx, actor, ref);
+      const { row, values } = await readVersion(tx.secrets, head, ref.version);
+      await recordAudit(tx.audit, actor, {
+        action,
+        environment: ref.environment,
+        secret: head.name,
+        version: row.version,
+      });
+      return { secret: toInfo(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
+    });
+  }
+
+  return {
+    get,
+
+    async list(
+      actor: Actor,
+      options: { environment: string; limit?: number | undefined; createdBefore?: string | undefined },
+    ): Promise<SecretInfo[]> {
+      const environment = await findEnvironment(store.directory, actor, options.environment);
+      const rows = await store.secrets.list(environment.id, {
+        limit: Math.min(options.limit ?? 100, 1000),
+        createdBefore: options.createdBefore,
+      });
+      return rows.map(({ keys, ...head }) => toInfo(head, options.environment, parseKeys(keys)));
+    },
+
+    /** The values of the current (or a given) version; an audited read. */
+    reveal: (actor: Actor, ref: SecretRef & { version?: number | undefined }) => reveal(actor, ref),
+
+    /** The current values rendered for another tool; an audited read. */
+    async export(actor: Actor, ref: SecretRef & { format: ExportFormat }): Promise<string> {
+      const { values } = await reveal(actor, ref, "secret.export");
+      return formatExport(ref.name, values, ref.format);
+    },
+
+    async history(actor: Actor, ref: SecretRef): Promise<VersionInfo[]> {
+      const head = await requireHead(store, actor, ref);
+      const rows = await store.secrets.listVersions(head.id);
+      return rows.map((row) => ({
+        ...row,
+        keys: parseKeys(row.keys),
+        added: parseKeys(row.added),
+        removed: parseKeys(row.removed),
+        changed: parseKeys(row.changed),
+      }));
+    },
+
+    /** Reads secrets for a container start, in order: an audited read that sets "last used at". */
+    async resolve(actor: Actor, input: ResolveInput) {
+      requireRole(actor, "developer", "read secret values");
+      return store.transaction(async (tx) => {
+        const resolved = [];
+        for (const wanted of input.secrets) {
+          const head = await requireHead(tx, actor, { environment: input.environment, name: wanted.name });
+          const { values } = await readVersion(tx.secrets, head);
+          assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
+          resolved.push({ name: head.name, id: head.id, version: head.version, values });
+        }
+        await tx.secrets.touchLastUsed(
+          resolved.map((secret) => secret.id),
+          new Date().toISOString(),
+        );
+        for (const secret of resolved) {
+          await recordAudit(tx.audit, actor, {
+            action: "secret.resolve",
+            environment: input.environment,
+            secret: secret.name,
+            version: secret.version,
+          });
+        }
+        return resolved.map(({ name, version, values }) => ({ name, version, values }));
+      });
+    },
+  };
+}
