@@ -1,11 +1,9 @@
 export { bindServices, type LockboxApi } from "./api.js";
 export { masterKeyFileName } from "./crypto/master-key.js";
-export { type RunningServer, type ServerOptions, startServer } from "./http/server.js";
 export { databaseFileName, type Lockbox, openLockbox, type Services } from "./lockbox.js";
-export { type Actor, type Role, roles } from "./services/actor.js";
+export type { Actor } from "./services/actor.js";
 export type { AuditEntry } from "./services/audit-service.js";
-export { defaultEnvironment, type EnvironmentInfo } from "./services/environment-service.js";
-export { type ExportFormat, exportFormats } from "./services/secret-export.js";
+export type { EnvironmentInfo } from "./services/environment-service.js";
 export type {
   CreateSecretInput,
   IfExists,

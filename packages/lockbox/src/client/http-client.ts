@@ -1,4 +1,5 @@
-import { errorFromCode, InternalError, type LockboxApi, type SecretRef } from "@lockbox/server";
+import type { LockboxApi, SecretRef } from "@lockbox/server";
+import { errorFromCode, InternalError } from "@lockbox/server/shared";
 
 export interface HttpClientOptions {
   url: string;

@@ -23,14 +23,18 @@ const safeFastifyMessages = new Set([
   "FST_ERR_NOT_FOUND",
 ]);
 
+/**
+ * Our rules' messages (zod "custom" issues) name what was wrong on their own, and read the same as
+ * in embedded mode; zod's own messages get the field they are about.
+ */
 function validationMessage(error: FastifyError): string {
-  const issues = error.validation ?? [];
-  const where = error.validationContext ?? "request";
-  const details = issues.map((issue) => {
+  const details = (error.validation ?? []).map((issue) => {
     const path = issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
-    return path ? `${path}: ${issue.message}` : issue.message;
+    return issue.keyword === "custom" || !path
+      ? issue.message
+      : `${error.validationContext} ${path}: ${issue.message}`;
   });
-  return `Invalid ${where}: ${details.join("; ")}`;
+  return details.join("; ");
 }
 
 /** Maps every error to the API's error body; messages of unexpected errors are never sent. */

@@ -1,7 +1,5 @@
 import { PermissionDeniedError } from "../shared/errors.js";
-
-export const roles = ["viewer", "developer", "admin"] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from "../shared/rules.js";
 
 /** Who is calling: a token's holder over HTTP, or the local user in embedded mode. */
 export interface Actor {

@@ -1,12 +1,10 @@
 import { AlreadyExistsError, InvalidError, NotFoundError } from "../shared/errors.js";
-import { assertEnvironmentName, quote } from "../shared/rules.js";
+import { assertEnvironmentName, defaultEnvironment, quote } from "../shared/rules.js";
 import type { EnvironmentRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
-
-export const defaultEnvironment = "main";
 
 /** The actor's environment called `name`, or `NotFoundError`. */
 export async function findEnvironment(

@@ -1,9 +1,7 @@
 import { InvalidError } from "../shared/errors.js";
+import type { ExportFormat } from "../shared/rules.js";
 import { quote } from "../shared/rules.js";
 import type { Values } from "./secret-versions.js";
-
-export const exportFormats = ["dotenv", "json", "k8s"] as const;
-export type ExportFormat = (typeof exportFormats)[number];
 
 /** A quoted dotenv value that dotenv parses back to exactly `value`. */
 function dotenvValue(key: string, value: string): string {

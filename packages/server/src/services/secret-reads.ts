@@ -1,8 +1,9 @@
+import type { ExportFormat } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { findEnvironment } from "./environment-service.js";
-import { type ExportFormat, formatExport } from "./secret-export.js";
+import { formatExport } from "./secret-export.js";
 import {
   assertHasKeys,
   parseKeys,

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
-import { quote } from "../shared/rules.js";
+import { quote, type Role, roles } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
-import { type Actor, type Role, requireRole, roles } from "./actor.js";
+import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
 

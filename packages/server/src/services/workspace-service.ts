@@ -1,10 +1,9 @@
 import { AlreadyExistsError, PermissionDeniedError } from "../shared/errors.js";
-import { assertWorkspaceName, quote } from "../shared/rules.js";
+import { assertWorkspaceName, defaultEnvironment, quote } from "../shared/rules.js";
 import type { WorkspaceRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import type { Actor } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
-import { defaultEnvironment } from "./environment-service.js";
 import { newId } from "./ids.js";
 import { issueToken } from "./token-service.js";
 

@@ -8,6 +8,17 @@ export const limits = {
   valueMaxLength: 32_768,
 } as const;
 
+/** The environment every workspace has, and the default when none is chosen. */
+export const defaultEnvironment = "main";
+
+/** Token roles, weakest first: a viewer sees names and keys, never values. */
+export const roles = ["viewer", "developer", "admin"] as const;
+export type Role = (typeof roles)[number];
+
+/** Formats of `secret export`. */
+export const exportFormats = ["dotenv", "json", "k8s"] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
 const secretNamePattern = /^[a-zA-Z0-9._-]+$/;
 const environmentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;

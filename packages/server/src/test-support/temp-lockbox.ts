@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import type { Actor, Role } from "../services/actor.js";
+import type { Actor } from "../services/actor.js";
 import { ensureDefaultWorkspace } from "../services/workspace-service.js";
+import type { Role } from "../shared/rules.js";
 
 /** A fresh, empty folder under the system temp dir; remove it with `removeTempDir`. */
 export function makeTempDir(prefix = "lockbox-test-"): string {

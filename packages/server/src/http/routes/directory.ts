@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../lockbox.js";
-import { roles } from "../../services/actor.js";
-import { schemas } from "../../shared/rules.js";
+import { roles, schemas } from "../../shared/rules.js";
 
 /** Environments, workspaces, tokens and the audit log. */
 export const directoryRoutes =

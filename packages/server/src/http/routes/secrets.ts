@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { exportFormats } from "../../services/secret-export.js";
 import type { SecretService } from "../../services/secret-service.js";
-import { schemas } from "../../shared/rules.js";
+import { exportFormats, schemas } from "../../shared/rules.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const secretParams = environmentParams.extend({ name: schemas.secretName });

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
+
+const canary = "canary-2d6a-admin-f417";
+
+describe.each(cliModes)("lockbox environment, workspace, token and audit ($name mode)", (mode) => {
+  let lockbox: CliTarget;
+
+  beforeAll(async () => {
+    lockbox = await mode.start();
+  });
+  afterAll(() => lockbox.stop());
+
+  it("creates, lists and deletes environments, asking first", async () => {
+    const created = await lockbox.run(["environment", "create", "staging"]);
+    expect(created).toMatchObject({ code: 0, stdout: "Created environment 'staging'\n" });
+    await lockbox.run(["secret", "create", "in-staging", "A=1", "-e", "staging"]);
+    const list = await lockbox.run(["environment", "list", "--json"]);
+    expect(JSON.parse(list.stdout).map((environment: { name: string }) => environment.name)).toEqual(
+      expect.arrayContaining(["main", "staging"]),
+    );
+    expect((await lockbox.run(["environment", "list"])).stdout).toMatch(/^Name +Created at +Created by\n/);
+    const refused = await lockbox.run(["environment", "delete", "staging"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("pass --yes");
+    const deleted = await lockbox.run(["environment", "delete", "staging", "--yes"]);
+    expect(deleted).toMatchObject({ code: 0, stdout: "Deleted environment 'staging'\n" });
+    expect((await lockbox.run(["secret", "list", "-e", "staging"])).code).toBe(1);
+  });
+
+  it("exits 2 for an invalid environment name or deleting main, 1 for a duplicate", async () => {
+    expect((await lockbox.run(["environment", "create", "-bad"])).code).toBe(2);
+    expect((await lockbox.run(["environment", "create", "main"])).code).toBe(1);
+    const main = await lockbox.run(["environment", "delete", "main", "-y"]);
+    expect(main).toMatchObject({ code: 2, stderr: "Error: The 'main' environment cannot be deleted\n" });
+  });
+
+  it("creates a workspace and prints its admin token once", async () => {
+    const created = await lockbox.run(["workspace", "create", "team-b"]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(
+      /^Created workspace 'team-b'\nAdmin token for it \(shown once, keep it safe\): lbx_\S+\n$/,
+    );
+    const list = JSON.parse((await lockbox.run(["workspace", "list", "--json"])).stdout);
+    expect(list.map((workspace: { name: string }) => workspace.name)).toEqual(
+      expect.arrayContaining(["default", "team-b"]),
+    );
+    expect((await lockbox.run(["workspace", "create", "team-b"])).code).toBe(1);
+  });
+
+  it("creates tokens, lists them without values, and revokes them", async () => {
+    const created = await lockbox.run([
+      "token",
+      "create",
+      "--role",
+      "viewer",
+      "--name",
+      "ci",
+      "--expires-in",
+      "3600",
+    ]);
+    expect(created.code).toBe(0);
+    const value = /^Token \(shown once, keep it safe\): (lbx_\S+)$/m.exec(created.stdout)?.[1];
+    expect(value).toBeDefined();
+    const tokens = JSON.parse((await lockbox.run(["token", "list", "--json"])).stdout);
+    const ci = tokens.find((token: { name: string }) => token.name === "ci");
+    expect(ci).toMatchObject({
+      role: "viewer",
+      workspace: "default",
+      revokedAt: null,
+      expiresAt: expect.any(String),
+    });
+    const table = await lockbox.run(["token", "list"]);
+    expect(table.stdout + JSON.stringify(tokens)).not.toContain(value);
+    const revoked = await lockbox.run(["token", "revoke", ci.id]);
+    expect(revoked).toMatchObject({ code: 0, stdout: `Revoked token '${ci.id}'\n` });
+    expect((await lockbox.run(["token", "list"])).stdout).toMatch(new RegExp(`${ci.id} .* revoked\\n`));
+  });
+
+  it("exits 2 on a bad role or lifetime, 1 on an unknown token", async () => {
+    const role = await lockbox.run(["token", "create", "--role", "owner"]);
+    expect(role).toMatchObject({
+      code: 2,
+      stderr: "Error: Invalid role 'owner': use one of viewer, developer, admin\n",
+    });
+    expect((await lockbox.run(["token", "create", "--expires-in", "soon"])).code).toBe(2);
+    expect((await lockbox.run(["token", "revoke", "tk-unknown"])).code).toBe(1);
+  });
+
+  it("lists the audit log without values", async () => {
+    await lockbox.run(["secret", "create", "audited", `A=${canary}`]);
+    await lockbox.run(["secret", "show", "audited", "--reveal"]);
+    const table = await lockbox.run(["audit", "list"]);
+    expect(table.stdout).toMatch(/^At +Actor +Action +Environment +Secret +Version\n/);
+    expect(table.stdout).toMatch(/secret\.reveal +main +audited +1\n/);
+    const json = await lockbox.run(["audit", "list", "--json", "--limit", "2"]);
+    expect(JSON.parse(json.stdout)).toHaveLength(2);
+    expect(table.stdout + json.stdout).not.toContain(canary);
+  });
+
+  it.runIf(mode.name === "server")("gives each token only what its role allows", async () => {
+    await lockbox.run(["secret", "create", "guarded", `A=${canary}`]);
+    const created = await lockbox.run(["token", "create", "--role", "viewer", "--json"]);
+    const viewer = { LOCKBOX_TOKEN: JSON.parse(created.stdout).value };
+    expect((await lockbox.run(["secret", "list"], { env: viewer })).stdout).toContain("guarded");
+    const reveal = await lockbox.run(["secret", "show", "guarded", "--reveal"], { env: viewer });
+    expect(reveal.code).toBe(1);
+    expect(reveal.stderr).toMatch(/^Error: A viewer token cannot read secret values/);
+    expect(reveal.stdout + reveal.stderr).not.toContain(canary);
+    const workspace = await lockbox.run(["workspace", "create", "team-c"]);
+    const admin = { LOCKBOX_TOKEN: /: (lbx_\S+)$/m.exec(workspace.stdout)?.[1] ?? "" };
+    expect((await lockbox.run(["secret", "list", "--json"], { env: admin })).stdout).toBe("[]\n");
+  });
+
+  it("never lets the canary into the server's logs", () => {
+    expect(lockbox.serverOutput()).not.toContain(canary);
+  });
+});

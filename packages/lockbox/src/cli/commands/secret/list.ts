@@ -1,0 +1,55 @@
+import type { LockboxApi, SecretInfo } from "@lockbox/server";
+import { quote } from "@lockbox/server/shared";
+import { resolveEnvironment } from "../../../client/settings.js";
+import { formatTime, print, printJson, printTable } from "../../output.js";
+import { withApi } from "../../with-api.js";
+
+export interface ListSecretsOptions {
+  env?: string;
+  json?: boolean;
+}
+
+const pageSize = 1000;
+
+/** Every secret of the environment, newest first, a page at a time. */
+async function listAll(api: LockboxApi, environment: string): Promise<SecretInfo[]> {
+  const all: SecretInfo[] = [];
+  let createdBefore: string | undefined;
+  for (;;) {
+    const page = await api.secrets.list({ environment, limit: pageSize, createdBefore });
+    all.push(...page);
+    if (page.length < pageSize) return all;
+    createdBefore = page.at(-1)?.createdAt;
+  }
+}
+
+/** `lockbox secret list` */
+export async function listSecrets(options: ListSecretsOptions): Promise<void> {
+  const environment = resolveEnvironment(options.env);
+  const secrets = await withApi((api) => listAll(api, environment));
+  if (options.json) {
+    printJson(
+      secrets.map(({ name, createdAt, createdBy, lastUsedAt }) => ({
+        name,
+        createdAt,
+        createdBy,
+        lastUsedAt,
+      })),
+    );
+  } else if (secrets.length === 0) {
+    print(
+      `No secrets in environment ${quote(environment)} yet. Create one with: lockbox secret create NAME KEY=VALUE`,
+    );
+  } else {
+    print(`Secrets in environment ${quote(environment)}`, "");
+    printTable(
+      ["Name", "Created at", "Created by", "Last used at"],
+      secrets.map((secret) => [
+        secret.name,
+        formatTime(secret.createdAt),
+        secret.createdBy,
+        formatTime(secret.lastUsedAt),
+      ]),
+    );
+  }
+}

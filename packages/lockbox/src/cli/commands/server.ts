@@ -1,0 +1,50 @@
+import { type ServerOptions, startServer } from "@lockbox/server/http";
+import { InvalidError } from "@lockbox/server/shared";
+import { lockboxHome } from "../../client/settings.js";
+import { print } from "../output.js";
+
+export interface ServerCommandOptions {
+  host: string;
+  port: number;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+function signInHint(url: string, bootstrapToken: string | undefined): string[] {
+  if (bootstrapToken === undefined) {
+    return [
+      "Sign in with an existing token (the admin token printed on the first start, or LOCKBOX_BOOTSTRAP_TOKEN):",
+      `  export LOCKBOX_SERVER_URL=${url} LOCKBOX_TOKEN=<your token>`,
+    ];
+  }
+  return [
+    `Admin token (shown once, keep it safe): ${bootstrapToken}`,
+    "Sign in from a shell with:",
+    `  export LOCKBOX_SERVER_URL=${url} LOCKBOX_TOKEN=${bootstrapToken}`,
+  ];
+}
+
+function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
+
+/** `lockbox server`: serves the data folder over HTTP until SIGINT or SIGTERM. */
+export async function runServer(options: ServerCommandOptions): Promise<void> {
+  if (options.databaseUrl !== undefined) throw new InvalidError("PostgreSQL is not supported yet");
+  const server = await startServer({
+    host: options.host,
+    port: options.port,
+    dataDir: options.dataDir || lockboxHome(),
+    encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
+    bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
+    // The server checks the level and names the allowed ones when it is wrong.
+    logLevel: (process.env.LOCKBOX_LOG_LEVEL || undefined) as ServerOptions["logLevel"],
+  });
+  print(`Lockbox listening on ${server.url}`, ...signInHint(server.url, server.bootstrapToken));
+  const signal = await untilStopped();
+  process.stderr.write(`Received ${signal}, stopping\n`);
+  await server.close();
+}

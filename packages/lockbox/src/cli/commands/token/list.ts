@@ -1,0 +1,31 @@
+import type { TokenInfo } from "@lockbox/server";
+import { formatTime, printJson, printTable } from "../../output.js";
+import { withApi } from "../../with-api.js";
+
+function status(token: TokenInfo): string {
+  if (token.revokedAt) return "revoked";
+  if (token.expiresAt && token.expiresAt <= new Date().toISOString()) return "expired";
+  return "active";
+}
+
+/** `lockbox token list`: ids, names and roles; never values. */
+export async function listTokens(options: { json?: boolean }): Promise<void> {
+  const tokens = await withApi((api) => api.tokens.list());
+  if (options.json) {
+    printJson(tokens);
+    return;
+  }
+  printTable(
+    ["ID", "Name", "Role", "Workspace", "Created at", "Expires at", "Last used at", "Status"],
+    tokens.map((token) => [
+      token.id,
+      token.name,
+      token.role,
+      token.workspace,
+      formatTime(token.createdAt),
+      formatTime(token.expiresAt),
+      formatTime(token.lastUsedAt),
+      status(token),
+    ]),
+  );
+}

@@ -1,0 +1,35 @@
+import { InvalidError } from "@lockbox/server/shared";
+
+/** Never names the argument: it may hold a secret value. */
+const pairFormMessage =
+  "Each item should be of the form <KEY>=VALUE. To read a value from standard input, use <KEY>=-. " +
+  'To take a value from an environment variable, use <KEY>="$ENV_VAR".';
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write("Type the value, then press Ctrl-D on a new line:\n");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}
+
+/** Parses `KEY=VALUE` arguments, split on the first `=`; `KEY=-` takes the value from standard input. */
+export async function parseKeyValues(pairs: readonly string[]): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  let stdinKey: string | undefined;
+  for (const pair of pairs) {
+    const split = pair.indexOf("=");
+    if (split < 0) throw new InvalidError(pairFormMessage);
+    const key = pair.slice(0, split);
+    const value = pair.slice(split + 1);
+    if (value === "-") {
+      if (stdinKey !== undefined)
+        throw new InvalidError("Only one key can read its value from standard input");
+      stdinKey = key;
+    }
+    values[key] = value;
+  }
+  if (stdinKey !== undefined) values[stdinKey] = await readStdin();
+  return values;
+}

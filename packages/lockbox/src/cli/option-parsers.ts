@@ -1,0 +1,20 @@
+import { InvalidArgumentError, Option } from "commander";
+
+/** A commander parser for a whole number in [min, max]; anything else is a usage error. */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+/** `-e, --env NAME`, shared by the commands that work inside one environment. */
+export function environmentOption(): Option {
+  return new Option(
+    "-e, --env <name>",
+    "environment to use (default: LOCKBOX_ENVIRONMENT, then the profile file, then main)",
+  );
+}

@@ -1,0 +1,45 @@
+import { quote } from "@lockbox/server/shared";
+
+/** Writes lines to stdout. */
+export function print(...lines: string[]): void {
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Writes `value` as indented JSON to stdout: the whole output of a `--json` command. */
+export function printJson(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
+
+/** Writes rows under a header, each column as wide as its widest cell. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  print(line(header), ...rows.map(line));
+}
+
+const timeFormat = new Intl.DateTimeFormat("en-CA", {
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short",
+});
+
+/** A stored ISO time as local `YYYY-MM-DD HH:MM TZ`; `-` when there is none. */
+export function formatTime(iso: string | null): string {
+  if (iso === null) return "-";
+  return timeFormat.format(new Date(iso)).replace(",", "");
+}
+
+/** `'A', 'B'`: names quoted for a message. */
+export function quoteAll(names: readonly string[]): string {
+  return names.map((name) => quote(name)).join(", ");
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import {
+  addAuditCommands,
+  addEnvironmentCommands,
+  addTokenCommands,
+  addWorkspaceCommands,
+} from "./admin-commands.js";
+import { wholeNumber } from "./option-parsers.js";
+import { addSecretCommands } from "./secret-commands.js";
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return (packageJson as { version: string }).version;
+}
+
+/** Commander's "error: …\n(Did you mean …?)" as one line, like every other error. */
+const oneLine = (text: string) =>
+  `${text
+    .trim()
+    .replace(/^error: /, "Error: ")
+    .replace(/\s*\n\s*/g, " ")}\n`;
+
+function addServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("Serve the data folder over HTTP, for other users and machines")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", wholeNumber(0, 65_535), 7420)
+    .option("--data-dir <dir>", "data folder (default: LOCKBOX_HOME, else ~/.lockbox)")
+    .option("--database-url <url>", "PostgreSQL database (not supported yet)")
+    .action(async (options) => (await import("./commands/server.js")).runServer(options));
+}
+
+/**
+ * The `lockbox` command line. Usage errors throw `CommanderError` instead of exiting, so that
+ * the entry point alone decides the exit code.
+ */
+export function createProgram(): Command {
+  const program = new Command("lockbox")
+    .description("Lockbox: secrets for serverless functions")
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
+  addServerCommand(program);
+  addSecretCommands(program.command("secret").description("Manage secrets"));
+  addEnvironmentCommands(program.command("environment").description("Manage environments"));
+  addWorkspaceCommands(program.command("workspace").description("Manage workspaces"));
+  addTokenCommands(program.command("token").description("Manage tokens"));
+  addAuditCommands(program.command("audit").description("Read the audit log"));
+  return program;
+}

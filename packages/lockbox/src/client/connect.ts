@@ -1,0 +1,41 @@
+import type { LockboxApi } from "@lockbox/server";
+import { AuthenticationError } from "@lockbox/server/shared";
+import { lockboxHome } from "./settings.js";
+
+/** A way to reach Lockbox: the API, and how to let go of it. */
+export interface Connection {
+  api: LockboxApi;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Server to talk to; default `LOCKBOX_SERVER_URL`. Without one, Lockbox runs embedded. */
+  serverUrl?: string | undefined;
+  /** Bearer token for the server; default `LOCKBOX_TOKEN`. */
+  token?: string | undefined;
+  /** Data folder in embedded mode; default `LOCKBOX_HOME`, else `~/.lockbox`. */
+  dataDir?: string | undefined;
+}
+
+/**
+ * Connects to a Lockbox server when a URL is set, else opens the data folder in this process.
+ * @example const { api, close } = await connect();
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+  const serverUrl = options.serverUrl || process.env.LOCKBOX_SERVER_URL;
+  if (serverUrl) {
+    const token = options.token || process.env.LOCKBOX_TOKEN;
+    if (!token) {
+      throw new AuthenticationError(
+        `No token for the Lockbox server at ${serverUrl}: set LOCKBOX_TOKEN to a token for it`,
+      );
+    }
+    const { createHttpClient } = await import("./http-client.js");
+    return { api: createHttpClient({ url: serverUrl, token }), close: async () => {} };
+  }
+  const { connectEmbedded } = await import("./embedded-client.js");
+  return connectEmbedded({
+    dataDir: options.dataDir || lockboxHome(),
+    encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
+  });
+}

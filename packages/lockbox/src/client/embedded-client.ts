@@ -1,0 +1,37 @@
+import { userInfo } from "node:os";
+import { type Actor, bindServices, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
+import type { Connection } from "./connect.js";
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  encodedKey?: string | undefined;
+}
+
+/** The local user's name, shown as "created by" and in the audit log. */
+function localUserName(): string {
+  try {
+    return userInfo().username || "local";
+  } catch {
+    return "local"; // no passwd entry for this uid, as in some containers
+  }
+}
+
+/** Embedded mode: the services in this process, on the data folder, acting as the local user (an admin). */
+export async function connectEmbedded(options: EmbeddedOptions): Promise<Connection> {
+  const lockbox = await openLockbox(options);
+  try {
+    const name = localUserName();
+    const workspace = await ensureDefaultWorkspace(lockbox.store, name);
+    const actor: Actor = {
+      workspaceId: workspace.id,
+      name,
+      tokenId: null,
+      role: "admin",
+      canCreateWorkspaces: true,
+    };
+    return { api: bindServices(lockbox.services, actor), close: () => lockbox.close() };
+  } catch (error) {
+    await lockbox.close();
+    throw error;
+  }
+}

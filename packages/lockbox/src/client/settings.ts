@@ -1,0 +1,43 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { defaultEnvironment, InvalidError } from "@lockbox/server/shared";
+
+/** The data folder: `LOCKBOX_HOME`, else `~/.lockbox`. */
+export function lockboxHome(): string {
+  return process.env.LOCKBOX_HOME || join(homedir(), ".lockbox");
+}
+
+export const profileFileName = "profile.json";
+
+interface Profile {
+  environment?: string;
+}
+
+/** The optional profile file `$LOCKBOX_HOME/profile.json`; a missing file is an empty profile. */
+function readProfile(): Profile {
+  const path = join(lockboxHome(), profileFileName);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new InvalidError(`Could not read the profile file at ${path}`);
+  }
+  let profile: unknown;
+  try {
+    profile = JSON.parse(text);
+  } catch {
+    throw new InvalidError(`Could not parse the profile file at ${path}: it is not valid JSON`);
+  }
+  const environment = (profile as Profile | null)?.environment;
+  if (environment !== undefined && typeof environment !== "string") {
+    throw new InvalidError(`Invalid profile file at ${path}: "environment" must be a string`);
+  }
+  return environment === undefined ? {} : { environment };
+}
+
+/** The environment to use: the explicit option, then `LOCKBOX_ENVIRONMENT`, then the profile, then `main`. */
+export function resolveEnvironment(explicit?: string): string {
+  return explicit || process.env.LOCKBOX_ENVIRONMENT || readProfile().environment || defaultEnvironment;
+}
