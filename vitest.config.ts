@@ -7,7 +7,9 @@ export default defineConfig({
   resolve: {
     alias: {
       "@lockbox/server/http": fileURLToPath(new URL("packages/server/src/http/server.ts", import.meta.url)),
-      "@lockbox/server/shared": fileURLToPath(new URL("packages/server/src/shared/index.ts", import.meta.url)),
+      "@lockbox/server/shared": fileURLToPath(
+        new URL("packages/server/src/shared/index.ts", import.meta.url),
+      ),
       "@lockbox/server": fileURLToPath(new URL("packages/server/src/index.ts", import.meta.url)),
     },
   },

@@ -103,7 +103,7 @@ describe.each(["embedded", "server"] as const)("a canary value through every CLI
     const revealed = await lockbox(["secret", "show", "leak", "--reveal"]);
     expect(revealed.stdout).toContain(canary);
     expect((await lockbox(["secret", "export", "leak-files", "--format", "json"])).stdout).toContain(canary);
-    outputs.forEach((text, index) => expectNoCanary(text, `output #${index}`));
+    for (const [index, text] of outputs.entries()) expectNoCanary(text, `output #${index}`);
     const audit = await lockbox(["audit", "list", "--json"]);
     expect(audit.code).toBe(0);
     expectNoCanary(audit.stdout, "the audit log");
