@@ -8,11 +8,11 @@ import {
   environmentNameProblem,
   keyProblem,
   limits,
-  schemas,
   secretNameProblem,
   valueProblem,
   valuesProblem,
 } from "./rules.js";
+import { schemas } from "./schemas.js";
 
 const canary = "CANARY-rules-7f3a9c2e51";
 

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { InvalidError } from "./errors.js";
 
 /** Names and limits of DESIGN.md §5: the one place they are written down. */
@@ -122,23 +121,3 @@ export function assertValues(values: Record<string, unknown>): asserts values is
 export function assertKeys(keys: readonly string[]): void {
   for (const key of keys) check(keyProblem(key));
 }
-
-function refined<S extends z.ZodType>(schema: S, problem: (value: z.output<S>) => string | undefined): S {
-  return schema.superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: "custom", message });
-  });
-}
-
-/** zod schemas built from the same rules, for request bodies and parameters. */
-export const schemas = {
-  secretName: refined(z.string(), secretNameProblem),
-  environmentName: refined(z.string(), environmentNameProblem),
-  workspaceName: refined(z.string(), workspaceNameProblem),
-  key: refined(z.string(), keyProblem),
-  // Values are checked by the rule rather than by zod's type check, so a number gets the same
-  // message on every path ("Non-string value for secret 'K'") and never echoes the value.
-  values: refined(z.record(z.string(), z.unknown()), valuesProblem).meta({
-    description: "Environment variables: keys as DESIGN.md §5 allows, string values",
-  }) as unknown as z.ZodType<Record<string, string>>,
-};

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../lockbox.js";
-import { roles, schemas } from "../../shared/rules.js";
+import { roles } from "../../shared/rules.js";
+import { schemas } from "../../shared/schemas.js";
 
 /** Environments, workspaces, tokens and the audit log. */
 export const directoryRoutes =

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { SecretService } from "../../services/secret-service.js";
-import { exportFormats, schemas } from "../../shared/rules.js";
+import { exportFormats } from "../../shared/rules.js";
+import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const secretParams = environmentParams.extend({ name: schemas.secretName });

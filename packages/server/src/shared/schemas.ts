@@ -1,0 +1,30 @@
+import { z } from "zod";
+import {
+  environmentNameProblem,
+  keyProblem,
+  secretNameProblem,
+  valuesProblem,
+  workspaceNameProblem,
+} from "./rules.js";
+
+// Kept apart from rules.ts so that code which only checks names (the SDK in a container) never loads zod.
+
+function refined<S extends z.ZodType>(schema: S, problem: (value: z.output<S>) => string | undefined): S {
+  return schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+}
+
+/** zod schemas built from the same rules, for request bodies and parameters. */
+export const schemas = {
+  secretName: refined(z.string(), secretNameProblem),
+  environmentName: refined(z.string(), environmentNameProblem),
+  workspaceName: refined(z.string(), workspaceNameProblem),
+  key: refined(z.string(), keyProblem),
+  // Values are checked by the rule rather than by zod's type check, so a number gets the same
+  // message on every path ("Non-string value for secret 'K'") and never echoes the value.
+  values: refined(z.record(z.string(), z.unknown()), valuesProblem).meta({
+    description: "Environment variables: keys as DESIGN.md §5 allows, string values",
+  }) as unknown as z.ZodType<Record<string, string>>,
+};
