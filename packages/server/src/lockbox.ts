@@ -5,7 +5,10 @@ import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
+import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
+import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
+import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
 import { createTokenService } from "./services/token-service.js";
 import { createWorkspaceService } from "./services/workspace-service.js";
 import { IntegrityError } from "./shared/errors.js";
@@ -32,9 +35,11 @@ async function checkMasterKey(store: Store, envelope: Envelope, keyOrigin: strin
   }
 }
 
-function createServices(store: Store, envelope: Envelope) {
+function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec) {
+  const secrets = createSecretService({ store, lookup, codec });
   return {
-    secrets: createSecretService({ store, envelope }),
+    secrets,
+    grants: createGrantService({ store, secrets }),
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
     tokens: createTokenService({ store }),
@@ -48,6 +53,7 @@ export interface Lockbox {
   store: Store;
   services: Services;
   authenticate: Authenticate;
+  redeemGrant: RedeemGrant;
   close(): Promise<void>;
 }
 
@@ -59,12 +65,15 @@ export async function openLockbox(source: MasterKeySource): Promise<Lockbox> {
   try {
     await store.migrate();
     const envelope = createEnvelope(masterKey);
+    const codec = createVersionCodec(envelope);
+    const lookup = createSecretLookup(codec);
     const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
     await checkMasterKey(store, envelope, keyOrigin);
     return {
       store,
-      services: createServices(store, envelope),
+      services: createServices(store, lookup, codec),
       authenticate: createAuthenticator({ store }),
+      redeemGrant: createGrantRedeemer({ store, lookup }),
       close: () => store.close(),
     };
   } catch (error) {

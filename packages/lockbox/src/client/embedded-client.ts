@@ -29,7 +29,7 @@ export async function connectEmbedded(options: EmbeddedOptions): Promise<Connect
       role: "admin",
       canCreateWorkspaces: true,
     };
-    return { api: bindServices(lockbox.services, actor), close: () => lockbox.close() };
+    return { api: bindServices(lockbox, actor), close: () => lockbox.close() };
   } catch (error) {
     await lockbox.close();
     throw error;

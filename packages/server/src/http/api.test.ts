@@ -215,3 +215,31 @@ describe("service endpoints", () => {
     expect((await server.call("GET", "/healthz", { token: null })).body).toEqual({ status: "ok" });
   });
 });
+
+describe("container grants over HTTP", () => {
+  it("issues a grant with a developer token and redeems it once with the grant alone", async () => {
+    await server.call("POST", secrets, { body: { name: "granted", values: { KEY: canary } } });
+    const developer = await tokenWithRole("developer");
+    const issued = await server.call("POST", "/v1/environments/main/grants", {
+      token: developer,
+      body: { secrets: [{ name: "granted", requiredKeys: ["KEY"] }] },
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.text).not.toContain(canary);
+    const grant = issued.body.token as string;
+    const redeemed = await server.call("POST", "/v1/grants/redeem", { token: grant });
+    expect(redeemed.body.secrets).toEqual([{ name: "granted", version: 1, values: { KEY: canary } }]);
+    expect((await server.call("POST", "/v1/grants/redeem", { token: grant })).status).toBe(401);
+    // A grant is no API token.
+    expect((await server.call("GET", secrets, { token: grant })).status).toBe(401);
+  });
+
+  it("refuses grants to a viewer", async () => {
+    const viewer = await tokenWithRole("viewer");
+    const answer = await server.call("POST", "/v1/environments/main/grants", {
+      token: viewer,
+      body: { secrets: [{ name: "granted" }] },
+    });
+    expect(answer.status).toBe(403);
+  });
+});

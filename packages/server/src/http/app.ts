@@ -9,14 +9,17 @@ import {
 } from "fastify-type-provider-zod";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
+import type { RedeemGrant } from "../services/grant-service.js";
 import { requireToken } from "./auth.js";
 import { handleError, sendError } from "./errors.js";
 import { directoryRoutes } from "./routes/directory.js";
+import { grantRoutes, redeemRoute } from "./routes/grants.js";
 import { secretRoutes } from "./routes/secrets.js";
 
 export interface AppOptions {
   services: Services;
   authenticate: Authenticate;
+  redeemGrant: RedeemGrant;
   logger: FastifyBaseLogger;
 }
 
@@ -51,9 +54,13 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(
     async (v1) => {
-      requireToken(v1, options.authenticate);
-      await v1.register(secretRoutes(options.services.secrets));
-      await v1.register(directoryRoutes(options.services));
+      await v1.register(redeemRoute(options.redeemGrant));
+      await v1.register(async (authenticated) => {
+        requireToken(authenticated, options.authenticate);
+        await authenticated.register(secretRoutes(options.services.secrets));
+        await authenticated.register(grantRoutes(options.services.grants));
+        await authenticated.register(directoryRoutes(options.services));
+      });
     },
     { prefix: "/v1" },
   );

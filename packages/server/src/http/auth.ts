@@ -9,7 +9,8 @@ declare module "fastify" {
   }
 }
 
-function bearerToken(request: FastifyRequest): string {
+/** The token of an `Authorization: Bearer <token>` header, or `AuthenticationError`. */
+export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match?.[1]) {

@@ -41,7 +41,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
   try {
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = pino({ level: options.logLevel, redact: { paths: redactedPaths, censor: "[redacted]" } });
-    const app = await buildApp({ services: lockbox.services, authenticate: lockbox.authenticate, logger });
+    const app = await buildApp({ ...lockbox, logger });
     const address = await app.listen({ host: options.host, port: options.port });
     return {
       url: address,

@@ -2,7 +2,8 @@ import { NotFoundError } from "../shared/errors.js";
 import { assertSecretName, quote } from "../shared/rules.js";
 import type { SecretRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
-import type { Actor } from "./actor.js";
+import { type Actor, requireRole } from "./actor.js";
+import { recordAudit } from "./audit-service.js";
 import { findEnvironment } from "./environment-service.js";
 import type { Values, VersionCodec } from "./secret-versions.js";
 
@@ -47,6 +48,13 @@ export interface UpdateSecretInput extends SecretRef {
   set?: Values | undefined;
   unset?: string[] | undefined;
   ifVersion?: number | undefined;
+}
+
+/** One secret's values as a container or command receives them. */
+export interface ResolvedSecret {
+  name: string;
+  version: number;
+  values: Values;
 }
 
 export interface ResolveInput {
@@ -100,7 +108,27 @@ export function createSecretLookup(codec: VersionCodec) {
     return toInfo(head, environment, row ? parseKeys(row.keys) : []);
   }
 
-  return { findHead, requireHead, readVersion, currentInfo };
+  /** Reads the current values of `input.secrets`, in order, checking required keys; audited as `action`. */
+  async function readForUse(tx: StoreTables, actor: Actor, input: ResolveInput, action: string) {
+    requireRole(actor, "developer", "read secret values");
+    const resolved = [];
+    for (const wanted of input.secrets) {
+      const head = await requireHead(tx, actor, { environment: input.environment, name: wanted.name });
+      const { values } = await readVersion(tx.secrets, head);
+      assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
+      resolved.push({ id: head.id, name: head.name, version: head.version, values });
+    }
+    await tx.secrets.touchLastUsed(
+      resolved.map((secret) => secret.id),
+      new Date().toISOString(),
+    );
+    for (const { name, version } of resolved) {
+      await recordAudit(tx.audit, actor, { action, environment: input.environment, secret: name, version });
+    }
+    return resolved.map(({ name, version, values }): ResolvedSecret => ({ name, version, values }));
+  }
+
+  return { findHead, requireHead, readVersion, currentInfo, readForUse };
 }
 
 export type SecretLookup = ReturnType<typeof createSecretLookup>;

@@ -88,31 +88,8 @@ export function createSecretReads(deps: {
       }));
     },
 
-    /** Reads secrets for a container start, in order: an audited read that sets "last used at". */
-    async resolve(actor: Actor, input: ResolveInput) {
-      requireRole(actor, "developer", "read secret values");
-      return store.transaction(async (tx) => {
-        const resolved = [];
-        for (const wanted of input.secrets) {
-          const head = await requireHead(tx, actor, { environment: input.environment, name: wanted.name });
-          const { values } = await readVersion(tx.secrets, head);
-          assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
-          resolved.push({ name: head.name, id: head.id, version: head.version, values });
-        }
-        await tx.secrets.touchLastUsed(
-          resolved.map((secret) => secret.id),
-          new Date().toISOString(),
-        );
-        for (const secret of resolved) {
-          await recordAudit(tx.audit, actor, {
-            action: "secret.resolve",
-            environment: input.environment,
-            secret: secret.name,
-            version: secret.version,
-          });
-        }
-        return resolved.map(({ name, version, values }) => ({ name, version, values }));
-      });
-    },
+    /** Reads secrets to run something with them (`lockbox exec`): an audited read that sets "last used at". */
+    resolve: (actor: Actor, input: ResolveInput) =>
+      store.transaction((tx) => lookup.readForUse(tx, actor, input, "secret.resolve")),
   };
 }

@@ -1,13 +1,13 @@
-import type { Envelope } from "../crypto/envelope.js";
 import type { Store } from "../store/store.js";
-import { createSecretLookup } from "./secret-lookup.js";
+import type { SecretLookup } from "./secret-lookup.js";
 import { createSecretReads } from "./secret-reads.js";
-import { createVersionCodec } from "./secret-versions.js";
+import type { VersionCodec } from "./secret-versions.js";
 import { createSecretWrites } from "./secret-writes.js";
 
 export type {
   CreateSecretInput,
   IfExists,
+  ResolvedSecret,
   ResolveInput,
   SecretInfo,
   SecretRef,
@@ -18,10 +18,10 @@ export type {
 /** Named secrets: every rule about creating, reading, changing and versioning them. */
 export function createSecretService(deps: {
   store: Pick<Store, "directory" | "secrets" | "transaction">;
-  envelope: Envelope;
+  codec: VersionCodec;
+  lookup: SecretLookup;
 }) {
-  const codec = createVersionCodec(deps.envelope);
-  const lookup = createSecretLookup(codec);
+  const { codec, lookup } = deps;
   return {
     ...createSecretReads({ store: deps.store, lookup }),
     ...createSecretWrites({ store: deps.store, lookup, codec }),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
 import { quote, type Role, roles } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
@@ -28,6 +28,19 @@ export interface CreateTokenInput {
 }
 
 export const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
+
+/**
+ * The row stored for a token value. The lookup is by hash, so its timing says nothing about the
+ * token; the final comparison is constant-time all the same.
+ */
+export async function findByToken<Row extends { hash: string }>(
+  value: string,
+  findByHash: (hash: string) => Promise<Row | undefined>,
+): Promise<Row | undefined> {
+  const hash = hashToken(value);
+  const row = await findByHash(hash);
+  return row && timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash)) ? row : undefined;
+}
 
 /** Makes a token row and its value; the value is shown once and only its hash is stored. */
 export async function issueToken(

@@ -1,2 +1,3 @@
+export * from "./container-markers.js";
 export * from "./errors.js";
 export * from "./rules.js";

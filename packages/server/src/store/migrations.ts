@@ -103,7 +103,27 @@ function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter.constructor.name === "PostgresAdapter";
 }
 
-const migrations: Record<string, Migration> = { "0001-initial": initial };
+const containerGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("grants")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("hash", "text", (c) => c.notNull().unique())
+      .addColumn("request", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("token_id", "text")
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .addColumn("redeemed_at", "text")
+      .execute();
+  },
+};
+
+const migrations: Record<string, Migration> = {
+  "0001-initial": initial,
+  "0002-container-grants": containerGrants,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

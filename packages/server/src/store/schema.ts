@@ -73,6 +73,21 @@ export interface AuditTable {
   userAgent: string | null;
 }
 
+/** A short-lived, single-use credential to read one container's named secrets. */
+export interface GrantTable {
+  id: string;
+  workspaceId: string;
+  /** SHA-256 of the grant token, hex. */
+  hash: string;
+  /** JSON `{ environment, secrets: [{ name, requiredKeys }] }`: names only, never values. */
+  request: string;
+  createdAt: string;
+  createdBy: string;
+  tokenId: string | null;
+  expiresAt: string;
+  redeemedAt: string | null;
+}
+
 export interface MasterKeyTable {
   id: string;
   check: Buffer;
@@ -87,6 +102,7 @@ export interface Database {
   tokens: TokenTable;
   auditEntries: AuditTable;
   masterKeys: MasterKeyTable;
+  grants: GrantTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -94,5 +110,6 @@ export type EnvironmentRow = Selectable<EnvironmentTable>;
 export type SecretRow = Selectable<SecretTable>;
 export type SecretVersionRow = Selectable<SecretVersionTable>;
 export type TokenRow = Selectable<TokenTable>;
+export type GrantRow = Selectable<GrantTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type NewAuditEntry = Insertable<AuditTable>;

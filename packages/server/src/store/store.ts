@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { createAuditStore } from "./audit-store.js";
 import { createDirectoryStore } from "./directory-store.js";
+import { createGrantStore } from "./grant-store.js";
 import { migrate } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
@@ -19,6 +20,7 @@ function createTables(db: Kysely<Database>, dialect: Dialect) {
     directory: createDirectoryStore(db),
     secrets: createSecretStore(db, dialect),
     tokens: createTokenStore(db),
+    grants: createGrantStore(db),
     audit: createAuditStore(db),
   };
 }

@@ -68,7 +68,7 @@ describe("lockbox server under SIGKILL", () => {
     const lockbox = await openLockbox({ dataDir });
     try {
       const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
-      const api = bindServices(lockbox.services, {
+      const api = bindServices(lockbox, {
         workspaceId: workspace.id,
         name: "test",
         tokenId: null,

@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto";
+import { AuthenticationError, InvalidError } from "../shared/errors.js";
+import type { Store } from "../store/store.js";
+import { type Actor, requireRole } from "./actor.js";
+import { newId } from "./ids.js";
+import type { ResolvedSecret, ResolveInput, SecretLookup } from "./secret-lookup.js";
+import type { SecretService } from "./secret-service.js";
+import { findByToken, hashToken } from "./token-service.js";
+
+export interface GrantInput extends ResolveInput {
+  /** How long the grant may be redeemed: default 60 s, at most 600 s. */
+  ttlSeconds?: number | undefined;
+}
+
+/** A credential for one container start: it reads exactly these secrets, once, before it expires. */
+export interface Grant {
+  token: string;
+  expiresAt: string;
+  /** The versions the grant was made against: a warm container for the same versions can be reused. */
+  secrets: { name: string; version: number }[];
+}
+
+const maxTtlSeconds = 600;
+
+export function createGrantService(deps: {
+  store: Pick<Store, "grants">;
+  secrets: Pick<SecretService, "get">;
+}) {
+  return {
+    /** Checks that every secret exists with its required keys, then issues the grant. */
+    async create(actor: Actor, input: GrantInput): Promise<Grant> {
+      requireRole(actor, "developer", "start containers with secrets");
+      const ttlSeconds = input.ttlSeconds ?? 60;
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > maxTtlSeconds) {
+        throw new InvalidError(`ttlSeconds must be a whole number from 1 to ${maxTtlSeconds}`);
+      }
+      const secrets = [];
+      for (const wanted of input.secrets) {
+        const info = await deps.secrets.get(actor, { environment: input.environment, ...wanted });
+        secrets.push({ name: info.name, version: info.version });
+      }
+      const token = `lbg_${randomBytes(32).toString("base64url")}`;
+      const now = Date.now();
+      const expiresAt = new Date(now + ttlSeconds * 1000).toISOString();
+      await deps.store.grants.deleteExpired(new Date(now).toISOString());
+      await deps.store.grants.insert({
+        id: newId("gr"),
+        workspaceId: actor.workspaceId,
+        hash: hashToken(token),
+        request: JSON.stringify({ environment: input.environment, secrets: input.secrets }),
+        createdAt: new Date(now).toISOString(),
+        createdBy: actor.name,
+        tokenId: actor.tokenId,
+        expiresAt,
+        redeemedAt: null,
+      });
+      return { token, expiresAt, secrets };
+    },
+  };
+}
+
+export type GrantService = ReturnType<typeof createGrantService>;
+
+/** Redeems a grant for the values it covers; each container start is an audited read. */
+export function createGrantRedeemer(deps: {
+  store: Pick<Store, "grants" | "transaction">;
+  lookup: SecretLookup;
+}) {
+  const invalid = () =>
+    new AuthenticationError("The container credential is not valid: it is unknown, expired or already used");
+  return async function redeemGrant(token: string, source?: Actor["source"]): Promise<ResolvedSecret[]> {
+    const row = await findByToken(token, deps.store.grants.findByHash);
+    const now = new Date().toISOString();
+    if (!row || row.expiresAt <= now || !(await deps.store.grants.redeem(row.id, now))) throw invalid();
+    const actor: Actor = {
+      workspaceId: row.workspaceId,
+      name: row.createdBy,
+      tokenId: row.tokenId,
+      role: "developer",
+      canCreateWorkspaces: false,
+      source,
+    };
+    const request = JSON.parse(row.request) as ResolveInput;
+    return deps.store.transaction((tx) => deps.lookup.readForUse(tx, actor, request, "container.start"));
+  };
+}
+
+export type RedeemGrant = ReturnType<typeof createGrantRedeemer>;
