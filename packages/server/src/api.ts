@@ -28,6 +28,7 @@ export function bindServices(lockbox: Pick<Lockbox, "services" | "redeemGrant">,
   return {
     secrets: bind(services.secrets),
     grants: bind(services.grants),
+    apps: bind(services.apps),
     environments: bind(services.environments),
     workspaces: bind(services.workspaces),
     tokens: bind(services.tokens),

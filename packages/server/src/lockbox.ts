@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
 import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
+import { createAppService } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
@@ -40,6 +41,7 @@ function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec)
   return {
     secrets,
     grants: createGrantService({ store, secrets }),
+    apps: createAppService({ store }),
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
     tokens: createTokenService({ store }),

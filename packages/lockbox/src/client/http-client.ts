@@ -79,6 +79,14 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
     grants: {
       create: ({ environment, ...body }) => call("POST", `${environmentPath(environment)}/grants`, body),
     },
+    apps: {
+      deploy: ({ environment, name, ...body }) =>
+        call("POST", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}/deployments`, body),
+      get: ({ environment, name }) =>
+        call("GET", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}`),
+      list: async ({ environment }) =>
+        (await call<{ apps: never }>("GET", `${environmentPath(environment)}/apps`)).apps,
+    },
     redeemGrant: async (grant) =>
       (await call<{ secrets: never }>("POST", "/grants/redeem", undefined, undefined, grant)).secrets,
     environments: {

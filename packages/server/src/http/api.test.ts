@@ -243,3 +243,16 @@ describe("container grants over HTTP", () => {
     expect(answer.status).toBe(403);
   });
 });
+
+describe("apps over HTTP", () => {
+  it("deploys a bundle larger than the default body limit and reads it back", async () => {
+    const bundle = `export const padding = "${"x".repeat(5_000_000)}";`;
+    const deployed = await server.call("POST", "/v1/environments/main/apps/big/deployments", {
+      body: { bundle, functions: [{ name: "f", index: 0 }] },
+    });
+    expect(deployed.status).toBe(201);
+    expect(deployed.body).toMatchObject({ name: "big", version: 1 });
+    const read = await server.call("GET", "/v1/environments/main/apps/big");
+    expect(read.body.bundle).toBe(bundle);
+  });
+});

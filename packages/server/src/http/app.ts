@@ -12,6 +12,7 @@ import type { Authenticate } from "../services/authenticator.js";
 import type { RedeemGrant } from "../services/grant-service.js";
 import { requireToken } from "./auth.js";
 import { handleError, sendError } from "./errors.js";
+import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { grantRoutes, redeemRoute } from "./routes/grants.js";
 import { secretRoutes } from "./routes/secrets.js";
@@ -59,6 +60,7 @@ export async function buildApp(options: AppOptions) {
         requireToken(authenticated, options.authenticate);
         await authenticated.register(secretRoutes(options.services.secrets));
         await authenticated.register(grantRoutes(options.services.grants));
+        await authenticated.register(appRoutes(options.services.apps));
         await authenticated.register(directoryRoutes(options.services));
       });
     },

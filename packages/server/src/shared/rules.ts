@@ -5,6 +5,11 @@ export const limits = {
   nameMaxLength: 64,
   keyMaxLength: 16_384,
   valueMaxLength: 32_768,
+  bundleMaxBytes: 32 * 1024 * 1024,
+  // The kernel's MAX_ARG_STRLEN: one `KEY=VALUE` string, with its NUL, at exec.
+  execStringMaxBytes: 131_072,
+  // A conservative share of ARG_MAX (2 MiB with an 8 MiB stack), leaving room for argv.
+  execEnvironmentMaxBytes: 1_048_576,
 } as const;
 
 /** The environment every workspace has, and the default when none is chosen. */
@@ -50,6 +55,11 @@ export function environmentNameProblem(name: unknown): string | undefined {
     environmentNamePattern,
     "use letters, digits, '.', '-' and '_', starting with a letter or digit",
   );
+}
+
+/** Why an app name is not allowed, or undefined when it is; apps are named like secrets. */
+export function appNameProblem(name: unknown): string | undefined {
+  return nameProblem("App", name, secretNamePattern, "use letters, digits, '.', '-' and '_'");
 }
 
 /** Why a workspace name is not allowed, or undefined when it is. */
@@ -107,6 +117,11 @@ export function assertEnvironmentName(name: unknown): asserts name is string {
   check(environmentNameProblem(name));
 }
 
+/** Throws `InvalidError` unless `name` is a valid app name. */
+export function assertAppName(name: unknown): asserts name is string {
+  check(appNameProblem(name));
+}
+
 /** Throws `InvalidError` unless `name` is a valid workspace name. */
 export function assertWorkspaceName(name: unknown): asserts name is string {
   check(workspaceNameProblem(name));
@@ -120,4 +135,39 @@ export function assertValues(values: Record<string, unknown>): asserts values is
 /** Throws `InvalidError` unless every key is valid. */
 export function assertKeys(keys: readonly string[]): void {
   for (const key of keys) check(keyProblem(key));
+}
+
+const utf8 = new TextEncoder();
+
+function bytesText(bytes: number): string {
+  return bytes.toLocaleString("en-US");
+}
+
+function fromSources(sources: readonly string[]): string {
+  if (sources.length === 0) return "it comes from the function's own environment";
+  return `it comes from secrets ${sources.map((source) => quote(source)).join(", ")}`;
+}
+
+/** Why a container's merged environment cannot be passed to exec, or undefined when it can; never shows a value. */
+export function execEnvironmentProblem(
+  env: Record<string, string>,
+  sources: readonly string[],
+): string | undefined {
+  let total = 8; // the NULL that ends the pointer array
+  for (const [key, value] of Object.entries(env)) {
+    const bytes = utf8.encode(`${key}=${value}`).byteLength + 1;
+    if (bytes > limits.execStringMaxBytes) {
+      return `Variable ${quote(key)} is too large to start a container (${bytesText(bytes)} bytes; at most ${bytesText(limits.execStringMaxBytes)}): ${fromSources(sources)}`;
+    }
+    total += bytes + 8;
+  }
+  if (total > limits.execEnvironmentMaxBytes) {
+    return `The merged environment is too large to start a container (${bytesText(total)} bytes; at most ${bytesText(limits.execEnvironmentMaxBytes)}): ${fromSources(sources)}`;
+  }
+  return undefined;
+}
+
+/** Throws `InvalidError` unless the environment fits what the kernel accepts at exec. */
+export function assertExecEnvironment(env: Record<string, string>, sources: readonly string[]): void {
+  check(execEnvironmentProblem(env, sources));
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  appNameProblem,
   environmentNameProblem,
   keyProblem,
   secretNameProblem,
@@ -19,6 +20,7 @@ function refined<S extends z.ZodType>(schema: S, problem: (value: z.output<S>) =
 /** zod schemas built from the same rules, for request bodies and parameters. */
 export const schemas = {
   secretName: refined(z.string(), secretNameProblem),
+  appName: refined(z.string(), appNameProblem),
   environmentName: refined(z.string(), environmentNameProblem),
   workspaceName: refined(z.string(), workspaceNameProblem),
   key: refined(z.string(), keyProblem),

@@ -120,9 +120,30 @@ const containerGrants: Migration = {
   },
 };
 
+const deployments: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("deployments")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("environment_id", "text", (c) =>
+        c.notNull().references("environments.id").onDelete("cascade"),
+      )
+      .addColumn("app_name", "text", (c) => c.notNull())
+      .addColumn("version", "integer", (c) => c.notNull())
+      .addColumn("bundle", "text", (c) => c.notNull())
+      .addColumn("functions", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addUniqueConstraint("deployments_app_version", ["environment_id", "app_name", "version"])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
+  "0003-deployments": deployments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -88,6 +88,20 @@ export interface GrantTable {
   redeemedAt: string | null;
 }
 
+/** One deploy of an app: its bundled code and where each function sits in it. */
+export interface DeploymentTable {
+  id: string;
+  workspaceId: string;
+  environmentId: string;
+  appName: string;
+  version: number;
+  bundle: string;
+  /** JSON `[{ name, index }]`. */
+  functions: string;
+  createdAt: string;
+  createdBy: string;
+}
+
 export interface MasterKeyTable {
   id: string;
   check: Buffer;
@@ -103,6 +117,7 @@ export interface Database {
   auditEntries: AuditTable;
   masterKeys: MasterKeyTable;
   grants: GrantTable;
+  deployments: DeploymentTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -110,6 +125,7 @@ export type EnvironmentRow = Selectable<EnvironmentTable>;
 export type SecretRow = Selectable<SecretTable>;
 export type SecretVersionRow = Selectable<SecretVersionTable>;
 export type TokenRow = Selectable<TokenTable>;
+export type DeploymentRow = Selectable<DeploymentTable>;
 export type GrantRow = Selectable<GrantTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type NewAuditEntry = Insertable<AuditTable>;

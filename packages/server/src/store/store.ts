@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { createAuditStore } from "./audit-store.js";
+import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
 import { createGrantStore } from "./grant-store.js";
 import { migrate } from "./migrations.js";
@@ -21,6 +22,7 @@ function createTables(db: Kysely<Database>, dialect: Dialect) {
     secrets: createSecretStore(db, dialect),
     tokens: createTokenStore(db),
     grants: createGrantStore(db),
+    deployments: createDeploymentStore(db),
     audit: createAuditStore(db),
   };
 }

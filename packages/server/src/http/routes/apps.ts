@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppService } from "../../services/app-service.js";
+import { limits } from "../../shared/rules.js";
+import { schemas } from "../../shared/schemas.js";
+
+const environmentParams = z.object({ environment: schemas.environmentName });
+const appParams = environmentParams.extend({ name: schemas.appName });
+
+/** Deployed apps: `/v1/environments/:environment/apps…`. */
+export const appRoutes =
+  (apps: AppService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      "/environments/:environment/apps",
+      { schema: { params: environmentParams } },
+      async (request) => ({
+        apps: await apps.list(request.actor, request.params),
+      }),
+    );
+
+    app.get("/environments/:environment/apps/:name", { schema: { params: appParams } }, async (request) =>
+      apps.get(request.actor, request.params),
+    );
+
+    app.post(
+      "/environments/:environment/apps/:name/deployments",
+      {
+        // A bundle is code and can be large; every other route keeps the default limit.
+        bodyLimit: limits.bundleMaxBytes + 1024 * 1024,
+        schema: {
+          params: appParams,
+          body: z.object({
+            bundle: z.string().min(1),
+            functions: z.array(
+              z.object({ name: z.string().min(1).max(128), index: z.number().int().min(0) }),
+            ),
+          }),
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(await apps.deploy(request.actor, { ...request.params, ...request.body })),
+    );
+  };

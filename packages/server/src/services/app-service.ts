@@ -1,0 +1,106 @@
+import { InvalidError, NotFoundError } from "../shared/errors.js";
+import { assertAppName, limits, quote } from "../shared/rules.js";
+import type { Store } from "../store/store.js";
+import { type Actor, requireRole } from "./actor.js";
+import { recordAudit } from "./audit-service.js";
+import { findEnvironment } from "./environment-service.js";
+import { newId } from "./ids.js";
+
+/** A function of a deployed app, by export name and by its place in the bundle's registry. */
+export interface DeployedFunction {
+  name: string;
+  index: number;
+}
+
+export interface DeploymentInfo {
+  name: string;
+  environment: string;
+  version: number;
+  functions: DeployedFunction[];
+  deployedAt: string;
+  deployedBy: string;
+}
+
+export interface DeployInput {
+  environment: string;
+  name: string;
+  bundle: string;
+  functions: DeployedFunction[];
+}
+
+const functionNamePattern = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
+
+function assertDeployable(input: DeployInput): void {
+  assertAppName(input.name);
+  if (Buffer.byteLength(input.bundle) > limits.bundleMaxBytes) {
+    throw new InvalidError(`The bundle of app ${quote(input.name)} is over ${limits.bundleMaxBytes} bytes`);
+  }
+  const bad = input.functions.find((fn) => !functionNamePattern.test(fn.name) || !Number.isInteger(fn.index));
+  if (bad)
+    throw new InvalidError(`Invalid function ${quote(bad.name)}: export a function under a JavaScript name`);
+}
+
+/** Deployed apps: their code (no secret values: those are resolved when a container starts). */
+export function createAppService(deps: { store: Pick<Store, "directory" | "deployments" | "transaction"> }) {
+  const { store } = deps;
+  return {
+    async deploy(actor: Actor, input: DeployInput): Promise<DeploymentInfo> {
+      requireRole(actor, "developer", "deploy apps");
+      assertDeployable(input);
+      return store.transaction(async (tx) => {
+        const environment = await findEnvironment(tx.directory, actor, input.environment);
+        const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;
+        const createdAt = new Date().toISOString();
+        await tx.deployments.insert({
+          id: newId("dp"),
+          workspaceId: actor.workspaceId,
+          environmentId: environment.id,
+          appName: input.name,
+          version,
+          bundle: input.bundle,
+          functions: JSON.stringify(input.functions),
+          createdAt,
+          createdBy: actor.name,
+        });
+        await recordAudit(tx.audit, actor, { action: "app.deploy", environment: input.environment, version });
+        const { environment: env, name, functions } = input;
+        return { name, environment: env, version, functions, deployedAt: createdAt, deployedBy: actor.name };
+      });
+    },
+
+    /** The newest deploy of an app, with its code. */
+    async get(actor: Actor, ref: { environment: string; name: string }) {
+      assertAppName(ref.name);
+      const environment = await findEnvironment(store.directory, actor, ref.environment);
+      const row = await store.deployments.latest(environment.id, ref.name);
+      if (!row)
+        throw new NotFoundError(
+          `App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`,
+        );
+      return {
+        name: row.appName,
+        environment: ref.environment,
+        version: row.version,
+        functions: JSON.parse(row.functions) as DeployedFunction[],
+        deployedAt: row.createdAt,
+        deployedBy: row.createdBy,
+        bundle: row.bundle,
+      };
+    },
+
+    async list(actor: Actor, options: { environment: string }): Promise<DeploymentInfo[]> {
+      const environment = await findEnvironment(store.directory, actor, options.environment);
+      const rows = await store.deployments.listLatest(environment.id);
+      return rows.map((row) => ({
+        name: row.appName,
+        environment: options.environment,
+        version: row.version,
+        functions: JSON.parse(row.functions) as DeployedFunction[],
+        deployedAt: row.createdAt,
+        deployedBy: row.createdBy,
+      }));
+    },
+  };
+}
+
+export type AppService = ReturnType<typeof createAppService>;

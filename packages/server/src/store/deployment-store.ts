@@ -1,0 +1,36 @@
+import type { Kysely } from "kysely";
+import type { Database, DeploymentRow } from "./schema.js";
+
+/** Deployed apps: every deploy is a new version; the newest one serves. */
+export function createDeploymentStore(db: Kysely<Database>) {
+  return {
+    insert: (row: DeploymentRow) => db.insertInto("deployments").values(row).execute(),
+    latest: (environmentId: string, appName: string) =>
+      db
+        .selectFrom("deployments")
+        .selectAll()
+        .where("environmentId", "=", environmentId)
+        .where("appName", "=", appName)
+        .orderBy("version", "desc")
+        .limit(1)
+        .executeTakeFirst(),
+    /** The newest deploy of each app, without the code. */
+    listLatest: (environmentId: string) =>
+      db
+        .selectFrom("deployments as d")
+        .select(["d.appName", "d.version", "d.functions", "d.createdAt", "d.createdBy"])
+        .where("d.environmentId", "=", environmentId)
+        .where(({ eb, selectFrom }) =>
+          eb(
+            "d.version",
+            "=",
+            selectFrom("deployments as newer")
+              .select(({ fn }) => fn.max("newer.version").as("version"))
+              .whereRef("newer.environmentId", "=", "d.environmentId")
+              .whereRef("newer.appName", "=", "d.appName"),
+          ),
+        )
+        .orderBy("d.appName")
+        .execute(),
+  };
+}
