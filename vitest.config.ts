@@ -7,6 +7,9 @@ export default defineConfig({
   resolve: {
     alias: {
       "@lockbox/server/http": fileURLToPath(new URL("packages/server/src/http/server.ts", import.meta.url)),
+      "@lockbox/server/containers": fileURLToPath(
+        new URL("packages/server/src/containers/index.ts", import.meta.url),
+      ),
       "@lockbox/server/shared": fileURLToPath(
         new URL("packages/server/src/shared/index.ts", import.meta.url),
       ),

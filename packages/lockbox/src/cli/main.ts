@@ -19,7 +19,7 @@ async function report(error: unknown): Promise<number> {
 async function main(): Promise<number> {
   try {
     await createProgram().parseAsync(process.argv);
-    return 0;
+    return Number(process.exitCode ?? 0); // `exec` passes its command's exit code through
   } catch (error) {
     return report(error);
   }

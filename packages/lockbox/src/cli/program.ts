@@ -7,6 +7,7 @@ import {
   addWorkspaceCommands,
 } from "./admin-commands.js";
 import { wholeNumber } from "./option-parsers.js";
+import { addRunCommands } from "./run-commands.js";
 import { addSecretCommands } from "./secret-commands.js";
 
 function packageVersion(): string {
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     .description("Lockbox: secrets for serverless functions")
     .version(packageVersion())
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
   addServerCommand(program);
   addSecretCommands(program.command("secret").description("Manage secrets"));
@@ -48,5 +50,6 @@ export function createProgram(): Command {
   addWorkspaceCommands(program.command("workspace").description("Manage workspaces"));
   addTokenCommands(program.command("token").description("Manage tokens"));
   addAuditCommands(program.command("audit").description("Read the audit log"));
+  addRunCommands(program);
   return program;
 }

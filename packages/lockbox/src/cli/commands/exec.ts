@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { pipeline } from "node:stream/promises";
+import { OutputMask } from "@lockbox/server/containers";
+import { InvalidError } from "@lockbox/server/shared";
+import { resolveEnvironment } from "../../client/settings.js";
+import { readDotenvFile } from "../../dotenv-file.js";
+import { withApi } from "../with-api.js";
+
+export interface ExecOptions {
+  secret?: string[];
+  fromDotenv?: string;
+  env?: string;
+  mask: boolean;
+}
+
+/** The chosen secrets merged in order (`--secret`s as given, then `--from-dotenv`): later keys win. */
+async function mergedSecrets(options: ExecOptions): Promise<Record<string, string>> {
+  const names = options.secret ?? [];
+  const named =
+    names.length === 0
+      ? []
+      : await withApi((api) =>
+          api.secrets.resolve({
+            environment: resolveEnvironment(options.env),
+            secrets: names.map((name) => ({ name })),
+          }),
+        );
+  const layers = named.map((secret) => secret.values);
+  if (options.fromDotenv) layers.push(readDotenvFile(options.fromDotenv));
+  return Object.assign({}, ...layers);
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGTERM: 15,
+};
+
+/** `lockbox exec -- COMMAND`: runs a local command with the secrets in its environment, output masked. */
+export async function execCommand(command: string[], options: ExecOptions): Promise<void> {
+  const [file, ...args] = command;
+  if (!file)
+    throw new InvalidError(
+      "Give the command to run after --, as in: lockbox exec --secret NAME -- node app.js",
+    );
+  const secrets = await mergedSecrets(options);
+  const child = spawn(file, args, {
+    env: { ...process.env, ...secrets },
+    stdio: ["inherit", options.mask ? "pipe" : "inherit", options.mask ? "pipe" : "inherit"],
+  });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "ENOENT" ? new Error(`Command not found: ${file}`) : error),
+    );
+    child.once("close", (code, signal) => resolve([code, signal]));
+  });
+  const values = Object.values(secrets);
+  const masked = [
+    child.stdout && pipeline(child.stdout, new OutputMask(values), process.stdout, { end: false }),
+    child.stderr && pipeline(child.stderr, new OutputMask(values), process.stderr, { end: false }),
+  ];
+  // The command gets the terminal's signals itself; these forward what is sent to lockbox alone.
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward);
+  const [code, signal] = await exited;
+  await Promise.all(masked);
+  process.exitCode = code ?? 128 + (signal ? (signalNumbers[signal] ?? 1) : 1);
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
+
+const canary = "canary-exec-5d1e-value";
+const printEnv = [
+  "node",
+  "-e",
+  "console.log(JSON.stringify({ a: process.env.A, b: process.env.B, c: process.env.C }))",
+];
+
+describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
+  let lockbox: CliTarget;
+  let files: string;
+
+  beforeAll(async () => {
+    lockbox = await mode.start();
+    files = mkdtempSync(join(tmpdir(), "lockbox-exec-"));
+    writeFileSync(join(files, ".env"), "C=from-dotenv\nB=dotenv-wins\n");
+    expect((await lockbox.run(["secret", "create", "first", "A=first-a", "B=first-b"])).code).toBe(0);
+    expect((await lockbox.run(["secret", "create", "second", "B=second-b"])).code).toBe(0);
+    expect((await lockbox.run(["secret", "create", "masked", `TOKEN=${canary}`])).code).toBe(0);
+  });
+  afterAll(async () => {
+    await lockbox.stop();
+    rmSync(files, { recursive: true, force: true });
+  });
+
+  it("runs the command with the secrets merged in order, later ones winning", async () => {
+    const result = await lockbox.run([
+      "exec",
+      "--no-mask",
+      "--secret",
+      "first",
+      "--secret",
+      "second",
+      "--",
+      ...printEnv,
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "second-b" });
+  });
+
+  it("adds a .env file after the secrets", async () => {
+    const dotenv = join(files, ".env");
+    const result = await lockbox.run([
+      "exec",
+      "--no-mask",
+      "--secret",
+      "first",
+      "--from-dotenv",
+      dotenv,
+      "--",
+      ...printEnv,
+    ]);
+    expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "dotenv-wins", c: "from-dotenv" });
+  });
+
+  it("masks secret values in stdout and stderr unless --no-mask", async () => {
+    const script = "console.log('out', process.env.TOKEN); console.error('err', process.env.TOKEN)";
+    const masked = await lockbox.run(["exec", "--secret", "masked", "--", "node", "-e", script]);
+    expect(masked.stdout).toBe("out ***\n");
+    expect(masked.stderr).toBe("err ***\n");
+    const plain = await lockbox.run(["exec", "--secret", "masked", "--no-mask", "--", "node", "-e", script]);
+    expect(plain.stdout).toBe(`out ${canary}\n`);
+  });
+
+  it("passes the exit code through, and 128 + the signal when the command is killed", async () => {
+    expect((await lockbox.run(["exec", "--", "node", "-e", "process.exit(7)"])).code).toBe(7);
+    const killed = await lockbox.run(["exec", "--", "node", "-e", "process.kill(process.pid, 'SIGTERM')"]);
+    expect(killed.code).toBe(143);
+  });
+
+  it("fails before running anything when a secret is missing, and names a missing command", async () => {
+    const missing = await lockbox.run(["exec", "--secret", "nope", "--", "node", "-e", "console.log('ran')"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain("Secret 'nope' not found");
+    const unknown = await lockbox.run(["exec", "--", "no-such-command-here"]);
+    expect(unknown).toMatchObject({ code: 1, stderr: "Error: Command not found: no-such-command-here\n" });
+  });
+
+  it("records the read in the audit log, without the value", async () => {
+    const audit = await lockbox.run(["audit", "list", "--json"]);
+    expect(audit.stdout).toContain('"secret.resolve"');
+    expect(audit.stdout).not.toContain(canary);
+  });
+});

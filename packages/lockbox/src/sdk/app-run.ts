@@ -1,0 +1,127 @@
+import type { LockboxApi } from "@lockbox/server";
+import type { ContainerPool, ContainerSpec } from "@lockbox/server/containers";
+import { InvalidError } from "@lockbox/server/shared";
+import { containerEnvironment } from "./container-env.js";
+import {
+  activeRun,
+  type CallTarget,
+  type FunctionDefinition,
+  type InlineSource,
+  type RunContext,
+  setActiveRun,
+} from "./internal.js";
+import { containerKey, prepareLayers } from "./secret-layers.js";
+
+export interface AppRunOptions {
+  /** The Lockbox API, connected on first use. */
+  api: () => Promise<LockboxApi>;
+  environment: string;
+  entryFile: string;
+  bundlePath: string;
+  /** How many functions this process had registered before it defined the bundle's. */
+  base: number;
+  /** Replace secret values by `***` in function output; default on unless `LOCKBOX_NO_MASK=1`. */
+  mask?: boolean | undefined;
+}
+
+const maskFromEnvironment = () => !["1", "true"].includes(process.env.LOCKBOX_NO_MASK ?? "");
+
+/** A name for messages: the export name when known, else the function's own, else its place. */
+export function functionLabel(definition: FunctionDefinition, relativeIndex: number): string {
+  return definition.fn.name || `function #${relativeIndex}`;
+}
+
+/**
+ * One app run: its bundle, its containers, and the glue from a function call to a container
+ * with the function's secrets. Ephemeral secrets are read once per run and live only here.
+ */
+export class AppRun implements RunContext {
+  readonly entryFile: string;
+  readonly environment: string;
+  readonly bundlePath: string;
+  readonly mask: boolean;
+  /** Export names of the bundle's functions, by their index in the bundle. */
+  readonly names = new Map<number, string>();
+  readonly #options: AppRunOptions;
+  readonly #inline = new Map<InlineSource, Promise<Record<string, string>>>();
+  readonly #cleanups: (() => Promise<void>)[] = [];
+  #pool: Promise<ContainerPool> | undefined;
+
+  constructor(options: AppRunOptions) {
+    this.#options = options;
+    this.entryFile = options.entryFile;
+    this.environment = options.environment;
+    this.bundlePath = options.bundlePath;
+    this.mask = options.mask ?? maskFromEnvironment();
+  }
+
+  /** Makes this the run that `.remote()` uses in this process. */
+  activate(): this {
+    setActiveRun(this);
+    return this;
+  }
+
+  /** Runs `cleanup` when the run stops (after its containers are closed). */
+  onStop(cleanup: () => Promise<void>): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  call(definition: FunctionDefinition, args: unknown[]): Promise<unknown> {
+    const functionIndex = definition.index - this.#options.base;
+    const functionName = this.names.get(functionIndex) ?? functionLabel(definition, functionIndex);
+    if (functionIndex < 0) {
+      return Promise.reject(
+        new InvalidError(`Function '${functionName}' is not part of the module this app run bundled`),
+      );
+    }
+    const { layers, timeoutMs } = definition;
+    return this.callTarget(
+      { bundlePath: this.bundlePath, functionIndex, functionName, layers, timeoutMs },
+      args,
+    );
+  }
+
+  async callTarget(target: CallTarget, args: unknown[]): Promise<unknown> {
+    const api = await this.#options.api();
+    const environment = target.environment ?? this.environment;
+    const layers = await prepareLayers(api, environment, target.layers, (source) => this.#loadInline(source));
+    const key = containerKey(target.bundlePath, target.functionIndex, layers);
+    const start = async (): Promise<ContainerSpec> => {
+      const { env, sources } = await containerEnvironment(api, layers);
+      const { bundlePath, functionIndex, functionName, timeoutMs } = target;
+      const maskValues = this.mask ? [...new Set(Object.values(env))].filter((value) => value !== "") : [];
+      return { bundlePath, functionIndex, functionName, env, sources, maskValues, timeoutMs };
+    };
+    return (await this.#containers()).call(key, start, args);
+  }
+
+  #loadInline(source: InlineSource): Promise<Record<string, string>> {
+    let values = this.#inline.get(source);
+    if (!values) {
+      values = source.load();
+      this.#inline.set(source, values);
+      void values.catch(() => this.#inline.delete(source)); // a failed read is tried again next call
+    }
+    return values;
+  }
+
+  #containers(): Promise<ContainerPool> {
+    this.#pool ??= import("@lockbox/server/containers").then(({ createContainerPool }) =>
+      createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } }),
+    );
+    return this.#pool;
+  }
+
+  /** Closes the containers, forgets the ephemeral secrets, and runs the cleanups. */
+  async stop(): Promise<void> {
+    if (activeRun() === this) setActiveRun(undefined);
+    const pool = this.#pool;
+    this.#pool = undefined;
+    this.#inline.clear();
+    try {
+      if (pool) await (await pool.catch(() => undefined))?.close();
+    } finally {
+      for (const cleanup of this.#cleanups.splice(0).reverse()) await cleanup();
+    }
+  }
+}

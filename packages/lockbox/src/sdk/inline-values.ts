@@ -1,0 +1,25 @@
+import { InvalidError, keyProblem, valueProblem } from "@lockbox/server/shared";
+
+/**
+ * Checks an ephemeral secret's pairs: `null` and `undefined` values are dropped, any other
+ * non-string is an `InvalidError` naming the key (never the value). Returns a copy.
+ */
+export function checkInlineValues(record: unknown, where: string): Record<string, string> {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
+    throw new InvalidError(`${where} takes an object of string values`);
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === null || value === undefined) continue;
+    const problem = keyProblem(key) ?? valueProblem(key, value);
+    if (problem) throw new InvalidError(problem);
+    values[key] = value as string;
+  }
+  return values;
+}
+
+/** `[FOO, BAR]`: the keys of a label, shortened when there are many. */
+export function keyList(keys: readonly string[]): string {
+  const shown = keys.length > 8 ? [...keys.slice(0, 8), "…"] : keys;
+  return `[${shown.join(", ")}]`;
+}

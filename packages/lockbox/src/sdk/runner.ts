@@ -1,0 +1,122 @@
+import type { LockboxApi } from "@lockbox/server";
+import { functionRegistry, InvalidError, quote } from "@lockbox/server/shared";
+import type { AppDeployment } from "./app.js";
+import { AppRun } from "./app-run.js";
+import { bundleModule } from "./bundle.js";
+import { importBundle } from "./bundle-import.js";
+import { clientApi, closeClient } from "./client.js";
+import { environmentFor } from "./environment.js";
+import type { FunctionHandle } from "./function-handle.js";
+import { functionDefinition } from "./internal.js";
+
+/** Options of `startRun` (the CLI's `lockbox run`) and of `app.run`. */
+export interface StartRunOptions {
+  entryFile: string;
+  environment?: string | undefined;
+  /** Replace secret values by `***` in function output; default on unless `LOCKBOX_NO_MASK=1`. */
+  mask?: boolean | undefined;
+}
+
+/** A running app, started from a file by the CLI. */
+export interface StartedRun {
+  /** The exports of the bundled module, imported in this process. */
+  module: Record<string, unknown>;
+  /** The function handle exported under `exportName`, or undefined when there is none. */
+  findFunction(exportName: string): FunctionHandle | undefined;
+  /** The function marked with `app.localEntrypoint` (the first, if several). */
+  localEntrypoint: ((...args: never[]) => unknown) | undefined;
+  /** Stops every container, forgets the ephemeral secrets, removes the bundle. */
+  stop(): Promise<void>;
+}
+
+/** Bundles `entryFile` and makes an active run for it; `base` is where its functions start here. */
+async function newRun(options: StartRunOptions, base: () => number): Promise<AppRun> {
+  const environment = await environmentFor(options.environment);
+  const bundle = await bundleModule(options.entryFile);
+  const run = new AppRun({
+    ...options,
+    api: clientApi,
+    environment,
+    bundlePath: bundle.bundlePath,
+    base: base(),
+  });
+  run.onStop(closeClient);
+  run.onStop(bundle.dispose);
+  return run.activate();
+}
+
+/**
+ * For `lockbox run FILE`: bundles the file, starts the run, then imports the bundle here, so the
+ * module's functions and its top-level `await app.run(…)` belong to this run.
+ * @example const run = await startRun({ entryFile: "app.ts" }); try { … } finally { await run.stop(); }
+ */
+export async function startRun(options: StartRunOptions): Promise<StartedRun> {
+  const run = await newRun(options, () => functionRegistry().length);
+  try {
+    const { module, apps, names } = await importBundle(run.bundlePath, { inspect: false });
+    for (const [index, name] of names) run.names.set(index, name);
+    return {
+      module,
+      findFunction: (exportName) =>
+        functionDefinition(module[exportName]) ? (module[exportName] as FunctionHandle) : undefined,
+      localEntrypoint: apps.flatMap((app) => app.localEntrypoints)[0],
+      stop: () => run.stop(),
+    };
+  } catch (error) {
+    await run.stop();
+    throw error;
+  }
+}
+
+/**
+ * For `app.run` in a script started with node or tsx: the script is already loaded, its
+ * functions first in this process's registry; the bundle is for the containers.
+ */
+export function startScriptRun(options: StartRunOptions): Promise<AppRun> {
+  return newRun(options, () => 0);
+}
+
+export interface DeployFileOptions {
+  entryFile: string;
+  environment?: string | undefined;
+  /** Deploy only this app; default every named app of the module. */
+  appName?: string | undefined;
+}
+
+/**
+ * For `lockbox deploy FILE` and `app.deploy()`: bundles the file, reads its named apps and their
+ * exported functions, and deploys each app with the bundle.
+ */
+export async function deployFile(options: DeployFileOptions): Promise<AppDeployment[]> {
+  const environment = await environmentFor(options.environment);
+  const bundle = await bundleModule(options.entryFile);
+  try {
+    const { apps, names, base } = await importBundle(bundle.bundlePath, { inspect: true });
+    const chosen = apps.filter((app) => app.name !== undefined && (options.appName ?? app.name) === app.name);
+    if (chosen.length === 0) {
+      throw new InvalidError(
+        options.appName === undefined
+          ? `No named app in ${options.entryFile}: name it to deploy it, new App("my-app")`
+          : `App ${quote(options.appName)} is not defined in ${options.entryFile}`,
+      );
+    }
+    const api: LockboxApi = await clientApi();
+    const deployments: AppDeployment[] = [];
+    for (const app of chosen) {
+      const functions = app.functions.flatMap((definition) => {
+        const name = names.get(definition.index - base);
+        return name === undefined ? [] : [{ name, index: definition.index - base }];
+      });
+      const { name, version } = await api.apps.deploy({
+        environment,
+        name: app.name as string,
+        bundle: bundle.code,
+        functions,
+      });
+      deployments.push({ name, environment, version, functions });
+    }
+    return deployments;
+  } finally {
+    await bundle.dispose();
+  }
+}

@@ -1,0 +1,60 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootstrapToken } from "../test-support/cli-modes.js";
+import { type CliServer, startCliServer } from "../test-support/cli-server.js";
+import { tempDir } from "../test-support/run-cli.js";
+import { useTempHome } from "../test-support/sdk-home.js";
+import { userProject, wrongKeys } from "../test-support/user-module.js";
+import { clientApi } from "./client.js";
+import { startRun } from "./runner.js";
+import { Secret } from "./secret.js";
+
+const userModule = `
+import { App, Secret } from "lockbox";
+const app = new App("over-http");
+export const read = app.function({ secrets: [Secret.fromName("db", { requiredKeys: ["DB_URL"] })] }, async () => ({
+  DB_URL: process.env.DB_URL,
+  LOCKBOX_TOKEN: process.env.LOCKBOX_TOKEN,
+  LOCKBOX_SERVER_URL: process.env.LOCKBOX_SERVER_URL,
+}));
+`;
+
+describe("the SDK against a lockbox server", () => {
+  let home: ReturnType<typeof useTempHome>;
+  let data: ReturnType<typeof tempDir>;
+  let server: CliServer;
+  let project: ReturnType<typeof userProject>;
+
+  beforeAll(async () => {
+    home = useTempHome();
+    data = tempDir("lockbox-server-data-");
+    server = await startCliServer({ LOCKBOX_HOME: data.path, LOCKBOX_BOOTSTRAP_TOKEN: bootstrapToken });
+    process.env.LOCKBOX_SERVER_URL = server.url;
+    process.env.LOCKBOX_TOKEN = bootstrapToken;
+    process.env.LOCKBOX_CONTAINER = "process";
+    project = userProject({ "app.ts": userModule });
+  });
+
+  afterAll(async () => {
+    delete process.env.LOCKBOX_CONTAINER;
+    project.remove();
+    await home.restore();
+    await server.stop();
+    data.remove();
+  });
+
+  it("manages secrets and runs a function whose container gets the values, not the caller's token", async () => {
+    await Secret.objects.create("db", { DB_URL: "fixture-db-url" });
+    expect((await Secret.objects.list()).map((secret) => secret.name)).toEqual(["db"]);
+    const run = await startRun({ entryFile: join(project.path, "app.ts") });
+    try {
+      const result = (await run.findFunction("read")?.remote()) as Record<string, unknown>;
+      expect(wrongKeys(result, { DB_URL: "fixture-db-url" })).toEqual([]);
+    } finally {
+      await run.stop();
+    }
+    const api = await clientApi();
+    const starts = (await api.audit.list({})).filter((entry) => entry.action === "container.start");
+    expect(starts.map((entry) => entry.secret)).toEqual(["db"]);
+  });
+});

@@ -1,0 +1,86 @@
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InternalError } from "../shared/errors.js";
+import type { ContainerBackendName, ContainerSpec } from "./container-types.js";
+
+/** One way of starting a container: a process running `container-main.js` on a bundle. */
+export interface ContainerBackend {
+  readonly name: ContainerBackendName;
+  spawn(spec: ContainerSpec): ChildProcess;
+}
+
+/** Heap limit of a container's node, in MiB (there are no cgroups here: see TOOLCHAIN.md). */
+export const memoryLimitMb = 512;
+
+// The same path from src/containers (under Vitest) and dist/containers: the container always
+// runs the compiled bootstrap, so tests need `tsc -b packages/server` first (`npm test` does it).
+const containerMainPath = fileURLToPath(new URL("../../dist/containers/container-main.js", import.meta.url));
+
+/** The compiled bootstrap, or an error saying how to build it. */
+export function containerMain(): string {
+  if (!existsSync(containerMainPath)) {
+    throw new InternalError(
+      `${containerMainPath} is missing: build @lockbox/server (npx tsc -b packages/server)`,
+    );
+  }
+  return containerMainPath;
+}
+
+/** The environment every container starts with, before its secrets. */
+export function baseEnvironment(): Record<string, string> {
+  return { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: process.env.LANG || "C.UTF-8" };
+}
+
+/** The full path of an executable found on the host's PATH or in the usual folders. */
+export function findExecutable(name: string): string | undefined {
+  const folders = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/bin", "/usr/bin", "/bin"];
+  for (const folder of folders.filter(Boolean)) {
+    try {
+      accessSync(join(folder, name), constants.X_OK);
+      return join(folder, name);
+    } catch {}
+  }
+  return undefined;
+}
+
+/**
+ * `node container-main.js BUNDLE`, under `prlimit` when it exists: open files and processes are
+ * bounded best effort (root on the host is exempt from the process limit; the sandbox is not).
+ */
+export function nodeCommand(
+  spec: ContainerSpec,
+  prlimit: string | undefined,
+  extra: string[] = [],
+): string[] {
+  const node = [process.execPath, `--max-old-space-size=${memoryLimitMb}`, containerMain(), spec.bundlePath];
+  const limited = prlimit ? [prlimit, "--nofile=1024", "--nproc=512", "--", ...node] : node;
+  return [...limited, ...extra];
+}
+
+/** Spawns a container process: its own process group, IPC with structured clone, and `env` only. */
+export function spawnContainer(
+  command: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildProcess {
+  const [file = "", ...args] = command;
+  // Secrets travel in `env` only: argv is readable by every process through /proc.
+  return spawn(file, args, {
+    ...options,
+    env,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    serialization: "advanced",
+    detached: true,
+  });
+}
+
+/** Kills a container and everything in its process group. */
+export function killContainer(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,194 @@
+import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
+import { quote } from "../shared/rules.js";
+import { type ContainerBackend, killContainer } from "./container-backend.js";
+import type { ContainerSpec } from "./container-types.js";
+import { maskText, OutputMask } from "./output-mask.js";
+import type { OutputSink } from "./output-sink.js";
+
+type Failure = { name: string; message: string; stack?: string };
+type Reply =
+  | { type: "ready" }
+  | ({ type: "failed" } & Failure)
+  | ({ type: "error"; id: number } & Failure)
+  | { type: "result"; id: number; value: unknown };
+
+/** The least time a container gets to import its bundle and say it is ready. */
+export const startTimeoutMs = 30_000;
+
+/** One container: a warm process that runs calls of one function, one at a time. */
+export interface Container {
+  readonly spec: ContainerSpec;
+  /** Resolves once the bundle is imported; rejects when the container fails to start. */
+  readonly ready: Promise<void>;
+  /** False once the container was told to stop or has exited: it takes no more calls. */
+  readonly usable: boolean;
+  /** Resolves when the container's process has exited. */
+  readonly exited: Promise<void>;
+  call(args: unknown[]): Promise<unknown>;
+  /** Stops the container; resolves once it is gone. */
+  stop(): Promise<void>;
+}
+
+/** Where containers write: the caller's stdout and stderr, shared by every container of a pool. */
+export interface ContainerSinks {
+  stdout: OutputSink;
+  stderr: OutputSink;
+}
+
+interface Settler<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+function stream(source: Readable | null, sink: OutputSink, values: string[]): OutputMask | undefined {
+  if (!source) return undefined;
+  if (values.length === 0) {
+    sink.attach(source);
+    return undefined;
+  }
+  const mask = new OutputMask(values);
+  sink.attach(source.pipe(mask));
+  return mask;
+}
+
+function watchExit(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
+    // Later errors (a send to a dead channel) come before an exit event; only a failed spawn has no pid.
+    child.on("error", (error) => {
+      if (child.pid === undefined) resolve(`could not start: ${error.message}`);
+    });
+  });
+}
+
+/** Spawns a container for `spec`; calls may be made once `ready` resolves. */
+export function createContainer(
+  backend: ContainerBackend,
+  spec: ContainerSpec,
+  output: ContainerSinks,
+): Container {
+  const child = backend.spawn(spec);
+  const name = quote(spec.functionName);
+  const masks = [
+    stream(child.stdout, output.stdout, spec.maskValues),
+    stream(child.stderr, output.stderr, spec.maskValues),
+  ];
+  const hide = (text: string) => maskText(text, spec.maskValues);
+  const remote = (reply: Failure) =>
+    new RemoteError(
+      hide(reply.message),
+      hide(reply.name),
+      reply.stack === undefined ? undefined : hide(reply.stack),
+    );
+  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout }>();
+  let starting: Settler<void> | undefined;
+  let stopping: string | undefined;
+  let exitReason: string | undefined;
+  let nextId = 1;
+
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = watchExit(child).then((reason) => {
+    exitReason = reason;
+    const error = new RemoteError(
+      stopping
+        ? `Container for function ${name} was stopped (${stopping})`
+        : `Container for function ${name} exited unexpectedly (${reason})`,
+      "ContainerExitError",
+    );
+    starting?.reject(error);
+    for (const call of pending.values()) {
+      clearTimeout(call.timer);
+      call.reject(error);
+    }
+    pending.clear();
+  });
+
+  const stop = async (reason: string): Promise<void> => {
+    stopping ??= reason;
+    killContainer(child);
+    await exited;
+    // A process that escaped the group may hold the pipes open: do not wait on it for long.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  };
+
+  const ready = new Promise<void>((resolve, reject) => {
+    // Starting (spawn plus the bundle's import) is not the call: it gets at least `startTimeoutMs`.
+    const limitMs = Math.max(spec.timeoutMs, startTimeoutMs);
+    const timer = setTimeout(() => {
+      starting?.reject(
+        new FunctionTimeoutError(`The container for function ${name} did not start within ${limitMs} ms`),
+      );
+    }, limitMs);
+    const done = () => {
+      clearTimeout(timer);
+      starting = undefined;
+    };
+    starting = {
+      resolve: () => {
+        done();
+        resolve();
+      },
+      reject: (error) => {
+        done();
+        reject(error);
+        void stop("it failed to start");
+      },
+    };
+  });
+
+  const finish = (id: number, settle: (call: Settler<unknown>) => void) => {
+    const call = pending.get(id);
+    if (!call) return;
+    pending.delete(id);
+    clearTimeout(call.timer);
+    // Let output written before the reply reach the caller first, held-back text included.
+    setImmediate(() => {
+      for (const mask of masks) mask?.settle();
+      settle(call);
+    });
+  };
+
+  child.on("message", (reply: Reply) => {
+    if (reply.type === "ready") starting?.resolve();
+    else if (reply.type === "failed") starting?.reject(remote(reply));
+    else if (reply.type === "result") finish(reply.id, (call) => call.resolve(reply.value));
+    else if (reply.type === "error") finish(reply.id, (call) => call.reject(remote(reply)));
+  });
+
+  const container: Container = {
+    spec,
+    ready,
+    exited,
+    get usable() {
+      return stopping === undefined && exitReason === undefined && child.connected;
+    },
+    stop: () => stop("the pool closed"),
+    call: (args) =>
+      new Promise((resolve, reject) => {
+        if (!container.usable) return reject(new RemoteError(`Container for function ${name} is gone`));
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`));
+          void stop("timed out");
+        }, spec.timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        try {
+          const { functionIndex, functionName } = spec;
+          child.send({ type: "call", id, functionIndex, functionName, args });
+        } catch {
+          pending.delete(id);
+          clearTimeout(timer);
+          // The serializer's own message may quote an argument: name the rule instead.
+          reject(
+            new InvalidError(
+              `Arguments of function ${name} must be structured-clone data (no functions or symbols)`,
+            ),
+          );
+        }
+      }),
+  };
+  return container;
+}

@@ -1,0 +1,73 @@
+// Runs inside a container: `node container-main.js BUNDLE [--unset-pwd]`. It imports the user's
+// bundle, then runs the calls that arrive on the IPC channel. Only tiny imports: this is the
+// cold-start path.
+import { pathToFileURL } from "node:url";
+import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
+
+interface CallMessage {
+  type: "call";
+  id: number;
+  functionIndex: number;
+  functionName?: string;
+  args: unknown[];
+}
+
+function describe(error: unknown): { name: string; message: string; stack?: string } {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: "Error", message: String(error) };
+}
+
+function send(message: object, done?: () => void): void {
+  process.send?.(message, undefined, undefined, done);
+}
+
+async function run(call: CallMessage): Promise<void> {
+  const label = `'${call.functionName ?? `#${call.functionIndex}`}'`;
+  const fn = functionRegistry()[call.functionIndex];
+  if (!fn) {
+    const message = `Function ${label} is not defined by the bundle (index ${call.functionIndex})`;
+    send({ type: "error", id: call.id, name: "Error", message });
+    return;
+  }
+  let value: unknown;
+  try {
+    value = await (fn as (...args: unknown[]) => unknown)(...call.args);
+  } catch (error) {
+    send({ type: "error", id: call.id, ...describe(error) });
+    return;
+  }
+  try {
+    send({ type: "result", id: call.id, value });
+  } catch {
+    // The v8 serializer's message quotes the value (a function's source): name only the type.
+    const message = `The result of function ${label} is not structured-clone data (a function, symbol or similar)`;
+    send({ type: "error", id: call.id, name: "DataCloneError", message });
+  }
+}
+
+// Node removes NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE at startup; make sure.
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith("NODE_CHANNEL_")) delete process.env[name];
+}
+// bubblewrap always sets PWD; the sandbox asks to drop it when no secret gave one.
+if (process.argv.includes("--unset-pwd", 3)) delete process.env.PWD;
+(globalThis as unknown as Record<symbol, unknown>)[insideContainerSymbol] = true;
+
+async function serve(bundlePath: string): Promise<void> {
+  try {
+    await import(pathToFileURL(bundlePath).href);
+  } catch (error) {
+    send({ type: "failed", ...describe(error) }, () => process.exit(1));
+    return;
+  }
+  process.on("message", (message: CallMessage) => {
+    if (message.type === "call") void run(message);
+  });
+  // The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
+  process.on("disconnect", () => process.exit(0));
+  send({ type: "ready" });
+}
+
+await serve(process.argv[2] ?? "");

@@ -1,0 +1,139 @@
+import { availableParallelism } from "node:os";
+import { InternalError, InvalidError } from "../shared/errors.js";
+import { assertExecEnvironment } from "../shared/rules.js";
+import { baseEnvironment, type ContainerBackend } from "./container-backend.js";
+import { createBackend, detectBackend } from "./container-detect.js";
+import { type Container, type ContainerSinks, createContainer } from "./container-instance.js";
+import type { ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
+import { createOutputSink } from "./output-sink.js";
+
+/** An idle warm container is stopped after this long, so containers of stale keys do not pile up. */
+export const idleStopMs = 5 * 60_000;
+
+interface Slot {
+  key: string;
+  /** Containers running or starting for this key. */
+  count: number;
+  idle: Container[];
+  /** Calls waiting for a container: given one, or `undefined` to try starting one. */
+  waiters: Array<(container: Container | undefined) => void>;
+}
+
+interface Scheduler {
+  backend: ContainerBackend;
+  output: ContainerSinks;
+  maxPerKey: number;
+  slots: Map<string, Slot>;
+  /** Every live container and the slot it counts in. */
+  running: Map<Container, Slot>;
+  idleTimers: Map<Container, NodeJS.Timeout>;
+  closed: boolean;
+}
+
+const closedError = () => new InternalError("The container pool is closed");
+
+// Hands a usable container to the next waiter or back to the idle list; `undefined` frees a
+// place instead, which the next waiter uses to start a container of its own.
+function release(pool: Scheduler, slot: Slot, container: Container | undefined): void {
+  if (container && !container.usable) return; // it is exiting: `forget` frees its place
+  if (!container) slot.count--;
+  const waiter = slot.waiters.shift();
+  if (waiter) {
+    waiter(container);
+  } else if (container) {
+    slot.idle.push(container);
+    pool.idleTimers.set(container, setTimeout(() => void container.stop(), idleStopMs).unref());
+  } else if (slot.count === 0) {
+    pool.slots.delete(slot.key);
+  }
+}
+
+function forget(pool: Scheduler, container: Container): void {
+  const slot = pool.running.get(container);
+  if (!slot) return;
+  pool.running.delete(container);
+  clearTimeout(pool.idleTimers.get(container));
+  pool.idleTimers.delete(container);
+  const at = slot.idle.indexOf(container);
+  if (at >= 0) slot.idle.splice(at, 1);
+  release(pool, slot, undefined);
+}
+
+async function launch(pool: Scheduler, slot: Slot, start: () => Promise<ContainerSpec>): Promise<Container> {
+  slot.count++;
+  let container: Container;
+  try {
+    const spec = await start();
+    // The exact environment the process gets, checked before anything is spawned.
+    assertExecEnvironment({ ...baseEnvironment(), ...spec.env }, spec.sources ?? []);
+    if (pool.closed) throw closedError();
+    container = createContainer(pool.backend, spec, pool.output);
+  } catch (error) {
+    release(pool, slot, undefined);
+    throw error;
+  }
+  // From here its exit frees its place, whether it starts or not; `close` stops it too.
+  pool.running.set(container, slot);
+  void container.exited.then(() => forget(pool, container));
+  await container.ready;
+  return container;
+}
+
+async function acquire(
+  pool: Scheduler,
+  key: string,
+  start: () => Promise<ContainerSpec>,
+): Promise<Container> {
+  const slot = pool.slots.get(key) ?? { key, count: 0, idle: [], waiters: [] };
+  pool.slots.set(key, slot);
+  for (;;) {
+    if (pool.closed) throw closedError();
+    const idle = slot.idle.pop();
+    if (idle) {
+      clearTimeout(pool.idleTimers.get(idle));
+      return idle;
+    }
+    if (slot.count < pool.maxPerKey) return launch(pool, slot, start);
+    const given = await new Promise<Container | undefined>((resolve) => slot.waiters.push(resolve));
+    if (given) return given;
+  }
+}
+
+/** A pool of warm containers, reused only for calls with the same key. */
+export function createContainerPool(options: ContainerPoolOptions): ContainerPool {
+  const maxPerKey = options.maxContainersPerKey ?? 2 * availableParallelism();
+  if (!Number.isInteger(maxPerKey) || maxPerKey < 1) {
+    throw new InvalidError("maxContainersPerKey must be a whole number of at least 1");
+  }
+  const pool: Scheduler = {
+    backend: createBackend(options.backend ?? detectBackend()),
+    output: {
+      stdout: createOutputSink(options.output.stdout),
+      stderr: createOutputSink(options.output.stderr),
+    },
+    maxPerKey,
+    slots: new Map(),
+    running: new Map(),
+    idleTimers: new Map(),
+    closed: false,
+  };
+  return {
+    backend: pool.backend.name,
+    async call(key, start, args) {
+      const container = await acquire(pool, key, start);
+      try {
+        return await container.call(args);
+      } finally {
+        const slot = pool.running.get(container);
+        if (slot) release(pool, slot, container);
+      }
+    },
+    async close() {
+      pool.closed = true;
+      for (const slot of pool.slots.values()) for (const waiter of slot.waiters.splice(0)) waiter(undefined);
+      await Promise.all([...pool.running.keys()].map((container) => container.stop()));
+      pool.output.stdout.detach();
+      pool.output.stderr.detach();
+    },
+  };
+}

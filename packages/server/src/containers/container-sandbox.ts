@@ -1,0 +1,90 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { InvalidError } from "../shared/errors.js";
+import { quote } from "../shared/rules.js";
+import {
+  baseEnvironment,
+  type ContainerBackend,
+  containerMain,
+  findExecutable,
+  nodeCommand,
+  spawnContainer,
+} from "./container-backend.js";
+
+/** The unprivileged user the sandbox runs as, inside and (when we are root) outside. */
+export const sandboxUid = 65534;
+
+function sandboxFlags(bundleDir: string | undefined): string[] {
+  // biome-ignore format: the flags read as pairs
+  return [
+    "--unshare-user", "--uid", `${sandboxUid}`, "--gid", `${sandboxUid}`,
+    "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL",
+    "--die-with-parent", "--new-session",
+    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    // The bundle lives under the host's /tmp, which the tmpfs hides: bind it after.
+    ...(bundleDir ? ["--ro-bind", bundleDir, bundleDir] : []),
+    "--chdir", "/tmp", "--hostname", "lockbox",
+  ];
+}
+
+// As root, bubblewrap maps the sandbox's uid to root outside: it would read every root-owned
+// file (the master key, the database, /etc/shadow). So bubblewrap itself runs as uid 65534.
+function hostUser(): { uid: number; gid: number } | Record<string, never> {
+  return process.getuid?.() === 0 ? { uid: sandboxUid, gid: sandboxUid } : {};
+}
+
+// The bundle (code, never values) must be readable by that user: its folder searchable, the
+// file readable. Bundles from mkdtemp are 0700, so add just those bits; the folders above must
+// already let others through.
+function shareBundle(bundlePath: string): void {
+  const grant = (path: string, bits: number) => {
+    const { mode } = statSync(path);
+    if ((mode & bits) !== bits) chmodSync(path, mode | bits);
+  };
+  grant(bundlePath, 0o004);
+  grant(dirname(bundlePath), 0o001);
+  for (let dir = dirname(dirname(bundlePath)); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new InvalidError(
+        `The sandbox runs as uid ${sandboxUid}, which cannot enter ${quote(dir)}: write the bundle under a folder others may enter`,
+      );
+    }
+  }
+}
+
+/** Whether bubblewrap can make its namespaces here, as the sandbox will use it. */
+export function sandboxWorks(bwrap = findExecutable("bwrap")): boolean {
+  if (!bwrap) return false;
+  // Run node on the bootstrap, as a container would: uid 65534 must reach both.
+  const probe = spawnSync(bwrap, [...sandboxFlags(undefined), process.execPath, "--check", containerMain()], {
+    env: baseEnvironment(),
+    stdio: "ignore",
+    timeout: 10_000,
+    ...hostUser(),
+  });
+  return probe.status === 0;
+}
+
+/** The `sandbox` backend: bubblewrap namespaces, uid 65534, read-only root, private /tmp. */
+export function createSandboxBackend(): ContainerBackend {
+  const bwrap = findExecutable("bwrap");
+  if (!bwrap) throw new InvalidError("The sandbox backend needs bubblewrap (bwrap), which is not installed");
+  const prlimit = findExecutable("prlimit");
+  const user = hostUser();
+  return {
+    name: "sandbox",
+    spawn(spec) {
+      if ("uid" in user) shareBundle(spec.bundlePath);
+      // bubblewrap adds PWD (and overrides a secret named PWD): drop it unless a secret gave one.
+      const extra = "PWD" in spec.env ? [] : ["--unset-pwd"];
+      const command = [
+        bwrap,
+        ...sandboxFlags(dirname(spec.bundlePath)),
+        ...nodeCommand(spec, prlimit, extra),
+      ];
+      // bubblewrap passes its environment on unchanged (plus PWD): no --setenv, values stay off argv.
+      return spawnContainer(command, { ...baseEnvironment(), ...spec.env }, user);
+    },
+  };
+}

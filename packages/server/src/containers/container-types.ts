@@ -1,0 +1,48 @@
+import type { Writable } from "node:stream";
+
+/** `sandbox`: bubblewrap namespaces; `process`: a child process with a cleared environment. */
+export type ContainerBackendName = "sandbox" | "process";
+
+/** Everything needed to start one container for one function. */
+export interface ContainerSpec {
+  /** Absolute path of the user's ESM bundle; its folder is visible (read-only) in the container. */
+  bundlePath: string;
+  /** The function's index in the registry the bundle fills (see shared/container-markers.ts). */
+  functionIndex: number;
+  /** For messages: `someFunction`. */
+  functionName: string;
+  /** The merged secrets; the container's environment is a small base plus exactly these. */
+  env: Record<string, string>;
+  /** Names of the secrets `env` came from (`db-creds`), in merge order, for messages that must name them. */
+  sources?: string[] | undefined;
+  /** Values replaced by `***` in the container's output; empty when masking is off. */
+  maskValues: string[];
+  /** Per call: a call that runs longer is killed and fails with `FunctionTimeoutError`. */
+  timeoutMs: number;
+}
+
+/** Where a container's stdout and stderr go, as they are written. */
+export interface ContainerOutput {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export interface ContainerPoolOptions {
+  /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
+  backend?: ContainerBackendName | undefined;
+  output: ContainerOutput;
+  /** At most this many containers run at once for one key (default: 2 × CPU count). */
+  maxContainersPerKey?: number | undefined;
+}
+
+export interface ContainerPool {
+  readonly backend: ContainerBackendName;
+  /**
+   * Runs `fn(...args)` in an idle warm container made for `key`, or in a new one whose spec
+   * `start()` gives (called only when a container must start: it resolves the secrets).
+   * Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
+   */
+  call(key: string, start: () => Promise<ContainerSpec>, args: unknown[]): Promise<unknown>;
+  /** Stops every container. */
+  close(): Promise<void>;
+}

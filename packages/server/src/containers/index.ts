@@ -1,0 +1,10 @@
+export { detectBackend } from "./container-detect.js";
+export { createContainerPool, idleStopMs } from "./container-pool.js";
+export type {
+  ContainerBackendName,
+  ContainerOutput,
+  ContainerPool,
+  ContainerPoolOptions,
+  ContainerSpec,
+} from "./container-types.js";
+export { maskText, minMaskedLength, OutputMask } from "./output-mask.js";

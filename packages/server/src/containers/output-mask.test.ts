@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { maskText, OutputMask } from "./output-mask.js";
+
+async function through(values: string[], chunks: Array<string | Buffer>, gapMs = 0): Promise<string[]> {
+  const mask = new OutputMask(values);
+  const out: string[] = [];
+  mask.on("data", (chunk: Buffer) => out.push(chunk.toString()));
+  for (const chunk of chunks) {
+    mask.write(chunk);
+    if (gapMs) await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  await new Promise((resolve) => mask.end(resolve));
+  return out;
+}
+
+describe("maskText", () => {
+  it("replaces every occurrence of every value", () => {
+    expect(maskText("a=hunter2 b=swordfish a=hunter2", ["hunter2", "swordfish"])).toBe("a=*** b=*** a=***");
+  });
+
+  it("masks the longest value first, so overlapping values are hidden whole", () => {
+    expect(maskText("key=secret-long.", ["secret", "secret-long"])).toBe("key=***.");
+    expect(maskText("abcdefgh", ["abcdef", "cdefgh"])).toBe("***gh");
+  });
+
+  it("leaves values shorter than 4 characters alone, and escapes regex characters", () => {
+    expect(maskText("1 yes 1", ["1", "yes"])).toBe("1 yes 1");
+    expect(maskText("x a.b*c(d) y", ["a.b*c(d)"])).toBe("x *** y");
+    expect(maskText("axbxcxd", ["a.b.c.d"])).toBe("axbxcxd");
+  });
+
+  it("changes nothing without values", () => {
+    expect(maskText("plain", [])).toBe("plain");
+  });
+});
+
+describe("OutputMask", () => {
+  it("masks a value split across chunks", async () => {
+    expect((await through(["hunter2"], ["pw=hun", "ter2\n"])).join("")).toBe("pw=***\n");
+    expect((await through(["hunter2"], ["pw=h", "u", "n", "t", "e", "r", "2!"])).join("")).toBe("pw=***!");
+  });
+
+  it("masks a value split inside a multi-byte character", async () => {
+    const bytes = Buffer.from("pw=clé-secrète\n");
+    const out = await through(["clé-secrète"], [bytes.subarray(0, 6), bytes.subarray(6)]);
+    expect(out.join("")).toBe("pw=***\n");
+  });
+
+  it("writes at once what cannot start a value, and holds back only a possible start", async () => {
+    const mask = new OutputMask(["hunter2"]);
+    const out: string[] = [];
+    mask.on("data", (chunk: Buffer) => out.push(chunk.toString()));
+    mask.write("hello world\n");
+    mask.write("pw=hunt");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.join("")).toBe("hello world\npw=");
+    mask.end();
+  });
+
+  it("writes held-back text after a quiet moment, and at the end", async () => {
+    const out = await through(["hunter2"], ["pw=hunt"], 60);
+    expect(out).toEqual(["pw=", "hunt"]);
+    expect((await through(["hunter2"], ["pw=hunt"])).join("")).toBe("pw=hunt");
+  });
+
+  it("does not cut a shorter value that a longer one extends", async () => {
+    expect((await through(["secret", "secret-long"], ["key=secret", "-long!"])).join("")).toBe("key=***!");
+    expect((await through(["secret", "secret-long"], ["key=secret", "!"])).join("")).toBe("key=***!");
+  });
+
+  it("settles on demand", async () => {
+    const mask = new OutputMask(["hunter2"]);
+    const out: string[] = [];
+    mask.on("data", (chunk: Buffer) => out.push(chunk.toString()));
+    mask.write("pw=hunt");
+    await new Promise((resolve) => setImmediate(resolve));
+    mask.settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.join("")).toBe("pw=hunt");
+    mask.end();
+  });
+
+  it("passes text through when every value is too short to mask", async () => {
+    expect((await through(["1", "ab"], ["a 1 ab"])).join("")).toBe("a 1 ab");
+  });
+});
