@@ -19,6 +19,8 @@ export interface RunCliOptions {
   /** Written to standard input, which is then closed; without it stdin is empty. */
   stdin?: string;
   timeoutMs?: number;
+  /** The working directory (default: the test runner's). */
+  cwd?: string;
 }
 
 /** A clean environment: nothing of the test runner's LOCKBOX_* or anything else leaks in. */
@@ -28,7 +30,7 @@ export function cleanEnv(env: Record<string, string> = {}): Record<string, strin
 
 /** Runs `command` to completion and collects its output; kills it after `timeoutMs`. */
 export function runProcess(command: string, args: string[], options: RunCliOptions = {}): Promise<CliResult> {
-  const child = spawn(command, args, { env: cleanEnv(options.env), stdio: "pipe" });
+  const child = spawn(command, args, { env: cleanEnv(options.env), stdio: "pipe", cwd: options.cwd });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
