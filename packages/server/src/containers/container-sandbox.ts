@@ -15,7 +15,8 @@ import {
 /** The unprivileged user the sandbox runs as, inside and (when we are root) outside. */
 export const sandboxUid = 65534;
 
-function sandboxFlags(bundleDir: string | undefined): string[] {
+/** The bubblewrap flags of every container (the bench starts bare node with them too). */
+export function sandboxFlags(bundleDir: string | undefined): string[] {
   // biome-ignore format: the flags read as pairs
   return [
     "--unshare-user", "--uid", `${sandboxUid}`, "--gid", `${sandboxUid}`,
@@ -28,9 +29,11 @@ function sandboxFlags(bundleDir: string | undefined): string[] {
   ];
 }
 
-// As root, bubblewrap maps the sandbox's uid to root outside: it would read every root-owned
-// file (the master key, the database, /etc/shadow). So bubblewrap itself runs as uid 65534.
-function hostUser(): { uid: number; gid: number } | Record<string, never> {
+/**
+ * As root, bubblewrap maps the sandbox's uid to root outside: it would read every root-owned
+ * file (the master key, the database, /etc/shadow). So bubblewrap itself runs as uid 65534.
+ */
+export function hostUser(): { uid: number; gid: number } | Record<string, never> {
   return process.getuid?.() === 0 ? { uid: sandboxUid, gid: sandboxUid } : {};
 }
 

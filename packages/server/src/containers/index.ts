@@ -1,5 +1,7 @@
+export { baseEnvironment, findExecutable } from "./container-backend.js";
 export { detectBackend } from "./container-detect.js";
 export { createContainerPool, idleStopMs } from "./container-pool.js";
+export { hostUser, sandboxFlags } from "./container-sandbox.js";
 export type {
   ContainerBackendName,
   ContainerOutput,

@@ -23,7 +23,7 @@ export interface Grant {
 const maxTtlSeconds = 600;
 
 export function createGrantService(deps: {
-  store: Pick<Store, "grants">;
+  store: Pick<Store, "transaction">;
   secrets: Pick<SecretService, "get">;
 }) {
   return {
@@ -42,8 +42,7 @@ export function createGrantService(deps: {
       const token = `lbg_${randomBytes(32).toString("base64url")}`;
       const now = Date.now();
       const expiresAt = new Date(now + ttlSeconds * 1000).toISOString();
-      await deps.store.grants.deleteExpired(new Date(now).toISOString());
-      await deps.store.grants.insert({
+      const row = {
         id: newId("gr"),
         workspaceId: actor.workspaceId,
         hash: hashToken(token),
@@ -53,6 +52,11 @@ export function createGrantService(deps: {
         tokenId: actor.tokenId,
         expiresAt,
         redeemedAt: null,
+      };
+      // One commit (one fsync) for the clean-up and the new grant: it sits on every cold start.
+      await deps.store.transaction(async (tx) => {
+        await tx.grants.deleteExpired(new Date(now).toISOString());
+        await tx.grants.insert(row);
       });
       return { token, expiresAt, secrets };
     },
@@ -71,7 +75,7 @@ export function createGrantRedeemer(deps: {
   return async function redeemGrant(token: string, source?: Actor["source"]): Promise<ResolvedSecret[]> {
     const row = await findByToken(token, deps.store.grants.findByHash);
     const now = new Date().toISOString();
-    if (!row || row.expiresAt <= now || !(await deps.store.grants.redeem(row.id, now))) throw invalid();
+    if (!row || row.expiresAt <= now) throw invalid();
     const actor: Actor = {
       workspaceId: row.workspaceId,
       name: row.createdBy,
@@ -81,7 +85,12 @@ export function createGrantRedeemer(deps: {
       source,
     };
     const request = JSON.parse(row.request) as ResolveInput;
-    return deps.store.transaction((tx) => deps.lookup.readForUse(tx, actor, request, "container.start"));
+    // Marking the grant used and reading its secrets commit together: a grant whose read failed
+    // can be tried again, and no two reads share one grant.
+    return deps.store.transaction(async (tx) => {
+      if (!(await tx.grants.redeem(row.id, now))) throw invalid();
+      return deps.lookup.readForUse(tx, actor, request, "container.start");
+    });
   };
 }
 

@@ -1,0 +1,115 @@
+// Cold and warm `.remote()` calls against spawning bare `node` with the same container backend.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { baseEnvironment, findExecutable, hostUser, sandboxFlags } from "@lockbox/server/containers";
+import { median, round, sample } from "./stats.mjs";
+
+const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
+
+const userModule = `
+import { App, Secret } from "lockbox";
+const app = new App("bench");
+export const noop = app.function({ secrets: [Secret.fromName("bench-secret")] }, async (n) => n);
+`;
+
+/** Bare node until it exits, started the way the backend starts a container's node. */
+function bareNode(backend) {
+  const node = [process.execPath, "-e", "0"];
+  const [file, ...args] =
+    backend === "sandbox" ? [findExecutable("bwrap"), ...sandboxFlags(undefined), ...node] : node;
+  const child = spawn(file, args, {
+    env: baseEnvironment(),
+    stdio: "ignore",
+    ...(backend === "sandbox" ? hostUser() : {}),
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bare node exited ${code}`))));
+  });
+}
+
+/** A project whose module imports "lockbox", and an embedded Lockbox with the secret it uses. */
+async function setUp() {
+  const root = mkdtempSync(join(tmpdir(), "lockbox-bench-"));
+  mkdirSync(join(root, "node_modules"));
+  symlinkSync(lockboxPackage, join(root, "node_modules", "lockbox"), "dir");
+  writeFileSync(join(root, "app.mjs"), userModule);
+  process.env.LOCKBOX_HOME = join(root, "home");
+  delete process.env.LOCKBOX_SERVER_URL;
+  const { Secret } = await import("lockbox");
+  const values = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`KEY_${i}`, `value-${i}-${"x".repeat(24)}`]),
+  );
+  await Secret.objects.create("bench-secret", values);
+  return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const elapsedMs = async (action) => {
+  const started = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+
+/**
+ * One backend: cold calls (a new secret version each time forces a new container) interleaved
+ * with bare spawns, so that the machine's noise falls on both alike; then warm calls.
+ */
+async function measure(backend, root, { coldRuns, warmRuns }) {
+  process.env.LOCKBOX_CONTAINER = backend;
+  const { startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
+  const { Secret } = await import("lockbox");
+  const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
+  try {
+    const noop = run.findFunction("noop");
+    const secret = Secret.fromName("bench-secret");
+    const bare = [];
+    const cold = [];
+    for (let i = 0; i <= coldRuns; i++) {
+      await secret.update({ ROUND: `${i}` }); // new version: the next call needs a new container
+      const bareMs = await elapsedMs(() => bareNode(backend));
+      const coldMs = await elapsedMs(() => noop.remote(i));
+      if (i === 0) continue; // the first round warms caches
+      bare.push(bareMs);
+      cold.push(coldMs);
+    }
+    const warm = await sample(warmRuns, (i) => noop.remote(i), { warmup: 20 });
+    const bareSpawnP50Ms = median(bare);
+    const p50Ms = median(cold);
+    return {
+      backend,
+      coldCall: {
+        p50Ms: round(p50Ms),
+        bareSpawnP50Ms: round(bareSpawnP50Ms),
+        ratio: round(p50Ms / bareSpawnP50Ms),
+      },
+      warmCall: { p50Ms: round(median(warm), 3) },
+    };
+  } finally {
+    await run.stop();
+  }
+}
+
+/** Both backends (the sandbox only where bubblewrap works). */
+export async function containerBenchmarks({ quick }) {
+  const { detectBackend } = await import("@lockbox/server/containers");
+  const backends = ["process", ...(detectBackend({}) === "sandbox" ? ["sandbox"] : [])];
+  const { root, dispose } = await setUp();
+  try {
+    const results = [];
+    for (const backend of backends) {
+      results.push(
+        await measure(
+          backend,
+          root,
+          quick ? { coldRuns: 7, warmRuns: 200 } : { coldRuns: 21, warmRuns: 1000 },
+        ),
+      );
+    }
+    return results;
+  } finally {
+    dispose();
+  }
+}

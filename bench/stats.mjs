@@ -1,0 +1,24 @@
+// Medians and ratios: every figure of `npm run bench` is a median of repeated runs, and every
+// comparison a ratio against a baseline measured in the same run.
+
+/** The median of `samples` (milliseconds). */
+export function median(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs `once` `times` times (after `warmup` unmeasured runs) and returns each duration in ms. */
+export async function sample(times, once, { warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) await once(i);
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const started = process.hrtime.bigint();
+    await once(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return samples;
+}
+
+/** `value` rounded to `digits` decimals. */
+export const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
