@@ -14,8 +14,14 @@ const lazyImportsStayOut = {
   setup(esbuild) {
     esbuild.onResolve({ filter: /^\./ }, (args) => {
       if (args.kind !== "dynamic-import") return undefined;
-      const compiled = resolve(args.resolveDir, args.path).replace("/packages/lockbox/src/", "/packages/lockbox/dist/");
-      return { path: `./${relative(resolve(outdir), dirname(compiled))}/${compiled.split("/").pop()}`, external: true };
+      const compiled = resolve(args.resolveDir, args.path).replace(
+        "/packages/lockbox/src/",
+        "/packages/lockbox/dist/",
+      );
+      return {
+        path: `./${relative(resolve(outdir), dirname(compiled))}/${compiled.split("/").pop()}`,
+        external: true,
+      };
     });
   },
 };
