@@ -34,7 +34,7 @@ await build({
   platform: "node",
   target: "node20",
   // One copy of these in a process: the error classes must be the same for `instanceof`.
-  external: ["@lockbox/server", "@lockbox/server/*", "dotenv", "dotenv-expand", "esbuild"],
+  external: ["@lockbox/server", "@lockbox/server/*", "dotenv", "esbuild"],
   plugins: [lazyImportsStayOut],
   logLevel: "warning",
 });

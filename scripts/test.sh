@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 npm run lint --silent
-mkdir -p test-artifacts
+mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
 node -e '

@@ -21,7 +21,7 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     );
     expect((await lockbox.run(["environment", "list"])).stdout).toMatch(/^Name +Created at +Created by\n/);
     const refused = await lockbox.run(["environment", "delete", "staging"]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // a usage error: --yes is needed without a terminal
     expect(refused.stderr).toContain("pass --yes");
     const deleted = await lockbox.run(["environment", "delete", "staging", "--yes"]);
     expect(deleted).toMatchObject({ code: 0, stdout: "Deleted environment 'staging'\n" });

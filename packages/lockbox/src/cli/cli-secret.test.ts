@@ -101,7 +101,7 @@ describe.each(cliModes)("lockbox secret ($name mode)", (mode) => {
     it("refuses without --yes when stdin is not a terminal, and deletes with --yes", async () => {
       const name = await create("A=1");
       const refused = await lockbox.run(["secret", "delete", name], { stdin: "y\n" });
-      expect(refused.code).toBe(1);
+      expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(
         /^Error: Not deleting the secret '.*' in environment 'main' without confirmation.*--yes/,
       );

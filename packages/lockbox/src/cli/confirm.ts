@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline";
+import { InvalidError } from "@lockbox/server/shared";
 
 /** The user answered no: nothing was changed. */
 export class AbortedError extends Error {}
@@ -25,7 +26,7 @@ function ask(prompt: string): Promise<string | undefined> {
 export async function confirmDeletion(what: string, yes: boolean | undefined): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY) {
-    throw new Error(
+    throw new InvalidError(
       `Not deleting ${what} without confirmation: standard input is not a terminal; pass --yes`,
     );
   }

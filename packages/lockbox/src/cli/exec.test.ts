@@ -88,3 +88,34 @@ describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
     expect(audit.stdout).not.toContain(canary);
   });
 });
+
+describe("lockbox exec and Lockbox's own credentials", () => {
+  it("keeps LOCKBOX_TOKEN and LOCKBOX_MASTER_KEY from the command", async () => {
+    const { runCli, tempDir } = await import("../test-support/run-cli.js");
+    const home = tempDir("lockbox-exec-creds-");
+    try {
+      const key = Buffer.alloc(32, 7).toString("base64");
+      const result = await runCli(
+        [
+          "exec",
+          "--no-mask",
+          "--",
+          "node",
+          "-e",
+          "console.log(JSON.stringify([process.env.LOCKBOX_TOKEN, process.env.LOCKBOX_MASTER_KEY, process.env.KEPT]))",
+        ],
+        {
+          env: {
+            LOCKBOX_HOME: home.path,
+            LOCKBOX_MASTER_KEY: key,
+            LOCKBOX_TOKEN: "lbx_not_for_children",
+            KEPT: "yes",
+          },
+        },
+      );
+      expect(JSON.parse(result.stdout)).toEqual([null, null, "yes"]);
+    } finally {
+      home.remove();
+    }
+  });
+});

@@ -17,6 +17,9 @@ async function report(error: unknown): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  // KEY=VALUE arguments stay readable in /proc/PID/cmdline for the whole run; on Linux a new
+  // title overwrites that memory.
+  process.title = "lockbox";
   try {
     await createProgram().parseAsync(process.argv);
     return Number(process.exitCode ?? 0); // `exec` passes its command's exit code through

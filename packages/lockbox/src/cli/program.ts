@@ -20,6 +20,8 @@ const oneLine = (text: string) =>
   `${text
     .trim()
     .replace(/^error: /, "Error: ")
+    // `--PASSWORD=hunter2` is an unknown option whose text may be a value: keep only its name.
+    .replace(/(unknown option '[^'=]*)=[^']*'/, "$1=…'")
     .replace(/\s*\n\s*/g, " ")}\n`;
 
 function addServerCommand(program: Command): void {

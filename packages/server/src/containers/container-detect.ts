@@ -15,10 +15,28 @@ function sandboxAvailable(): boolean {
   return sandboxProbe;
 }
 
-/** `LOCKBOX_CONTAINER` when set, else `sandbox` when bubblewrap works here, else `process`. */
+let warned = false;
+
+// The process backend isolates the environment only: the function can read the caller's files
+// and /proc. Say so once, rather than let a missing bubblewrap pass unnoticed.
+function warnProcessFallback(): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(
+    "bubblewrap (bwrap) is not available, so functions run as plain processes that can read your files; " +
+      "install bubblewrap, or set LOCKBOX_CONTAINER=process to choose this knowingly",
+    "LockboxWarning",
+  );
+}
+
+/** `LOCKBOX_CONTAINER` when set, else `sandbox` when bubblewrap works here, else `process` (with a warning). */
 export function detectBackend(env: NodeJS.ProcessEnv = process.env): ContainerBackendName {
   const forced = env.LOCKBOX_CONTAINER;
-  if (forced === undefined || forced === "") return sandboxAvailable() ? "sandbox" : "process";
+  if (forced === undefined || forced === "") {
+    if (sandboxAvailable()) return "sandbox";
+    warnProcessFallback();
+    return "process";
+  }
   if (!backendNames.includes(forced as ContainerBackendName)) {
     throw new InvalidError(`Invalid LOCKBOX_CONTAINER ${quote(forced)}: use 'sandbox' or 'process'`);
   }
@@ -31,6 +49,9 @@ export function detectBackend(env: NodeJS.ProcessEnv = process.env): ContainerBa
 }
 
 /** The backend of that name. */
-export function createBackend(name: ContainerBackendName): ContainerBackend {
-  return name === "sandbox" ? createSandboxBackend() : createProcessBackend();
+export function createBackend(
+  name: ContainerBackendName,
+  hiddenPaths: readonly string[] = [],
+): ContainerBackend {
+  return name === "sandbox" ? createSandboxBackend(hiddenPaths) : createProcessBackend();
 }

@@ -106,7 +106,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
     throw new InvalidError("maxContainersPerKey must be a whole number of at least 1");
   }
   const pool: Scheduler = {
-    backend: createBackend(options.backend ?? detectBackend()),
+    backend: createBackend(options.backend ?? detectBackend(), options.hiddenPaths),
     output: {
       stdout: createOutputSink(options.output.stdout),
       stderr: createOutputSink(options.output.stderr),

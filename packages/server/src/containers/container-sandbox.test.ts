@@ -52,6 +52,28 @@ describe("sandbox backend", () => {
     expect(await pool.call("read", start(bundle.spec("tryRead")), ["/etc/shadow"])).toBe("EACCES");
   });
 
+  it("hides the data folder it is given, even where its files are readable by everyone", async () => {
+    const dataDir = mkdtempSync(join("/var/tmp", "lockbox-data-"));
+    chmodSync(dataDir, 0o755);
+    const keyFile = join(dataDir, "master.key");
+    writeFileSync(keyFile, "not for functions", { mode: 0o644 });
+    const hiding = createContainerPool({
+      backend: "sandbox",
+      output: captureOutput(),
+      hiddenPaths: [dataDir],
+    });
+    try {
+      // Without hiding, the file is readable: so the next assertion means something.
+      expect(await pool.call("read-open", start(bundle.spec("tryRead")), [keyFile])).toBe(
+        "not for functions",
+      );
+      expect(await hiding.call("read-hidden", start(bundle.spec("tryRead")), [keyFile])).toBe("ENOENT");
+    } finally {
+      await hiding.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(process.getuid?.() === 0)("refuses a bundle in a folder uid 65534 cannot enter", async () => {
     const hidden = mkdtempSync(join(tmpdir(), "lockbox-hidden-"));
     try {

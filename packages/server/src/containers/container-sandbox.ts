@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { chmodSync, existsSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { InvalidError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import {
@@ -15,14 +16,47 @@ import {
 /** The unprivileged user the sandbox runs as, inside and (when we are root) outside. */
 export const sandboxUid = 65534;
 
+/** Whether every folder from the root down to `dir` lets other users through. */
+function othersCanEnter(dir: string): boolean {
+  for (let folder = dir; ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) return false;
+    if (folder === dirname(folder)) return true;
+  }
+}
+
+// Where credentials usually live: hidden from functions along with the Lockbox data folder.
+const credentialFolders = [".ssh", ".aws", ".gnupg", ".docker", ".kube", ".config/gcloud"];
+const credentialFiles = [".netrc", ".npmrc", ".git-credentials", ".pgpass"];
+
+/**
+ * The read-only root shows the host's files; as root the sandbox's uid cannot open the private
+ * ones, but as another user it is that user: hide the data folder (master key, database) and
+ * the usual credential files, with an empty tmpfs over a folder and /dev/null over a file.
+ */
+function hidingFlags(hiddenPaths: readonly string[]): string[] {
+  const home = homedir();
+  // Only what the sandbox's user could reach needs hiding, and only that can be mounted over. As
+  // root that user is uid 65534, whom /root is closed to; otherwise it is the caller.
+  const asRoot = process.getuid?.() === 0;
+  const reachable = (path: string) => existsSync(path) && (!asRoot || othersCanEnter(dirname(path)));
+  const candidates = [...hiddenPaths, ...credentialFolders.map((folder) => join(home, folder))];
+  const folders = candidates.filter((path) => reachable(path) && statSync(path).isDirectory());
+  const files = credentialFiles.map((file) => join(home, file)).filter(reachable);
+  return [
+    ...folders.flatMap((folder) => ["--tmpfs", folder]),
+    ...files.flatMap((file) => ["--ro-bind", "/dev/null", file]),
+  ];
+}
+
 /** The bubblewrap flags of every container (the bench starts bare node with them too). */
-export function sandboxFlags(bundleDir: string | undefined): string[] {
+export function sandboxFlags(bundleDir: string | undefined, hiddenPaths: readonly string[] = []): string[] {
   // biome-ignore format: the flags read as pairs
   return [
     "--unshare-user", "--uid", `${sandboxUid}`, "--gid", `${sandboxUid}`,
     "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL",
     "--die-with-parent", "--new-session",
     "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    ...hidingFlags(hiddenPaths),
     // The bundle lives under the host's /tmp, which the tmpfs hides: bind it after.
     ...(bundleDir ? ["--ro-bind", bundleDir, bundleDir] : []),
     "--chdir", "/tmp", "--hostname", "lockbox",
@@ -70,7 +104,7 @@ export function sandboxWorks(bwrap = findExecutable("bwrap")): boolean {
 }
 
 /** The `sandbox` backend: bubblewrap namespaces, uid 65534, read-only root, private /tmp. */
-export function createSandboxBackend(): ContainerBackend {
+export function createSandboxBackend(hiddenPaths: readonly string[] = []): ContainerBackend {
   const bwrap = findExecutable("bwrap");
   if (!bwrap) throw new InvalidError("The sandbox backend needs bubblewrap (bwrap), which is not installed");
   const prlimit = findExecutable("prlimit");
@@ -83,7 +117,7 @@ export function createSandboxBackend(): ContainerBackend {
       const extra = "PWD" in spec.env ? [] : ["--unset-pwd"];
       const command = [
         bwrap,
-        ...sandboxFlags(dirname(spec.bundlePath)),
+        ...sandboxFlags(dirname(spec.bundlePath), hiddenPaths),
         ...nodeCommand(spec, prlimit, extra),
       ];
       // bubblewrap passes its environment on unchanged (plus PWD): no --setenv, values stay off argv.

@@ -31,6 +31,8 @@ export interface ContainerPoolOptions {
   /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   output: ContainerOutput;
+  /** Folders and files the sandbox hides from functions (the Lockbox data folder); see container-sandbox.ts. */
+  hiddenPaths?: readonly string[] | undefined;
   /** At most this many containers run at once for one key (default: 2 × CPU count). */
   maxContainersPerKey?: number | undefined;
 }

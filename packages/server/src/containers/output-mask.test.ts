@@ -57,10 +57,19 @@ describe("OutputMask", () => {
     mask.end();
   });
 
-  it("writes held-back text after a quiet moment, and at the end", async () => {
-    const out = await through(["hunter2"], ["pw=hunt"], 60);
-    expect(out).toEqual(["pw=", "hunt"]);
-    expect((await through(["hunter2"], ["pw=hunt"])).join("")).toBe("pw=hunt");
+  it("masks a value written in two halves however long the pause between them", async () => {
+    expect((await through(["hunter2"], ["pw=hunt", "er2\n"], 60)).join("")).toBe("pw=***\n");
+    expect((await through(["hunter2"], ["pw=hunt"])).join("")).toBe("pw=hunt"); // the end writes what was held
+  });
+
+  it("masks a value as JSON escapes it and each line of a multi-line value", () => {
+    const pem =
+      "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END KEY-----";
+    expect(maskText(JSON.stringify({ key: pem }), [pem])).toBe('{"key":"***"}');
+    expect(maskText("  MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu", [pem])).toBe(
+      "  ***",
+    );
+    expect(maskText('say "hi"', ['"hi"'])).toBe("say ***");
   });
 
   it("does not cut a shorter value that a longer one extends", async () => {

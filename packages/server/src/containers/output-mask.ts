@@ -4,13 +4,17 @@ import { StringDecoder } from "node:string_decoder";
 /** What `***` replaces: values shorter than this are left alone. */
 export const minMaskedLength = 4;
 
-/** How long a possible start of a value is held back before it is written anyway. */
-const quietFlushMs = 20;
-
 // Values of 1–3 characters ("1", "yes", "dev") occur everywhere: masking them would wipe the
 // output without hiding anything an attacker could not guess, so they are never masked.
 function maskable(values: readonly string[]): string[] {
-  const unique = [...new Set(values)].filter((value) => value.length >= minMaskedLength);
+  // Each value also as it appears escaped in JSON, and line by line (a PEM key printed by a
+  // logger that splits or indents lines).
+  const forms = values.flatMap((value) => [
+    value,
+    JSON.stringify(value).slice(1, -1),
+    ...value.split(/\r?\n/),
+  ]);
+  const unique = [...new Set(forms)].filter((value) => value.length >= minMaskedLength);
   // Longest first, so a value that contains or extends another is masked whole.
   return unique.sort((a, b) => b.length - a.length);
 }
@@ -32,7 +36,6 @@ export class OutputMask extends Transform {
   readonly #regex: RegExp | undefined;
   readonly #decoder = new StringDecoder("utf8");
   #held = "";
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(values: readonly string[]) {
     super();
@@ -41,12 +44,12 @@ export class OutputMask extends Transform {
   }
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    clearTimeout(this.#timer);
     const text = this.#held + (typeof chunk === "string" ? chunk : this.#decoder.write(chunk));
     const { ready, held } = this.#split(text);
+    // What could be the start of a value waits for more output, however long that takes: a
+    // timer would let a value written in two slow halves through unmasked.
     this.#held = held;
     if (ready) this.push(ready);
-    if (held) this.#timer = setTimeout(() => this.settle(), quietFlushMs);
     callback();
   }
 
@@ -56,9 +59,8 @@ export class OutputMask extends Transform {
     callback();
   }
 
-  /** Writes out what is held back, as if no more output were coming. */
+  /** Writes out what is held back, as if no more output were coming (the stream ended, or a call). */
   settle(): void {
-    clearTimeout(this.#timer);
     const text = this.#held;
     this.#held = "";
     if (text) this.push(this.#regex ? text.replace(this.#regex, "***") : text);

@@ -39,6 +39,17 @@ describe("createGrantService", () => {
     ]);
   });
 
+  it("reads the versions it was issued for, even after an edit", async () => {
+    const grant = await grants().create(box.admin, request);
+    await box.services.secrets.update(box.admin, {
+      environment: "main",
+      name: "db",
+      set: { PGPASSWORD: "pw-2" },
+    });
+    const [db] = await box.lockbox.redeemGrant(grant.token);
+    expect(db).toEqual({ name: "db", version: 1, values: { PGPASSWORD: "pw-1" } });
+  });
+
   it("redeems each grant once", async () => {
     const grant = await grants().create(box.admin, request);
     await box.lockbox.redeemGrant(grant.token);

@@ -34,7 +34,7 @@ export function createGrantService(deps: {
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > maxTtlSeconds) {
         throw new InvalidError(`ttlSeconds must be a whole number from 1 to ${maxTtlSeconds}`);
       }
-      const secrets = [];
+      const secrets: Grant["secrets"] = [];
       for (const wanted of input.secrets) {
         const info = await deps.secrets.get(actor, { environment: input.environment, ...wanted });
         secrets.push({ name: info.name, version: info.version });
@@ -46,7 +46,12 @@ export function createGrantService(deps: {
         id: newId("gr"),
         workspaceId: actor.workspaceId,
         hash: hashToken(token),
-        request: JSON.stringify({ environment: input.environment, secrets: input.secrets }),
+        // The versions checked now are the ones read at redemption: the caller keys warm
+        // containers by them, so a later edit must not slip into this container.
+        request: JSON.stringify({
+          environment: input.environment,
+          secrets: input.secrets.map((wanted, i) => ({ ...wanted, version: secrets[i]?.version })),
+        }),
         createdAt: new Date(now).toISOString(),
         createdBy: actor.name,
         tokenId: actor.tokenId,

@@ -8,7 +8,8 @@ function dotenvValue(key: string, value: string): string {
   if (!/['\r\n]/.test(value)) return `'${value}'`;
   // dotenv turns every raw "\r" into "\n" before parsing, so a carriage return must be escaped.
   if (!/[`\r]/.test(value)) return `\`${value}\``;
-  if (!/["\\]/.test(value)) return `"${value.replace(/\r/g, "\\r").replace(/\n/g, "\\n")}"`;
+  // Double quotes expand ${VAR} on the way back in: only for a value without one.
+  if (!/["\\]|\$\{/.test(value)) return `"${value.replace(/\r/g, "\\r").replace(/\n/g, "\\n")}"`;
   throw new InvalidError(
     `The value of ${quote(key)} mixes quotes, backticks, backslashes and line breaks in a way a .env file cannot represent; export it as json`,
   );

@@ -59,7 +59,8 @@ export interface ResolvedSecret {
 
 export interface ResolveInput {
   environment: string;
-  secrets: { name: string; requiredKeys?: string[] | undefined }[];
+  /** `version` pins what is read (a grant reads the versions it was issued for); default: the current. */
+  secrets: { name: string; requiredKeys?: string[] | undefined; version?: number | undefined }[];
 }
 
 export const notFound = (ref: SecretRef) =>
@@ -108,15 +109,15 @@ export function createSecretLookup(codec: VersionCodec) {
     return toInfo(head, environment, row ? parseKeys(row.keys) : []);
   }
 
-  /** Reads the current values of `input.secrets`, in order, checking required keys; audited as `action`. */
+  /** Reads `input.secrets` (current or pinned versions), in order, checking required keys; audited as `action`. */
   async function readForUse(tx: StoreTables, actor: Actor, input: ResolveInput, action: string) {
     requireRole(actor, "developer", "read secret values");
     const resolved = [];
     for (const wanted of input.secrets) {
       const head = await requireHead(tx, actor, { environment: input.environment, name: wanted.name });
-      const { values } = await readVersion(tx.secrets, head);
+      const { row, values } = await readVersion(tx.secrets, head, wanted.version);
       assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
-      resolved.push({ id: head.id, name: head.name, version: head.version, values });
+      resolved.push({ id: head.id, name: head.name, version: row.version, values });
     }
     await tx.secrets.touchLastUsed(
       resolved.map((secret) => secret.id),

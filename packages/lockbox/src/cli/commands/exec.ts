@@ -30,6 +30,13 @@ async function mergedSecrets(options: ExecOptions): Promise<Record<string, strin
   return Object.assign({}, ...layers);
 }
 
+// Lockbox's own credentials are for lockbox, not for the command it runs.
+const lockboxCredentials = ["LOCKBOX_TOKEN", "LOCKBOX_MASTER_KEY", "LOCKBOX_BOOTSTRAP_TOKEN"];
+
+function withoutLockboxCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !lockboxCredentials.includes(key)));
+}
+
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -46,7 +53,7 @@ export async function execCommand(command: string[], options: ExecOptions): Prom
     );
   const secrets = await mergedSecrets(options);
   const child = spawn(file, args, {
-    env: { ...process.env, ...secrets },
+    env: { ...withoutLockboxCredentials(process.env), ...secrets },
     stdio: ["inherit", options.mask ? "pipe" : "inherit", options.mask ? "pipe" : "inherit"],
   });
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
