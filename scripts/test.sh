@@ -3,6 +3,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
+# The dashboard's tests drive Debian's Chromium (TOOLCHAIN.md); only the tests need it.
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
 npm run lint --silent
 mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 status=0

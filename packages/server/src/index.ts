@@ -13,6 +13,7 @@ export type {
   UpdateSecretInput,
   VersionInfo,
 } from "./services/secret-service.js";
+export type { SessionInfo } from "./services/session-service.js";
 export type { CreateTokenInput, TokenInfo } from "./services/token-service.js";
 export {
   bootstrap,

@@ -10,6 +10,11 @@ import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./ser
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
+import {
+  createSessionService,
+  type SessionOptions,
+  type SessionService,
+} from "./services/session-service.js";
 import { createTokenService } from "./services/token-service.js";
 import { createWorkspaceService } from "./services/workspace-service.js";
 import { IntegrityError } from "./shared/errors.js";
@@ -55,12 +60,21 @@ export interface Lockbox {
   store: Store;
   services: Services;
   authenticate: Authenticate;
+  /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
+  sessions: SessionService;
   redeemGrant: RedeemGrant;
   close(): Promise<void>;
 }
 
+export interface OpenLockboxOptions {
+  sessions?: Partial<SessionOptions> | undefined;
+}
+
 /** Opens the data folder: database migrated, master key loaded and checked, services wired. */
-export async function openLockbox(source: MasterKeySource): Promise<Lockbox> {
+export async function openLockbox(
+  source: MasterKeySource,
+  options: OpenLockboxOptions = {},
+): Promise<Lockbox> {
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(source);
   const store = openSqliteStore(join(source.dataDir, databaseFileName));
@@ -71,10 +85,12 @@ export async function openLockbox(source: MasterKeySource): Promise<Lockbox> {
     const lookup = createSecretLookup(codec);
     const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
     await checkMasterKey(store, envelope, keyOrigin);
+    const authenticator = createAuthenticator({ store });
     return {
       store,
       services: createServices(store, lookup, codec),
-      authenticate: createAuthenticator({ store }),
+      authenticate: authenticator.byToken,
+      sessions: createSessionService({ store, authenticator, options: options.sessions }),
       redeemGrant: createGrantRedeemer({ store, lookup }),
       close: () => store.close(),
     };

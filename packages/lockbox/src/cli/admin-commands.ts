@@ -1,3 +1,4 @@
+import { limits } from "@lockbox/server/shared";
 import type { Command } from "commander";
 import { wholeNumber } from "./option-parsers.js";
 
@@ -45,7 +46,11 @@ export function addTokenCommands(token: Command): void {
     .option("--role <role>", "admin, developer or viewer (default: developer)")
     .option("--workspace <name>", "workspace of the token (default: yours)")
     .option("--name <name>", "a name to recognise the token by")
-    .option("--expires-in <seconds>", "lifetime in seconds (default: no expiry)", wholeNumber(1))
+    .option(
+      "--expires-in <seconds>",
+      "lifetime in seconds (default: no expiry)",
+      wholeNumber(1, limits.tokenMaxLifetimeSeconds),
+    )
     .option("--json", "print JSON")
     .action(async (options) => (await import("./commands/token/create.js")).createToken(options));
   token

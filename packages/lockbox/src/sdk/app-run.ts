@@ -106,8 +106,12 @@ export class AppRun implements RunContext {
   }
 
   #containers(): Promise<ContainerPool> {
-    this.#pool ??= import("@lockbox/server/containers").then(({ createContainerPool }) =>
-      createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } }),
+    this.#pool ??= Promise.all([import("@lockbox/server/containers"), import("../client/settings.js")]).then(
+      ([{ createContainerPool }, { lockboxHome }]) =>
+        createContainerPool({
+          output: { stdout: process.stdout, stderr: process.stderr },
+          hiddenPaths: [lockboxHome()], // the master key and the database: never for a function's eyes
+        }),
     );
     return this.#pool;
   }

@@ -1,6 +1,6 @@
-import { assertAppName, functionRegistry, InvalidError } from "@lockbox/server/shared";
+import { assertAppName, functionRegistry, InvalidError, timeoutProblem } from "@lockbox/server/shared";
 import { FunctionHandle } from "./function-handle.js";
-import { checkInlineValues, keyList } from "./inline-values.js";
+import { checkInlineValues, envSource } from "./inline-values.js";
 import {
   type AppDefinition,
   activeRun,
@@ -25,7 +25,7 @@ export interface FunctionOptions {
   secrets?: Secret[];
   /** Variables applied last, over every secret; `null`/`undefined` values are dropped. */
   env?: Record<string, string | null | undefined>;
-  /** Per call; a call that runs longer is killed with `FunctionTimeoutError`. Default 300,000. */
+  /** Per call, whole milliseconds up to 2,147,483,647; a longer call is killed with `FunctionTimeoutError`. Default 300,000. */
   timeoutMs?: number;
 }
 
@@ -60,17 +60,11 @@ function secretList(secrets: unknown): SecretSource[] {
   return sources as SecretSource[];
 }
 
-function envLayer(env: FunctionOptions["env"]): SecretSource[] {
-  if (env === undefined) return [];
-  const values = checkInlineValues(env, "`env`");
-  return [{ kind: "inline", label: `env ${keyList(Object.keys(env))}`, load: async () => ({ ...values }) }];
-}
-
 function checkTimeout(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return defaultTimeoutMs;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new InvalidError("`timeoutMs` must be a positive number of milliseconds");
-  return timeoutMs;
+  const problem = timeoutProblem(timeoutMs);
+  if (problem) throw new InvalidError(problem);
+  return timeoutMs as number;
 }
 
 function mainFile(): string {
@@ -110,10 +104,12 @@ export class App {
   function(first: FunctionOptions | Fn, second?: Fn): FunctionHandle {
     const [options, fn] = typeof first === "function" ? [{}, first] : [first ?? {}, second];
     if (typeof fn !== "function") throw new InvalidError("app.function needs the function to run");
-    const layers = [...this.#secrets, ...secretList(options.secrets), ...envLayer(options.env)];
+    const secrets = [...this.#secrets, ...secretList(options.secrets)];
+    const env = options.env === undefined ? undefined : checkInlineValues(options.env, "`env`");
+    const layers = env === undefined ? secrets : [...secrets, envSource(env, Object.keys(options.env ?? {}))];
     const timeoutMs = checkTimeout(options.timeoutMs);
     const index = functionRegistry().push(fn) - 1;
-    const definition = { index, fn, layers, timeoutMs };
+    const definition = { index, fn, secrets, env, layers, timeoutMs };
     this.#definition.functions.push(definition);
     return new FunctionHandle(definition);
   }

@@ -1,9 +1,11 @@
-import { NotFoundError, quote } from "@lockbox/server/shared";
+import type { LockboxApi } from "@lockbox/server";
+import { InvalidError, NotFoundError, quote } from "@lockbox/server/shared";
 import { AppRun } from "./app-run.js";
-import { materializeBundle } from "./bundle.js";
-import { importBundle } from "./bundle-import.js";
 import { clientApi } from "./client.js";
-import { type CallTarget, functionDefinition, type RunContext } from "./internal.js";
+import type { DeployedFunction } from "./deploy-functions.js";
+import { deployedBundlePath } from "./deployed-bundle.js";
+import { envSource } from "./inline-values.js";
+import { type CallTarget, defaultTimeoutMs, type SecretSource } from "./internal.js";
 
 export interface DeployedRef {
   appName: string;
@@ -11,35 +13,72 @@ export interface DeployedRef {
   environment: string;
 }
 
-/**
- * A deployed function, ready to call in `run`: the newest deploy's bundle is written to a folder
- * of its own (removed when the run stops) and imported here only to read the function's
- * secrets; the values are read when a container starts, as for any run.
- */
-export async function loadDeployedTarget(run: RunContext, ref: DeployedRef): Promise<CallTarget> {
-  const api = await clientApi();
+/** A deployed function ready to call, and the deploy it came from. */
+export interface DeployedTarget {
+  version: number;
+  deployedAt: string;
+  target: CallTarget;
+}
+
+type Api = Pick<LockboxApi, "apps">;
+
+/** Layers from what the deploy stored: named secrets in order, then `env`. */
+function layersOf(fn: DeployedFunction, ref: DeployedRef): SecretSource[] {
+  if (!Array.isArray(fn.secrets)) {
+    throw new InvalidError(
+      `Function ${quote(ref.functionName)} of app ${quote(ref.appName)} was deployed without its secrets by an older Lockbox: deploy the app again`,
+    );
+  }
+  const named = fn.secrets.map(
+    ({ name, environment, requiredKeys }): SecretSource => ({
+      kind: "named",
+      name,
+      environment,
+      requiredKeys: [...(requiredKeys ?? [])],
+    }),
+  );
+  return fn.env === undefined ? named : [...named, envSource(fn.env)];
+}
+
+/** The newest deploy's function, its bundle written out for the containers (never imported here). */
+async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
   const deployment = await api.apps.get({ environment: ref.environment, name: ref.appName });
-  const deployed = deployment.functions.find((fn) => fn.name === ref.functionName);
-  if (!deployed) {
+  const fn = deployment.functions.find((candidate) => candidate.name === ref.functionName);
+  if (!fn) {
     throw new NotFoundError(
       `Function ${quote(ref.functionName)} not found in app ${quote(ref.appName)} (environment ${quote(ref.environment)})`,
     );
   }
-  const bundle = await materializeBundle(deployment.bundle);
-  run.onStop(bundle.dispose);
-  const { module } = await importBundle(bundle.bundlePath, { inspect: true });
-  const definition = functionDefinition(module[deployed.name]);
-  if (!definition) {
-    throw new NotFoundError(`App ${quote(ref.appName)} does not export function ${quote(deployed.name)}`);
-  }
-  return {
-    bundlePath: bundle.bundlePath,
-    functionIndex: deployed.index,
-    functionName: deployed.name,
-    layers: definition.layers,
-    timeoutMs: definition.timeoutMs,
+  const layers = layersOf(fn, ref);
+  const bundlePath = await deployedBundlePath(deployment.bundle);
+  const { version, deployedAt } = deployment;
+  const target: CallTarget = {
+    bundlePath,
+    functionIndex: fn.index,
+    functionName: fn.name,
+    layers,
+    timeoutMs: fn.timeoutMs ?? defaultTimeoutMs,
     environment: ref.environment,
   };
+  return { version, deployedAt, target };
+}
+
+/**
+ * The call target of a deployed function: `known` again while it is still the newest deploy
+ * (checked with the app list, which carries no code), else the newest deploy, fetched once.
+ */
+export async function deployedTarget(
+  api: Api,
+  ref: DeployedRef,
+  known: DeployedTarget | undefined,
+): Promise<DeployedTarget> {
+  if (known) {
+    const apps = await api.apps.list({ environment: ref.environment });
+    const newest = apps.find((app) => app.name === ref.appName);
+    // deployedAt too: the same version number on another server is another deploy.
+    if (newest?.version === known.version && newest.deployedAt === known.deployedAt) return known;
+  }
+  return load(api, ref);
 }
 
 /** A run of its own for calls made outside any app run; stopped by the caller. */

@@ -1,4 +1,5 @@
 import { InvalidError, keyProblem, valueProblem } from "@lockbox/server/shared";
+import type { InlineSource } from "./internal.js";
 
 /**
  * Checks an ephemeral secret's pairs: `null` and `undefined` values are dropped, any other
@@ -22,4 +23,13 @@ export function checkInlineValues(record: unknown, where: string): Record<string
 export function keyList(keys: readonly string[]): string {
   const shown = keys.length > 8 ? [...keys.slice(0, 8), "…"] : keys;
   return `[${shown.join(", ")}]`;
+}
+
+/** A function's `env` option as its last layer: `env [FOO, BAR]` (the keys given, like `Secret.fromDict`'s label). */
+export function envSource(
+  values: Readonly<Record<string, string>>,
+  keys: readonly string[] = Object.keys(values),
+): InlineSource {
+  const copy = { ...values };
+  return { kind: "inline", label: `env ${keyList(keys)}`, load: async () => ({ ...copy }) };
 }

@@ -30,7 +30,11 @@ export interface FunctionDefinition {
   /** Position in `functionRegistry()` of the process that defined it. */
   index: number;
   fn: (...args: never[]) => unknown;
-  /** App secrets, then the function's secrets in order, then its `env`; later wins per key. */
+  /** App secrets, then the function's secrets, in order. */
+  secrets: readonly SecretSource[];
+  /** The `env` option, checked; applied after every secret. */
+  env: Readonly<Record<string, string>> | undefined;
+  /** `secrets`, then `env` as one more layer; later wins per key. */
   layers: readonly SecretSource[];
   timeoutMs: number;
 }
@@ -60,8 +64,6 @@ export interface RunContext {
   readonly entryFile: string;
   call(definition: FunctionDefinition, args: unknown[]): Promise<unknown>;
   callTarget(target: CallTarget, args: unknown[]): Promise<unknown>;
-  /** Runs `cleanup` when the run stops, after its containers are closed. */
-  onStop(cleanup: () => Promise<void>): void;
 }
 
 const secretSourceKey = Symbol.for("lockbox.secretSource");
@@ -110,11 +112,14 @@ export function appRegistry(): AppDefinition[] {
   return slots[appsKey];
 }
 
-/** True while the runner imports a bundle only to read its apps: `app.run` and `app.deploy` do nothing then. */
+/** True while a deploy imports the deployer's bundle only to read its apps: `app.run` and `app.deploy` do nothing then. */
 export function inspecting(): boolean {
-  return (globalThis as unknown as Slots)[inspectingKey] === true;
+  return ((globalThis as unknown as Slots)[inspectingKey] as number | undefined) !== undefined;
 }
 
+/** Counts inspecting imports in progress, so overlapping deploys do not end each other's. */
 export function setInspecting(value: boolean): void {
-  (globalThis as unknown as Slots)[inspectingKey] = value;
+  const slots = globalThis as unknown as Slots;
+  const count = ((slots[inspectingKey] as number | undefined) ?? 0) + (value ? 1 : -1);
+  slots[inspectingKey] = count > 0 ? count : undefined;
 }

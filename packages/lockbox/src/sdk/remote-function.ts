@@ -1,4 +1,6 @@
 import { assertAppName, assertEnvironmentName, InvalidError } from "@lockbox/server/shared";
+import { clientApi } from "./client.js";
+import type { DeployedTarget } from "./deployed-target.js";
 import { environmentFor } from "./environment.js";
 import { activeRun, type CallTarget, type RunContext } from "./internal.js";
 import { isLocal } from "./is-local.js";
@@ -18,8 +20,11 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   readonly appName: string;
   readonly functionName: string;
   readonly #environment: string | undefined;
-  // One load of the deployment per run (its bundle folder lives as long as the run).
-  readonly #targets = new WeakMap<RunContext, Promise<CallTarget>>();
+  // The deploy last called, by environment: each call asks the server (without the code) whether
+  // it is still the newest and fetches the deploy again only when not, so a redeploy is used at
+  // once. Calls at the same time share one check.
+  readonly #known = new Map<string, DeployedTarget>();
+  readonly #checks = new Map<string, Promise<CallTarget>>();
 
   private constructor(appName: string, functionName: string, environment: string | undefined) {
     this.appName = appName;
@@ -28,7 +33,7 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   }
 
   /**
-   * The function `functionName` of the newest deploy of `appName`; looked up on first call.
+   * The function `functionName` of the newest deploy of `appName`; looked up on each call.
    * @example RemoteFunction.fromName<[string], number>("example", "wordCount", { environment: "dev" })
    */
   static fromName<Args extends unknown[] = unknown[], R = unknown>(
@@ -43,31 +48,33 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
     return new RemoteFunction(appName, functionName, options.environment);
   }
 
-  #target(run: RunContext): Promise<CallTarget> {
-    let target = this.#targets.get(run);
-    if (!target) {
-      target = this.#load(run);
-      this.#targets.set(run, target);
-      void target.catch(() => this.#targets.delete(run));
+  #target(environment: string): Promise<CallTarget> {
+    let check = this.#checks.get(environment);
+    if (!check) {
+      check = this.#check(environment).finally(() => this.#checks.delete(environment));
+      this.#checks.set(environment, check);
     }
-    return target;
+    return check;
   }
 
-  async #load(run: RunContext): Promise<CallTarget> {
-    const { loadDeployedTarget } = await import("./deployed-target.js");
-    const environment = await environmentFor(this.#environment);
-    return loadDeployedTarget(run, { appName: this.appName, functionName: this.functionName, environment });
+  async #check(environment: string): Promise<CallTarget> {
+    const { deployedTarget } = await import("./deployed-target.js");
+    const ref = { appName: this.appName, functionName: this.functionName, environment };
+    const known = await deployedTarget(await clientApi(), ref, this.#known.get(environment));
+    this.#known.set(environment, known);
+    return known.target;
   }
 
   /** The active run, or a temporary one that `done` stops. */
-  async #run(): Promise<{ run: RunContext; done: () => Promise<void> }> {
+  async #run(): Promise<{ run: RunContext; environment: string; done: () => Promise<void> }> {
     if (!isLocal())
       throw new InvalidError(`${this.functionName}.remote() cannot be called inside a container`);
+    const environment = await environmentFor(this.#environment);
     const active = activeRun();
-    if (active) return { run: active, done: async () => {} };
+    if (active) return { run: active, environment, done: async () => {} };
     const { temporaryRun } = await import("./deployed-target.js");
-    const run = temporaryRun(await environmentFor(this.#environment));
-    return { run, done: () => run.stop() };
+    const run = temporaryRun(environment);
+    return { run, environment, done: () => run.stop() };
   }
 
   /**
@@ -75,9 +82,9 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
    * @example const count = await RemoteFunction.fromName("example", "wordCount").remote("a b c");
    */
   async remote(...args: Args): Promise<Awaited<R>> {
-    const { run, done } = await this.#run();
+    const { run, environment, done } = await this.#run();
     try {
-      return (await run.callTarget(await this.#target(run), args)) as Awaited<R>;
+      return (await run.callTarget(await this.#target(environment), args)) as Awaited<R>;
     } finally {
       await done();
     }
@@ -90,9 +97,9 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   async *map(
     inputs: Iterable<Args[0]> | AsyncIterable<Args[0]>,
   ): AsyncGenerator<Awaited<R>, void, undefined> {
-    const { run, done } = await this.#run();
+    const { run, environment, done } = await this.#run();
     try {
-      const target = await this.#target(run);
+      const target = await this.#target(environment);
       yield* mapCalls(inputs, async (input) => (await run.callTarget(target, [input])) as Awaited<R>);
     } finally {
       await done();

@@ -5,6 +5,7 @@ import { AppRun } from "./app-run.js";
 import { bundleModule } from "./bundle.js";
 import { importBundle } from "./bundle-import.js";
 import { clientApi, closeClient } from "./client.js";
+import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
 import { functionDefinition } from "./internal.js";
@@ -84,8 +85,10 @@ export interface DeployFileOptions {
 }
 
 /**
- * For `lockbox deploy FILE` and `app.deploy()`: bundles the file, reads its named apps and their
- * exported functions, and deploys each app with the bundle.
+ * For `lockbox deploy FILE` and `app.deploy()`: bundles the file, imports it here (the deployer's
+ * own code, in the deployer's process) to read its named apps and their exported functions, and
+ * deploys each app with the bundle and, per function, its named secrets, `env` and timeout. Every
+ * app is checked before any is stored.
  */
 export async function deployFile(options: DeployFileOptions): Promise<AppDeployment[]> {
   const environment = await environmentFor(options.environment);
@@ -100,19 +103,20 @@ export async function deployFile(options: DeployFileOptions): Promise<AppDeploym
           : `App ${quote(options.appName)} is not defined in ${options.entryFile}`,
       );
     }
+    const planned = chosen.map((app) => ({
+      name: app.name as string,
+      functions: deployedFunctions(app, names, base),
+    }));
     const api: LockboxApi = await clientApi();
     const deployments: AppDeployment[] = [];
-    for (const app of chosen) {
-      const functions = app.functions.flatMap((definition) => {
-        const name = names.get(definition.index - base);
-        return name === undefined ? [] : [{ name, index: definition.index - base }];
-      });
+    for (const app of planned) {
       const { name, version } = await api.apps.deploy({
         environment,
-        name: app.name as string,
+        name: app.name,
         bundle: bundle.code,
-        functions,
+        functions: app.functions,
       });
+      const functions = app.functions.map((fn) => ({ name: fn.name, index: fn.index }));
       deployments.push({ name, environment, version, functions });
     }
     return deployments;

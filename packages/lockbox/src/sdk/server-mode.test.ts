@@ -6,7 +6,8 @@ import { tempDir } from "../test-support/run-cli.js";
 import { useTempHome } from "../test-support/sdk-home.js";
 import { userProject, wrongKeys } from "../test-support/user-module.js";
 import { clientApi } from "./client.js";
-import { startRun } from "./runner.js";
+import { RemoteFunction } from "./remote-function.js";
+import { deployFile, startRun } from "./runner.js";
 import { Secret } from "./secret.js";
 
 const userModule = `
@@ -56,5 +57,14 @@ describe("the SDK against a lockbox server", () => {
     const api = await clientApi();
     const starts = (await api.audit.list({})).filter((entry) => entry.action === "container.start");
     expect(starts.map((entry) => entry.secret)).toEqual(["db"]);
+  });
+
+  it("deploys over HTTP with the functions' secret names, and calls the function by name", async () => {
+    const [deployment] = await deployFile({ entryFile: join(project.path, "app.ts") });
+    expect(deployment).toMatchObject({ name: "over-http", functions: [{ name: "read", index: 0 }] });
+    const stored = await (await clientApi()).apps.get({ environment: "main", name: "over-http" });
+    expect(stored.functions[0]?.secrets).toEqual([{ name: "db", requiredKeys: ["DB_URL"] }]);
+    const result = await RemoteFunction.fromName<[], Record<string, unknown>>("over-http", "read").remote();
+    expect(wrongKeys(result, { DB_URL: "fixture-db-url" })).toEqual([]);
   });
 });

@@ -248,11 +248,45 @@ describe("apps over HTTP", () => {
   it("deploys a bundle larger than the default body limit and reads it back", async () => {
     const bundle = `export const padding = "${"x".repeat(5_000_000)}";`;
     const deployed = await server.call("POST", "/v1/environments/main/apps/big/deployments", {
-      body: { bundle, functions: [{ name: "f", index: 0 }] },
+      body: { bundle, functions: [{ name: "f", index: 0, secrets: [] }] },
     });
     expect(deployed.status).toBe(201);
     expect(deployed.body).toMatchObject({ name: "big", version: 1 });
     const read = await server.call("GET", "/v1/environments/main/apps/big");
     expect(read.body.bundle).toBe(bundle);
+  });
+
+  it("stores each function's secret references, env and timeout", async () => {
+    const functions = [
+      {
+        name: "f",
+        index: 0,
+        secrets: [{ name: "shared" }, { name: "db", environment: "prod", requiredKeys: ["DB_URL"] }],
+        env: { MODE: "deployed" },
+        timeoutMs: 5_000,
+      },
+    ];
+    const deployed = await server.call("POST", "/v1/environments/main/apps/refs/deployments", {
+      body: { bundle: "export const x = 1;", functions },
+    });
+    expect(deployed.status).toBe(201);
+    const read = await server.call("GET", "/v1/environments/main/apps/refs");
+    expect(read.body.functions).toEqual(functions);
+  });
+
+  it.each([
+    ["no secrets list", { name: "f", index: 0 }],
+    ["a secret name", { name: "f", index: 0, secrets: [{ name: "bad name" }] }],
+    ["a required key", { name: "f", index: 0, secrets: [{ name: "s", requiredKeys: ["1X"] }] }],
+    ["an env value", { name: "f", index: 0, secrets: [], env: { A: 5 } }],
+    ["a timeout", { name: "f", index: 0, secrets: [], timeoutMs: 1.5 }],
+  ])("answers 400 for %s and stores nothing", async (_, fn) => {
+    const answer = await server.call("POST", "/v1/environments/main/apps/refused/deployments", {
+      body: { bundle: "export const x = 1;", functions: [fn] },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe("invalid");
+    expect((await server.call("GET", "/v1/environments/main/apps/refused")).status).toBe(404);
+    if ("timeoutMs" in fn) expect(answer.body.error.message).toContain("`timeoutMs` must be a whole number");
   });
 });

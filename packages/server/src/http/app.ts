@@ -10,42 +10,69 @@ import {
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { RedeemGrant } from "../services/grant-service.js";
-import { requireToken } from "./auth.js";
+import type { SessionService } from "../services/session-service.js";
+import { requireCaller } from "./auth.js";
+import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
 import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { grantRoutes, redeemRoute } from "./routes/grants.js";
 import { secretRoutes } from "./routes/secrets.js";
+import { sessionRoutes, signInRoute } from "./routes/sessions.js";
+import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
+import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
   authenticate: Authenticate;
+  sessions: SessionService;
   redeemGrant: RedeemGrant;
   logger: FastifyBaseLogger;
+  /** The built dashboard served at `/` (default: `packages/dashboard/dist` of this repository). */
+  dashboardDir?: string | undefined;
 }
 
 // Headers that carry credentials never reach a log line.
 export const redactedPaths = ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'];
 
-/** The HTTP API: Fastify with zod schemas, bearer-token auth under `/v1`, OpenAPI at `/openapi.json`. */
+const apiDescription =
+  "Authenticate with `Authorization: Bearer <token>`, or (the dashboard) with the session cookie " +
+  `\`${sessionCookieName}\` from \`POST /v1/sessions\`; a session's POST, PUT, PATCH and DELETE requests ` +
+  `must also send the header \`${csrfHeaderName}\` with the session's \`csrfToken\`.`;
+
+/**
+ * The HTTP API under `/v1` (a bearer token or a dashboard session), OpenAPI at `/openapi.json`,
+ * and the dashboard at `/`; every response carries the security headers.
+ */
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
     bodyLimit: 4 * 1024 * 1024,
+    // A URL Fastify cannot route gets the API's error body and headers: no hook runs for it.
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(request, reply);
+      void sendError(reply, request, "invalid", `The request URL is malformed (${error.code})`);
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  addSecurityHeaders(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, request, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`),
   );
 
   await app.register(swagger, {
     openapi: {
-      info: { title: "Lockbox API", version: "1" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
+      info: { title: "Lockbox API", version: "1", description: apiDescription },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          session: { type: "apiKey", in: "cookie", name: sessionCookieName },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
@@ -56,8 +83,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(
     async (v1) => {
       await v1.register(redeemRoute(options.redeemGrant));
+      await v1.register(signInRoute(options.sessions));
       await v1.register(async (authenticated) => {
-        requireToken(authenticated, options.authenticate);
+        requireCaller(authenticated, options);
+        await authenticated.register(sessionRoutes(options.sessions));
         await authenticated.register(secretRoutes(options.services.secrets));
         await authenticated.register(grantRoutes(options.services.grants));
         await authenticated.register(appRoutes(options.services.apps));
@@ -66,5 +95,6 @@ export async function buildApp(options: AppOptions) {
     },
     { prefix: "/v1" },
   );
+  await app.register(dashboardRoutes(options.dashboardDir ?? defaultDashboardDir));
   return app;
 }

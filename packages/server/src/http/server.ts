@@ -12,6 +12,12 @@ const optionsSchema = z.object({
   encodedKey: z.string().optional(),
   bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The built dashboard to serve at `/`; default: `packages/dashboard/dist` of this repository. */
+  dashboardDir: z.string().min(1).optional(),
+  /** Dashboard sessions end this long after sign-in (default 12 h)… */
+  sessionLifetimeSeconds: z.number().int().positive().optional(),
+  /** …or after this long unused (default 1 h). */
+  sessionIdleSeconds: z.number().int().positive().optional(),
 });
 
 export type ServerOptions = z.input<typeof optionsSchema>;
@@ -37,11 +43,19 @@ function parseOptions(input: ServerOptions) {
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
 export async function startServer(input: ServerOptions): Promise<RunningServer> {
   const options = parseOptions(input);
-  const lockbox = await openLockbox({ dataDir: options.dataDir, encodedKey: options.encodedKey });
+  const lockbox = await openLockbox(
+    { dataDir: options.dataDir, encodedKey: options.encodedKey },
+    {
+      sessions: {
+        ...(options.sessionLifetimeSeconds ? { lifetimeSeconds: options.sessionLifetimeSeconds } : {}),
+        ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
+      },
+    },
+  );
   try {
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = pino({ level: options.logLevel, redact: { paths: redactedPaths, censor: "[redacted]" } });
-    const app = await buildApp({ ...lockbox, logger });
+    const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
     const address = await app.listen({ host: options.host, port: options.port });
     return {
       url: address,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox, testActor } from "../test-support/temp-lockbox.js";
+import type { DeployInput } from "./app-service.js";
 
 let box: TempLockbox;
 beforeEach(async () => {
@@ -9,23 +10,30 @@ beforeEach(async () => {
 afterEach(() => box.dispose());
 
 const apps = () => box.services.apps;
-const deploy = {
+const deploy: DeployInput = {
   environment: "main",
   name: "example",
   bundle: "export const x = 1;",
-  functions: [{ name: "f", index: 0 }],
+  functions: [
+    {
+      name: "f",
+      index: 0,
+      secrets: [{ name: "shared" }, { name: "db", environment: "prod", requiredKeys: ["DB_URL"] }],
+      env: { MODE: "deployed" },
+      timeoutMs: 5_000,
+    },
+  ],
 };
+// Checks that reach the service without the route's schema: any shape, as a caller may send.
+const withFunction = (fn: Record<string, unknown>) =>
+  ({ ...deploy, functions: [{ ...deploy.functions[0], ...fn }] }) as DeployInput;
 
 describe("createAppService", () => {
   it("keeps every deploy as a new version and serves the newest", async () => {
     expect((await apps().deploy(box.admin, deploy)).version).toBe(1);
     expect((await apps().deploy(box.admin, { ...deploy, bundle: "export const x = 2;" })).version).toBe(2);
     const latest = await apps().get(box.admin, { environment: "main", name: "example" });
-    expect(latest).toMatchObject({
-      version: 2,
-      bundle: "export const x = 2;",
-      functions: [{ name: "f", index: 0 }],
-    });
+    expect(latest).toMatchObject({ version: 2, bundle: "export const x = 2;", functions: deploy.functions });
     const listed = await apps().list(box.admin, { environment: "main" });
     expect(listed).toEqual([expect.objectContaining({ name: "example", version: 2 })]);
     expect(listed[0]).not.toHaveProperty("bundle");
@@ -38,13 +46,53 @@ describe("createAppService", () => {
     await expect(apps().get(box.admin, { environment: "main", name: "nope" })).rejects.toThrow(NotFoundError);
   });
 
+  it("stores each function's secret references, env and timeout, and nothing else", async () => {
+    const smuggled = withFunction({
+      secrets: [{ name: "shared", values: { TOKEN: "fixture-value" } }],
+      extra: "fixture-extra",
+    });
+    await apps().deploy(box.admin, smuggled);
+    const { functions } = await apps().get(box.admin, { environment: "main", name: "example" });
+    expect(functions).toEqual([
+      { name: "f", index: 0, secrets: [{ name: "shared" }], env: { MODE: "deployed" }, timeoutMs: 5_000 },
+    ]);
+    expect(JSON.stringify(functions)).not.toContain("fixture-");
+    await apps().deploy(box.admin, { ...deploy, functions: [{ name: "g", index: 1, secrets: [] }] });
+    const [listed] = await apps().list(box.admin, { environment: "main" });
+    expect(listed?.functions).toEqual([{ name: "g", index: 1, secrets: [] }]);
+  });
+
   it("checks the app name, the function names and the role", async () => {
     await expect(apps().deploy(box.admin, { ...deploy, name: "bad name" })).rejects.toThrow(InvalidError);
-    await expect(
-      apps().deploy(box.admin, { ...deploy, functions: [{ name: "not-js", index: 0 }] }),
-    ).rejects.toThrow(InvalidError);
+    await expect(apps().deploy(box.admin, withFunction({ name: "not-js" }))).rejects.toThrow(InvalidError);
+    await expect(apps().deploy(box.admin, withFunction({ index: -1 }))).rejects.toThrow(InvalidError);
     await expect(apps().deploy(testActor(box.workspaceId, "viewer"), deploy)).rejects.toThrow(
       PermissionDeniedError,
+    );
+  });
+
+  it.each([
+    ["a secret name", { secrets: [{ name: "bad name" }] }, "Invalid secret name 'bad name'"],
+    [
+      "a secret's environment",
+      { secrets: [{ name: "s", environment: "-x" }] },
+      "Invalid environment name '-x'",
+    ],
+    ["a required key", { secrets: [{ name: "s", requiredKeys: ["1X"] }] }, "Invalid key '1X'"],
+    ["secrets that are not a list", { secrets: "s" }, "its secrets must be a list"],
+    ["an env key", { env: { "A B": "x" } }, "Invalid key 'A B'"],
+    ["an env value", { env: { A: 5 } }, "Non-string value for secret 'A'"],
+    ["a fractional timeout", { timeoutMs: 1.5 }, "`timeoutMs` must be a whole number"],
+    ["a zero timeout", { timeoutMs: 0 }, "`timeoutMs` must be a whole number"],
+    ["a timeout past a timer's range", { timeoutMs: 2_147_483_648 }, "`timeoutMs` must be a whole number"],
+  ])("refuses %s and stores nothing", async (_, fn, message) => {
+    const error = await apps()
+      .deploy(box.admin, withFunction(fn))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidError);
+    expect((error as Error).message).toContain(`Cannot deploy function 'f': ${message}`);
+    await expect(apps().get(box.admin, { environment: "main", name: "example" })).rejects.toThrow(
+      NotFoundError,
     );
   });
 });

@@ -3,14 +3,11 @@ import { assertAppName, limits, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
+import { assertDeployedFunctions, type DeployedFunction, storedFunctions } from "./deployed-function.js";
 import { findEnvironment } from "./environment-service.js";
 import { newId } from "./ids.js";
 
-/** A function of a deployed app, by export name and by its place in the bundle's registry. */
-export interface DeployedFunction {
-  name: string;
-  index: number;
-}
+export type { DeployedFunction, DeployedSecret } from "./deployed-function.js";
 
 export interface DeploymentInfo {
   name: string;
@@ -28,19 +25,19 @@ export interface DeployInput {
   functions: DeployedFunction[];
 }
 
-const functionNamePattern = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
-
 function assertDeployable(input: DeployInput): void {
   assertAppName(input.name);
   if (Buffer.byteLength(input.bundle) > limits.bundleMaxBytes) {
     throw new InvalidError(`The bundle of app ${quote(input.name)} is over ${limits.bundleMaxBytes} bytes`);
   }
-  const bad = input.functions.find((fn) => !functionNamePattern.test(fn.name) || !Number.isInteger(fn.index));
-  if (bad)
-    throw new InvalidError(`Invalid function ${quote(bad.name)}: export a function under a JavaScript name`);
+  if (!Array.isArray(input.functions)) throw new InvalidError("A deploy needs the list of its functions");
+  assertDeployedFunctions(input.functions);
 }
 
-/** Deployed apps: their code (no secret values: those are resolved when a container starts). */
+/**
+ * Deployed apps: their code and, per function, what a caller needs to start its container
+ * (secret names and keys, never values: those are read when a container starts).
+ */
 export function createAppService(deps: { store: Pick<Store, "directory" | "deployments" | "transaction"> }) {
   const { store } = deps;
   return {
@@ -51,6 +48,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
         const environment = await findEnvironment(tx.directory, actor, input.environment);
         const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;
         const createdAt = new Date().toISOString();
+        const functions = storedFunctions(input.functions);
         await tx.deployments.insert({
           id: newId("dp"),
           workspaceId: actor.workspaceId,
@@ -58,12 +56,12 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
           appName: input.name,
           version,
           bundle: input.bundle,
-          functions: JSON.stringify(input.functions),
+          functions: JSON.stringify(functions),
           createdAt,
           createdBy: actor.name,
         });
         await recordAudit(tx.audit, actor, { action: "app.deploy", environment: input.environment, version });
-        const { environment: env, name, functions } = input;
+        const { environment: env, name } = input;
         return { name, environment: env, version, functions, deployedAt: createdAt, deployedBy: actor.name };
       });
     },

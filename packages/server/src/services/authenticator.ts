@@ -1,19 +1,28 @@
 import { AuthenticationError } from "../shared/errors.js";
+import type { TokenRow } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
 import { findByToken, parseRole } from "./token-service.js";
 
+/** The actor of a token: its `tokenId` is always known. */
+export type TokenActor = Actor & { tokenId: string };
+
 // How often "last used at" is written for a token that is used constantly.
 const touchIntervalMs = 60_000;
 
-/** Turns a bearer token into the actor it stands for. */
+/** Whether a token may act at `now`: it exists, is not revoked and has not expired. */
+export function isTokenUsable(row: TokenRow | undefined, now: Date): row is TokenRow {
+  return row !== undefined && !row.revokedAt && !(row.expiresAt && row.expiresAt <= now.toISOString());
+}
+
+/** Turns a token (by value, or by id for a session that stands for it) into the actor it stands for. */
 export function createAuthenticator(deps: { store: Pick<Store, "tokens"> }) {
   const { store } = deps;
+
   /** Unknown, expired and revoked tokens are refused alike, with one message. */
-  return async function authenticate(value: string, source?: Actor["source"]): Promise<Actor> {
-    const row = await findByToken(value, store.tokens.findByHash);
+  async function admit(row: TokenRow | undefined, source: Actor["source"]): Promise<TokenActor> {
     const now = new Date();
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now.toISOString())) {
+    if (!isTokenUsable(row, now)) {
       throw new AuthenticationError("The token is not valid: it is unknown, expired or revoked");
     }
     if (!row.lastUsedAt || now.getTime() - Date.parse(row.lastUsedAt) > touchIntervalMs) {
@@ -27,7 +36,16 @@ export function createAuthenticator(deps: { store: Pick<Store, "tokens"> }) {
       canCreateWorkspaces: row.canCreateWorkspaces === 1,
       source,
     };
+  }
+
+  return {
+    /** By the token's value: a bearer header or a sign-in. */
+    byToken: async (value: string, source?: Actor["source"]) =>
+      admit(await findByToken(value, store.tokens.findByHash), source),
+    /** By the token's id: a session checks its token again on every request. */
+    byTokenId: async (id: string, source?: Actor["source"]) => admit(await store.tokens.findById(id), source),
   };
 }
 
-export type Authenticate = ReturnType<typeof createAuthenticator>;
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+export type Authenticate = Authenticator["byToken"];

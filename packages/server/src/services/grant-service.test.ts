@@ -95,3 +95,13 @@ describe("createGrantService", () => {
     expect(listed.every((secret) => secret.lastUsedAt !== null)).toBe(true);
   });
 });
+
+describe("grants and the token that made them", () => {
+  it("ends a grant when its token is revoked", async () => {
+    const { token: tokenInfo, value } = await box.services.tokens.create(box.admin, { role: "developer" });
+    const developer = await box.lockbox.authenticate(value);
+    const grant = await grants().create(developer, request);
+    await box.services.tokens.revoke(box.admin, tokenInfo.id);
+    await expect(box.lockbox.redeemGrant(grant.token)).rejects.toThrow(AuthenticationError);
+  });
+});

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AuthenticationError, InvalidError } from "../shared/errors.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
+import { isTokenUsable } from "./authenticator.js";
 import { newId } from "./ids.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "./secret-lookup.js";
 import type { SecretService } from "./secret-service.js";
@@ -72,15 +73,18 @@ export type GrantService = ReturnType<typeof createGrantService>;
 
 /** Redeems a grant for the values it covers; each container start is an audited read. */
 export function createGrantRedeemer(deps: {
-  store: Pick<Store, "grants" | "transaction">;
+  store: Pick<Store, "grants" | "tokens" | "transaction">;
   lookup: SecretLookup;
 }) {
   const invalid = () =>
     new AuthenticationError("The container credential is not valid: it is unknown, expired or already used");
   return async function redeemGrant(token: string, source?: Actor["source"]): Promise<ResolvedSecret[]> {
     const row = await findByToken(token, deps.store.grants.findByHash);
-    const now = new Date().toISOString();
-    if (!row || row.expiresAt <= now) throw invalid();
+    const now = new Date();
+    if (!row || row.expiresAt <= now.toISOString()) throw invalid();
+    // A grant is worth no more than the token that made it: revoking the token ends its grants.
+    if (row.tokenId !== null && !isTokenUsable(await deps.store.tokens.findById(row.tokenId), now))
+      throw invalid();
     const actor: Actor = {
       workspaceId: row.workspaceId,
       name: row.createdBy,
@@ -93,7 +97,7 @@ export function createGrantRedeemer(deps: {
     // Marking the grant used and reading its secrets commit together: a grant whose read failed
     // can be tried again, and no two reads share one grant.
     return deps.store.transaction(async (tx) => {
-      if (!(await tx.grants.redeem(row.id, now))) throw invalid();
+      if (!(await tx.grants.redeem(row.id, now.toISOString()))) throw invalid();
       return deps.lookup.readForUse(tx, actor, request, "container.start");
     });
   };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
-import { quote, type Role, roles } from "../shared/rules.js";
+import { limits, quote, type Role, roles } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
@@ -97,8 +97,14 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
     async create(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenInfo; value: string }> {
       requireRole(actor, "admin", "create tokens");
       const role = parseRole(input.role ?? "developer");
-      if (input.expiresInSeconds !== undefined && !(input.expiresInSeconds > 0)) {
-        throw new InvalidError("expiresInSeconds must be a positive number of seconds");
+      const lifetime = input.expiresInSeconds;
+      if (
+        lifetime !== undefined &&
+        !(Number.isInteger(lifetime) && lifetime > 0 && lifetime <= limits.tokenMaxLifetimeSeconds)
+      ) {
+        throw new InvalidError(
+          `expiresInSeconds must be a whole number of seconds from 1 to ${limits.tokenMaxLifetimeSeconds} (10 years)`,
+        );
       }
       const { row, value } = await store.transaction(async (tx) => {
         let workspaceId = actor.workspaceId;

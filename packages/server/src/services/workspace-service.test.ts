@@ -120,3 +120,23 @@ describe("bootstrap", () => {
     expect(await bootstrap(lockbox.store, {})).toBeUndefined();
   });
 });
+
+describe("bootstrap after the bootstrap token was revoked", () => {
+  it("issues a new bootstrap token, but never revives a revoked value", async () => {
+    const { openTempLockbox } = await import("../test-support/temp-lockbox.js");
+    const { bootstrap } = await import("./workspace-service.js");
+    const box = await openTempLockbox();
+    try {
+      const first = await bootstrap(box.lockbox.store, {});
+      expect(first).toEqual(expect.any(String));
+      const row = (await box.services.tokens.list(box.admin)).find((token) => token.name === "bootstrap");
+      await box.services.tokens.revoke(box.admin, row?.id ?? "");
+      expect(await bootstrap(box.lockbox.store, { token: first })).toBeUndefined();
+      const second = await bootstrap(box.lockbox.store, {});
+      expect(second).toEqual(expect.any(String));
+      expect(second).not.toBe(first);
+    } finally {
+      await box.dispose();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import type { Store, StoreTables } from "../store/store.js";
 import type { Actor } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
-import { issueToken } from "./token-service.js";
+import { hashToken, issueToken } from "./token-service.js";
 
 export const defaultWorkspace = "default";
 
@@ -49,7 +49,10 @@ export async function bootstrap(store: Pick<Store, "transaction">, options: { to
     const workspace =
       (await tx.directory.findWorkspace(defaultWorkspace)) ??
       (await insertWorkspace(tx, defaultWorkspace, "bootstrap"));
-    if (await tx.tokens.hasWorkspaceCreator()) return undefined;
+    if (await tx.tokens.hasUsableWorkspaceCreator(new Date().toISOString())) return undefined;
+    // LOCKBOX_BOOTSTRAP_TOKEN naming a token that exists (say, revoked): never revive it.
+    if (options.token !== undefined && (await tx.tokens.findByHash(hashToken(options.token))))
+      return undefined;
     const { value } = await issueToken(
       tx.tokens,
       {

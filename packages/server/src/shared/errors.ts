@@ -6,6 +6,7 @@ export const errorCodes = [
   "conflict",
   "unauthenticated",
   "permission_denied",
+  "rate_limited",
   "integrity",
   "function_timeout",
   "remote_error",
@@ -68,6 +69,13 @@ export class PermissionDeniedError extends LockboxError {
   }
 }
 
+/** Too many attempts (failed sign-ins) from one address: wait and try again. */
+export class RateLimitedError extends LockboxError {
+  constructor(message: string) {
+    super("rate_limited", message);
+  }
+}
+
 /** Stored data failed its integrity check: tampered, moved, or encrypted under another key. */
 export class IntegrityError extends LockboxError {
   constructor(message: string) {
@@ -107,6 +115,7 @@ const classByCode: Record<ErrorCode, new (message: string) => LockboxError> = {
   conflict: ConflictError,
   unauthenticated: AuthenticationError,
   permission_denied: PermissionDeniedError,
+  rate_limited: RateLimitedError,
   integrity: IntegrityError,
   function_timeout: FunctionTimeoutError,
   remote_error: RemoteError,
@@ -121,6 +130,7 @@ export const httpStatusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   unauthenticated: 401,
   permission_denied: 403,
+  rate_limited: 429,
   integrity: 500,
   function_timeout: 504,
   remote_error: 500,

@@ -6,10 +6,13 @@ export const limits = {
   keyMaxLength: 16_384,
   valueMaxLength: 32_768,
   bundleMaxBytes: 32 * 1024 * 1024,
+  tokenMaxLifetimeSeconds: 10 * 365 * 24 * 60 * 60,
   // The kernel's MAX_ARG_STRLEN: one `KEY=VALUE` string, with its NUL, at exec.
   execStringMaxBytes: 131_072,
   // A conservative share of ARG_MAX (2 MiB with an 8 MiB stack), leaving room for argv.
   execEnvironmentMaxBytes: 1_048_576,
+  // The largest delay a Node timer takes; a longer one would fire at once.
+  timeoutMaxMs: 2_147_483_647,
 } as const;
 
 /** The environment every workspace has, and the default when none is chosen. */
@@ -91,6 +94,18 @@ export function valueProblem(key: string, value: unknown): string | undefined {
     return `Value of ${quote(key)} is too long (${value.length} characters; at most ${limits.valueMaxLength})`;
   }
   if (value.includes("\0")) return `Value of ${quote(key)} contains a NUL character, which is not allowed`;
+  return undefined;
+}
+
+/** Why a function's `timeoutMs` is not allowed, or undefined when it is: whole milliseconds a timer can wait. */
+export function timeoutProblem(timeoutMs: unknown): string | undefined {
+  if (
+    typeof timeoutMs !== "number" ||
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < 1 ||
+    timeoutMs > limits.timeoutMaxMs
+  )
+    return `\`timeoutMs\` must be a whole number of milliseconds from 1 to ${limits.timeoutMaxMs}`;
   return undefined;
 }
 

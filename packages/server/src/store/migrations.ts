@@ -140,10 +140,27 @@ const deployments: Migration = {
   },
 };
 
+const sessions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("sessions")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("hash", "text", (c) => c.notNull().unique())
+      .addColumn("token_id", "text", (c) => c.notNull().references("tokens.id"))
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("csrf", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .addColumn("last_seen_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
   "0003-deployments": deployments,
+  "0004-sessions": sessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

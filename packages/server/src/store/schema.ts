@@ -102,6 +102,21 @@ export interface DeploymentTable {
   createdBy: string;
 }
 
+/** A dashboard sign-in: a browser's cookie stands for one token until the session ends. */
+export interface SessionTable {
+  id: string;
+  /** SHA-256 of the cookie value, hex; the cookie itself is never stored. */
+  hash: string;
+  tokenId: string;
+  workspaceId: string;
+  /** The value every state-changing request of the session must echo in `x-csrf-token`. */
+  csrf: string;
+  createdAt: string;
+  /** The absolute end; the idle end is `lastSeenAt` plus the idle timeout. */
+  expiresAt: string;
+  lastSeenAt: string;
+}
+
 export interface MasterKeyTable {
   id: string;
   check: Buffer;
@@ -118,6 +133,7 @@ export interface Database {
   masterKeys: MasterKeyTable;
   grants: GrantTable;
   deployments: DeploymentTable;
+  sessions: SessionTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -127,5 +143,6 @@ export type SecretVersionRow = Selectable<SecretVersionTable>;
 export type TokenRow = Selectable<TokenTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
 export type GrantRow = Selectable<GrantTable>;
+export type SessionRow = Selectable<SessionTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type NewAuditEntry = Insertable<AuditTable>;

@@ -6,6 +6,7 @@ import { createGrantStore } from "./grant-store.js";
 import { migrate } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
+import { createSessionStore } from "./session-store.js";
 import { createTokenStore } from "./token-store.js";
 
 /** What differs between SQL dialects; everything else is shared Kysely code. */
@@ -23,6 +24,7 @@ function createTables(db: Kysely<Database>, dialect: Dialect) {
     tokens: createTokenStore(db),
     grants: createGrantStore(db),
     deployments: createDeploymentStore(db),
+    sessions: createSessionStore(db),
     audit: createAuditStore(db),
   };
 }

@@ -6,6 +6,7 @@ export function createTokenStore(db: Kysely<Database>) {
   return {
     findByHash: (hash: string) =>
       db.selectFrom("tokens").selectAll().where("hash", "=", hash).executeTakeFirst(),
+    findById: (id: string) => db.selectFrom("tokens").selectAll().where("id", "=", id).executeTakeFirst(),
     get: (workspaceId: string, id: string) =>
       db
         .selectFrom("tokens")
@@ -20,11 +21,14 @@ export function createTokenStore(db: Kysely<Database>) {
         .where("workspaceId", "=", workspaceId)
         .orderBy("createdAt")
         .execute(),
-    hasWorkspaceCreator: async () =>
+    /** Whether a bootstrap token exists that still works (not revoked, not expired at `now`). */
+    hasUsableWorkspaceCreator: async (now: string) =>
       (await db
         .selectFrom("tokens")
         .select("id")
         .where("canCreateWorkspaces", "=", 1)
+        .where("revokedAt", "is", null)
+        .where((eb) => eb.or([eb("expiresAt", "is", null), eb("expiresAt", ">", now)]))
         .limit(1)
         .executeTakeFirst()) !== undefined,
     insert: (row: TokenRow) => db.insertInto("tokens").values(row).execute(),

@@ -1,4 +1,4 @@
-import { type RunningServer, startServer } from "../http/server.js";
+import { type RunningServer, type ServerOptions, startServer } from "../http/server.js";
 import { makeTempDir, removeTempDir } from "./temp-lockbox.js";
 
 export interface TestServer {
@@ -6,23 +6,39 @@ export interface TestServer {
   dataDir: string;
   adminToken: string;
   server: RunningServer;
-  /** Calls the API as `token` (default: the bootstrap admin); returns status and parsed body. */
-  call(method: string, path: string, options?: { body?: unknown; token?: string | null }): Promise<ApiAnswer>;
+  /**
+   * Calls the API as `token` (default: the bootstrap admin; `null` for none) with extra `headers`
+   * (a `cookie`, an `x-csrf-token`); returns status, headers and parsed body.
+   */
+  call(method: string, path: string, options?: CallOptions): Promise<ApiAnswer>;
   dispose(): Promise<void>;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  token?: string | null;
+  headers?: Record<string, string>;
 }
 
 export interface ApiAnswer {
   status: number;
+  headers: Headers;
   // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route answers
   body: any;
   text: string;
 }
 
+type TestServerOptions = { dataDir?: string } & Pick<
+  ServerOptions,
+  "dashboardDir" | "sessionLifetimeSeconds" | "sessionIdleSeconds"
+>;
+
 /** A real `lockbox server` on loopback, on a free port, over a temp data folder. */
-export async function startTestServer(options: { dataDir?: string } = {}): Promise<TestServer> {
-  const dataDir = options.dataDir ?? makeTempDir();
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { dataDir = makeTempDir(), ...serverOptions } = options;
   const adminToken = `lbx_test_bootstrap_${Math.random().toString(36).slice(2)}`;
   const server = await startServer({
+    ...serverOptions,
     host: "127.0.0.1",
     port: 0,
     dataDir,
@@ -34,8 +50,8 @@ export async function startTestServer(options: { dataDir?: string } = {}): Promi
     dataDir,
     adminToken,
     server,
-    async call(method, path, { body, token = adminToken } = {}) {
-      const headers: Record<string, string> = {};
+    async call(method, path, { body, token = adminToken, headers: extra = {} } = {}) {
+      const headers: Record<string, string> = { ...extra };
       if (token !== null) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers["content-type"] = "application/json";
       const response = await fetch(`${server.url}${path}`, {
@@ -50,7 +66,7 @@ export async function startTestServer(options: { dataDir?: string } = {}): Promi
       } catch {
         parsed = undefined;
       }
-      return { status: response.status, body: parsed, text };
+      return { status: response.status, headers: response.headers, body: parsed, text };
     },
     async dispose() {
       await server.close();

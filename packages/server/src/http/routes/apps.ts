@@ -1,11 +1,32 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppService } from "../../services/app-service.js";
-import { limits } from "../../shared/rules.js";
+import { limits, timeoutProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const appParams = environmentParams.extend({ name: schemas.appName });
+
+// Named references only: a deploy never carries a secret's values.
+const deployedSecret = z.object({
+  name: schemas.secretName,
+  environment: schemas.environmentName.optional(),
+  requiredKeys: z.array(schemas.key).optional(),
+});
+
+const deployedFunction = z.object({
+  name: z.string().min(1).max(128),
+  index: z.number().int().min(0),
+  secrets: z.array(deployedSecret),
+  env: schemas.values.optional(),
+  timeoutMs: z
+    .number()
+    .superRefine((value, ctx) => {
+      const message = timeoutProblem(value);
+      if (message) ctx.addIssue({ code: "custom", message });
+    })
+    .optional(),
+});
 
 /** Deployed apps: `/v1/environments/:environment/apps…`. */
 export const appRoutes =
@@ -32,9 +53,7 @@ export const appRoutes =
           params: appParams,
           body: z.object({
             bundle: z.string().min(1),
-            functions: z.array(
-              z.object({ name: z.string().min(1).max(128), index: z.number().int().min(0) }),
-            ),
+            functions: z.array(deployedFunction),
           }),
         },
       },

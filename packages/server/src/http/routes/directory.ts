@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Services } from "../../lockbox.js";
-import { roles } from "../../shared/rules.js";
+import { limits, roles } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 /** Environments, workspaces, tokens and the audit log. */
@@ -47,7 +47,7 @@ export const directoryRoutes =
             role: z.enum(roles).optional(),
             name: z.string().min(1).max(200).optional(),
             workspace: schemas.workspaceName.optional(),
-            expiresInSeconds: z.number().int().positive().optional(),
+            expiresInSeconds: z.number().int().positive().max(limits.tokenMaxLifetimeSeconds).optional(),
           }),
         },
       },

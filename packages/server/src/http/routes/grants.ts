@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { GrantService, RedeemGrant } from "../../services/grant-service.js";
 import { schemas } from "../../shared/schemas.js";
-import { bearerToken } from "../auth.js";
+import { bearerToken, requestSource } from "../auth.js";
 
 /** Issuing container grants: `POST /v1/environments/:environment/grants` (a developer's token). */
 export const grantRoutes =
@@ -31,9 +31,6 @@ export const redeemRoute =
   (redeemGrant: RedeemGrant): FastifyPluginAsyncZod =>
   async (app) => {
     app.post("/grants/redeem", async (request) => ({
-      secrets: await redeemGrant(bearerToken(request), {
-        address: request.ip,
-        userAgent: request.headers["user-agent"],
-      }),
+      secrets: await redeemGrant(bearerToken(request), requestSource(request)),
     }));
   };

@@ -1,0 +1,45 @@
+import { type Browser, chromium, type Page } from "playwright-core";
+
+// TOOLCHAIN.md: Debian's Chromium, with these flags. Playwright gives every launch a fresh
+// temporary --user-data-dir of its own and removes it on close.
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+}
+
+/** What a page did that a test must see: dialogs (an XSS would open one), script errors, CSP violations. */
+export interface PageWatch {
+  dialogs: string[];
+  errors: string[];
+}
+
+export function watchPage(page: Page): PageWatch {
+  const watch: PageWatch = { dialogs: [], errors: [] };
+  page.on("dialog", (dialog) => {
+    watch.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on("pageerror", (error) => watch.errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) watch.errors.push(message.text());
+  });
+  return watch;
+}
+
+/** Opens the dashboard and signs in with `token`, waiting for the secrets list. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Secrets" }).waitFor();
+}

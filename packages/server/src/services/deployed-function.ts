@@ -1,0 +1,89 @@
+import { InvalidError } from "../shared/errors.js";
+import {
+  environmentNameProblem,
+  keyProblem,
+  quote,
+  secretNameProblem,
+  timeoutProblem,
+  valuesProblem,
+} from "../shared/rules.js";
+
+/** A named secret a deployed function reads when its container starts: a reference, never values. */
+export interface DeployedSecret {
+  name: string;
+  /** Default: the environment the app is deployed to. */
+  environment?: string | undefined;
+  requiredKeys?: string[] | undefined;
+}
+
+/**
+ * A function of a deployed app: its export name, its place in the bundle's registry, and what its
+ * container needs (the app's secrets then its own, in merge order; its `env`; its timeout).
+ */
+export interface DeployedFunction {
+  name: string;
+  index: number;
+  secrets: DeployedSecret[];
+  env?: Record<string, string> | undefined;
+  timeoutMs?: number | undefined;
+}
+
+const functionNamePattern = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
+
+function secretProblem(secret: DeployedSecret): string | undefined {
+  if (typeof secret !== "object" || secret === null) return "a secret must be a name";
+  const keys = secret.requiredKeys ?? [];
+  if (!Array.isArray(keys)) return `the required keys of secret ${quote(String(secret.name))} must be a list`;
+  return (
+    secretNameProblem(secret.name) ??
+    (secret.environment === undefined ? undefined : environmentNameProblem(secret.environment)) ??
+    keys.map((key) => (typeof key === "string" ? keyProblem(key) : "Key must be a string")).find(Boolean)
+  );
+}
+
+function functionProblem(fn: DeployedFunction): string | undefined {
+  if (!Array.isArray(fn.secrets)) return "its secrets must be a list of named secrets";
+  const envProblem =
+    fn.env === undefined
+      ? undefined
+      : typeof fn.env === "object" && fn.env !== null && !Array.isArray(fn.env)
+        ? valuesProblem(fn.env)
+        : "`env` must be an object of string values";
+  return (
+    fn.secrets.map(secretProblem).find(Boolean) ??
+    envProblem ??
+    (fn.timeoutMs === undefined ? undefined : timeoutProblem(fn.timeoutMs))
+  );
+}
+
+/** Throws `InvalidError` unless every function is an exported name with valid secret references, `env` and timeout. */
+export function assertDeployedFunctions(functions: readonly DeployedFunction[]): void {
+  for (const fn of functions) {
+    if (
+      typeof fn.name !== "string" ||
+      !functionNamePattern.test(fn.name) ||
+      !Number.isInteger(fn.index) ||
+      fn.index < 0
+    )
+      throw new InvalidError(
+        `Invalid function ${quote(String(fn.name))}: export a function under a JavaScript name`,
+      );
+    const problem = functionProblem(fn);
+    if (problem) throw new InvalidError(`Cannot deploy function ${quote(fn.name)}: ${problem}`);
+  }
+}
+
+/** Only the fields a deploy stores, so nothing else sent along (a value, say) is kept. */
+export function storedFunctions(functions: readonly DeployedFunction[]): DeployedFunction[] {
+  return functions.map(({ name, index, secrets, env, timeoutMs }) => ({
+    name,
+    index,
+    secrets: secrets.map(({ name: secret, environment, requiredKeys }) => ({
+      name: secret,
+      ...(environment === undefined ? {} : { environment }),
+      ...(requiredKeys === undefined ? {} : { requiredKeys: [...requiredKeys] }),
+    })),
+    ...(env === undefined ? {} : { env: { ...env } }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  }));
+}
