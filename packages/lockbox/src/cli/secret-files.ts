@@ -1,4 +1,4 @@
-import { InvalidError, valueProblem } from "@lockbox/server/shared";
+import { InvalidError, valuesProblem } from "@lockbox/server/shared";
 import { readTextFile } from "../dotenv-file.js";
 
 export { readDotenvFile } from "../dotenv-file.js";
@@ -17,9 +17,7 @@ export function readJsonFile(path: string): Record<string, string> {
       `Could not parse JSON file at ${path}: expected an object of "KEY": "value" pairs`,
     );
   }
-  for (const [key, value] of Object.entries(data)) {
-    const problem = valueProblem(key, value);
-    if (problem) throw new InvalidError(problem);
-  }
+  const problem = valuesProblem(data as Record<string, unknown>);
+  if (problem) throw new InvalidError(problem);
   return data as Record<string, string>;
 }

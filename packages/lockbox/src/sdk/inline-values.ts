@@ -1,4 +1,4 @@
-import { InvalidError, keyProblem, valueProblem } from "@lockbox/server/shared";
+import { InvalidError, valuesProblem } from "@lockbox/server/shared";
 import type { InlineSource } from "./internal.js";
 
 /**
@@ -9,14 +9,13 @@ export function checkInlineValues(record: unknown, where: string): Record<string
   if (typeof record !== "object" || record === null || Array.isArray(record)) {
     throw new InvalidError(`${where} takes an object of string values`);
   }
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value === null || value === undefined) continue;
-    const problem = keyProblem(key) ?? valueProblem(key, value);
-    if (problem) throw new InvalidError(problem);
-    values[key] = value as string;
-  }
-  return values;
+  // fromEntries, not assignment: a key named __proto__ stays a key.
+  const values = Object.fromEntries(
+    Object.entries(record).filter(([, value]) => value !== null && value !== undefined),
+  );
+  const problem = valuesProblem(values);
+  if (problem) throw new InvalidError(problem);
+  return values as Record<string, string>;
 }
 
 /** `[FOO, BAR]`: the keys of a label, shortened when there are many. */

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { InvalidError, keyProblem, quote, valueProblem } from "@lockbox/server/shared";
+import { InvalidError, quote, valuesProblem } from "@lockbox/server/shared";
 import type { InlineSource } from "./internal.js";
 
 /**
@@ -26,10 +26,8 @@ export function dotenvSource(path: string | undefined, filename: string): Inline
       found = findUpward(filename, start ?? process.cwd());
       if (found === undefined) return {};
       const values = readDotenvFile(found);
-      for (const [key, value] of Object.entries(values)) {
-        const problem = keyProblem(key) ?? valueProblem(key, value);
-        if (problem) throw new InvalidError(`${problem} (in ${quote(found, 200)})`);
-      }
+      const problem = valuesProblem(values);
+      if (problem) throw new InvalidError(`${problem} (in ${quote(found, 200)})`);
       return values;
     },
   };

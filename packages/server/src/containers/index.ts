@@ -1,6 +1,6 @@
 export { baseEnvironment, findExecutable } from "./container-backend.js";
 export { detectBackend } from "./container-detect.js";
-export { createContainerPool, idleStopMs } from "./container-pool.js";
+export { createContainerPool } from "./container-pool.js";
 export { hostUser, sandboxFlags } from "./container-sandbox.js";
 export type {
   ContainerBackendName,
@@ -9,4 +9,4 @@ export type {
   ContainerPoolOptions,
   ContainerSpec,
 } from "./container-types.js";
-export { maskText, minMaskedLength, OutputMask } from "./output-mask.js";
+export { OutputMask } from "./output-mask.js";

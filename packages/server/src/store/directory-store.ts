@@ -10,16 +10,6 @@ export function createDirectoryStore(db: Kysely<Database>) {
       db.selectFrom("workspaces").selectAll().where("id", "=", id).executeTakeFirst(),
     listWorkspaces: () => db.selectFrom("workspaces").selectAll().orderBy("createdAt").execute(),
     insertWorkspace: (row: WorkspaceRow) => db.insertInto("workspaces").values(row).execute(),
-    countWorkspaces: async () =>
-      Number(
-        (
-          await db
-            .selectFrom("workspaces")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
-
     findEnvironment: (workspaceId: string, name: string) =>
       db
         .selectFrom("environments")

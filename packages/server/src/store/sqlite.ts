@@ -59,7 +59,6 @@ export function openSqliteStore(path: string): Store {
   }
   const store = createStore(db, {
     transaction,
-    isUniqueViolation: (error) => (error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE",
     lockRows: false,
   });
   return {

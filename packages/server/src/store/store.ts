@@ -12,7 +12,6 @@ import { createTokenStore } from "./token-store.js";
 /** What differs between SQL dialects; everything else is shared Kysely code. */
 export interface Dialect {
   transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
-  isUniqueViolation(error: unknown): boolean;
   /** Whether `SELECT … FOR UPDATE` is available (and needed) to lock rows in a transaction. */
   lockRows: boolean;
 }
@@ -35,7 +34,6 @@ export type StoreTables = ReturnType<typeof createTables>;
 export interface Store extends StoreTables {
   /** Runs `fn` in one write transaction; everything it does commits together or not at all. */
   transaction<T>(fn: (tx: StoreTables) => Promise<T>): Promise<T>;
-  isUniqueViolation(error: unknown): boolean;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,7 +42,6 @@ export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
   return {
     ...createTables(db, dialect),
     transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect))),
-    isUniqueViolation: dialect.isUniqueViolation,
     migrate: () => migrate(db as Kysely<unknown>),
     close: () => db.destroy(),
   };
