@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { baseEnvironment, findExecutable, hostUser, sandboxFlags } from "@lockbox/server/containers";
+import { baseEnvironment, findExecutable, hostUser, limited, sandboxFlags } from "@lockbox/server/containers";
 import { median, round, sample } from "./stats.mjs";
 
 const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
@@ -15,9 +15,9 @@ const app = new App("bench");
 export const noop = app.function({ secrets: [Secret.fromName("bench-secret")] }, async (n) => n);
 `;
 
-/** Bare node until it exits, started the way the backend starts a container's node. */
+/** Bare node until it exits, launched the way the backend launches a container's node (rlimits, and the sandbox). */
 function bareNode(backend) {
-  const node = [process.execPath, "-e", "0"];
+  const node = limited([process.execPath, "-e", "0"]);
   const [file, ...args] =
     backend === "sandbox" ? [findExecutable("bwrap"), ...sandboxFlags(undefined), ...node] : node;
   const child = spawn(file, args, {

@@ -46,20 +46,23 @@ export function findExecutable(name: string): string | undefined {
 }
 
 /**
- * `node container-main.js BUNDLE`, under `prlimit` when it exists: memory (RLIMIT_DATA), open
- * files and processes are bounded, best effort (root on the host is exempt from the process
- * limit; the sandbox is not). Memory is bounded by rlimit rather than `--max-old-space-size`:
- * that V8 flag makes node skip its startup snapshot, which costs about 40 ms of cold start.
+ * `command` under `prlimit` when it exists: memory (RLIMIT_DATA), open files and processes are
+ * bounded, best effort (root on the host is exempt from the process limit; the sandbox is not).
+ * Memory is bounded by rlimit rather than `--max-old-space-size`: that V8 flag makes node skip
+ * its startup snapshot, which costs about 40 ms of cold start.
  */
+export function limited(command: string[], prlimit = findExecutable("prlimit")): string[] {
+  const memory = `--data=${memoryLimitMb * 1024 * 1024}`;
+  return prlimit ? [prlimit, memory, "--nofile=1024", "--nproc=512", "--", ...command] : command;
+}
+
+/** `node container-main.js BUNDLE`, limited. */
 export function nodeCommand(
   spec: ContainerSpec,
   prlimit: string | undefined,
   extra: string[] = [],
 ): string[] {
-  const node = [process.execPath, containerMain(), spec.bundlePath];
-  const memory = `--data=${memoryLimitMb * 1024 * 1024}`;
-  const limited = prlimit ? [prlimit, memory, "--nofile=1024", "--nproc=512", "--", ...node] : node;
-  return [...limited, ...extra];
+  return [...limited([process.execPath, containerMain(), spec.bundlePath], prlimit), ...extra];
 }
 
 /** Spawns a container process: its own process group, IPC with structured clone, and `env` only. */

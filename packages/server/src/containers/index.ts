@@ -1,4 +1,4 @@
-export { baseEnvironment, findExecutable } from "./container-backend.js";
+export { baseEnvironment, findExecutable, limited } from "./container-backend.js";
 export { detectBackend } from "./container-detect.js";
 export { createContainerPool } from "./container-pool.js";
 export { hostUser, sandboxFlags } from "./container-sandbox.js";
