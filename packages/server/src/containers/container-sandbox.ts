@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, statSync } from "node:fs";
+import { chmodSync, existsSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { InvalidError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import {
@@ -48,6 +49,27 @@ function hidingFlags(hiddenPaths: readonly string[]): string[] {
   ];
 }
 
+/** The folder holding the `node_modules` that this package was installed in (the repository, or the user's project). */
+function installRoot(): string {
+  const serverPackage = realpathSync(fileURLToPath(new URL("../../", import.meta.url)));
+  for (let dir = serverPackage; dir !== dirname(dir); dir = dirname(dir)) {
+    if (basename(dir) !== "node_modules" && existsSync(join(dir, "node_modules"))) return dir;
+  }
+  return serverPackage;
+}
+
+/**
+ * What a container runs lives outside the sandbox's /tmp: node, the bootstrap, the SDK and its
+ * dependencies. When any of it sits under the host's /tmp (a checkout there), the tmpfs would hide
+ * it: show it again, read-only.
+ */
+function codeFlags(): string[] {
+  const folders = [installRoot(), dirname(dirname(realpathSync(process.execPath)))];
+  return [...new Set(folders)]
+    .filter((folder) => folder.startsWith("/tmp/"))
+    .flatMap((folder) => ["--ro-bind", folder, folder]);
+}
+
 /** The bubblewrap flags of every container (the bench starts bare node with them too). */
 export function sandboxFlags(bundleDir: string | undefined, hiddenPaths: readonly string[] = []): string[] {
   // biome-ignore format: the flags read as pairs
@@ -57,6 +79,7 @@ export function sandboxFlags(bundleDir: string | undefined, hiddenPaths: readonl
     "--die-with-parent", "--new-session",
     "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
     ...hidingFlags(hiddenPaths),
+    ...codeFlags(),
     // The bundle lives under the host's /tmp, which the tmpfs hides: bind it after.
     ...(bundleDir ? ["--ro-bind", bundleDir, bundleDir] : []),
     "--chdir", "/tmp", "--hostname", "lockbox",
