@@ -13,6 +13,7 @@ describe("lockbox server", () => {
     const token = /^Admin token \(shown once, keep it safe\): (lbx_\S+)$/m.exec(server.output())?.[1];
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.output()).toContain(`export LOCKBOX_SERVER_URL=${server.url} LOCKBOX_TOKEN=${token}\n`);
+    expect(server.output()).toContain(`open the dashboard at ${server.url}/`);
     const env = { LOCKBOX_HOME: data.path, LOCKBOX_SERVER_URL: server.url, LOCKBOX_TOKEN: token ?? "" };
     expect((await runCli(["secret", "create", "served", "A=1"], { env })).code).toBe(0);
     expect(await server.stop()).toBe(0);

@@ -43,8 +43,14 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     // The server checks the level and names the allowed ones when it is wrong.
     logLevel: (process.env.LOCKBOX_LOG_LEVEL || undefined) as ServerOptions["logLevel"],
   });
-  print(`Lockbox listening on ${server.url}`, ...signInHint(server.url, server.bootstrapToken));
-  const signal = await untilStopped();
+  // Listen for the signals before saying where we listen: a caller may stop us right away.
+  const stopped = untilStopped();
+  print(
+    `Lockbox listening on ${server.url}`,
+    ...signInHint(server.url, server.bootstrapToken),
+    `or open the dashboard at ${server.url}/ and sign in with the token there.`,
+  );
+  const signal = await stopped;
   process.stderr.write(`Received ${signal}, stopping\n`);
   await server.close();
 }
