@@ -26,15 +26,28 @@ const lazyImportsStayOut = {
   },
 };
 
-await build({
+const common = {
   entryPoints: ["packages/lockbox/src/index.ts"],
-  outdir,
   bundle: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  // One copy of these in a process: the error classes must be the same for `instanceof`.
-  external: ["@lockbox/server", "@lockbox/server/*", "dotenv", "esbuild"],
   plugins: [lazyImportsStayOut],
   logLevel: "warning",
+};
+
+// For callers: one copy of the shared rules in a process, so the error classes are the same
+// for `instanceof` in the user's code and in the runtime that throws them.
+await build({
+  ...common,
+  outfile: `${outdir}/index.js`,
+  external: ["@lockbox/server", "@lockbox/server/*", "dotenv", "esbuild"],
+});
+
+// For containers (node --conditions=lockbox-container): the shared rules inlined as well, so a
+// cold container loads a single file. Nothing in a container throws Lockbox errors across copies.
+await build({
+  ...common,
+  outfile: `${outdir}/container.js`,
+  external: ["@lockbox/server/containers", "@lockbox/server/http", "dotenv", "esbuild"],
 });
