@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // Tests import each package from its source, so a change needs no rebuild to be tested;
 // the CLI tests spawn the built `lockbox` binary, which `npm test` builds first.
@@ -17,8 +17,39 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "default",
+          include: ["packages/*/src/**/*.test.ts", "examples/**/*.test.ts"],
+          // Needs the server the `postgres` project starts.
+          exclude: [...configDefaults.exclude, "packages/server/src/store/postgres-store.test.ts"],
+        },
+      },
+      // The store contract on the second dialect: the service and API tests again, each test on
+      // a fresh database of one PostgreSQL server started for the run (on loopback, as a
+      // non-root user, in a temp folder; needs Debian's `postgresql` package).
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: [
+            "packages/server/src/services/**/*.test.ts",
+            "packages/server/src/http/api.test.ts",
+            "packages/server/src/store/postgres-store.test.ts",
+          ],
+          // SQLite only: they read or tamper with the database file itself.
+          exclude: [
+            "packages/server/src/services/secret-at-rest.test.ts",
+            "packages/server/src/services/secret-tampering.test.ts",
+          ],
+          env: { LOCKBOX_TEST_DATABASE: "postgres" },
+          globalSetup: ["packages/server/src/test-support/postgres-global-setup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -8,6 +8,12 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
+# The `postgres` Vitest project runs the store, service and API tests again on a PostgreSQL
+# server it starts itself (TOOLCHAIN.md); only the binaries are needed, not the distro's cluster.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+fi
+
 npm run lint --silent
 mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 status=0

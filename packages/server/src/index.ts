@@ -1,6 +1,6 @@
 export { bindServices, type LockboxApi } from "./api.js";
 export { masterKeyFileName } from "./crypto/master-key.js";
-export { databaseFileName, type Lockbox, openLockbox, type Services } from "./lockbox.js";
+export { databaseFileName, type Lockbox, type LockboxSource, openLockbox, type Services } from "./lockbox.js";
 export type { Actor } from "./services/actor.js";
 export type { AuditEntry } from "./services/audit-service.js";
 export type { EnvironmentInfo } from "./services/environment-service.js";

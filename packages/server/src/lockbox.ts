@@ -18,6 +18,7 @@ import {
 import { createTokenService } from "./services/token-service.js";
 import { createWorkspaceService } from "./services/workspace-service.js";
 import { IntegrityError } from "./shared/errors.js";
+import { openPostgresStore } from "./store/postgres.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 
@@ -70,14 +71,21 @@ export interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
 }
 
-/** Opens the data folder: database migrated, master key loaded and checked, services wired. */
-export async function openLockbox(
-  source: MasterKeySource,
-  options: OpenLockboxOptions = {},
-): Promise<Lockbox> {
+export interface LockboxSource extends MasterKeySource {
+  /** `postgres://…`: the data lives in PostgreSQL; default: SQLite in `dataDir`. */
+  databaseUrl?: string | undefined;
+}
+
+/**
+ * Opens the data folder (and PostgreSQL at `databaseUrl` when given): database migrated, master
+ * key loaded and checked, services wired. The master key comes from `encodedKey` or the data folder.
+ */
+export async function openLockbox(source: LockboxSource, options: OpenLockboxOptions = {}): Promise<Lockbox> {
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(source);
-  const store = openSqliteStore(join(source.dataDir, databaseFileName));
+  const store = source.databaseUrl
+    ? openPostgresStore(source.databaseUrl)
+    : openSqliteStore(join(source.dataDir, databaseFileName));
   try {
     await store.migrate();
     const envelope = createEnvelope(masterKey);

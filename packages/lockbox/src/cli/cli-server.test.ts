@@ -41,11 +41,12 @@ describe("lockbox server", () => {
     dir.remove();
   });
 
-  it("exits 2 for --database-url and a bad --port", async () => {
-    const postgres = await runCli(["server", "--database-url", "postgres://localhost/db"], {
+  it("exits 2 for a --database-url that is not PostgreSQL's, and a bad --port", async () => {
+    const postgres = await runCli(["server", "--database-url", "mysql://localhost/db"], {
       env: { LOCKBOX_HOME: data.path },
     });
-    expect(postgres).toMatchObject({ code: 2, stderr: "Error: PostgreSQL is not supported yet\n" });
+    expect(postgres.code).toBe(2);
+    expect(postgres.stderr).toMatch(/^Error: Invalid server configuration: databaseUrl/);
     const port = await runCli(["server", "--port", "http"], { env: { LOCKBOX_HOME: data.path } });
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/^Error: option '--port <port>' argument 'http' is invalid/);

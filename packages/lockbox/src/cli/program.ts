@@ -31,7 +31,10 @@ function addServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", wholeNumber(0, 65_535), 7420)
     .option("--data-dir <dir>", "data folder (default: LOCKBOX_HOME, else ~/.lockbox)")
-    .option("--database-url <url>", "PostgreSQL database (not supported yet)")
+    .option(
+      "--database-url <url>",
+      "store everything in PostgreSQL (default: LOCKBOX_DATABASE_URL, else SQLite)",
+    )
     .action(async (options) => (await import("./commands/server.js")).runServer(options));
 }
 

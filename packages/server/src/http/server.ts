@@ -10,6 +10,11 @@ const optionsSchema = z.object({
   port: z.number().int().min(0).max(65_535),
   dataDir: z.string().min(1),
   encodedKey: z.string().optional(),
+  /** `postgres://…` (or `postgresql://…`): store the data there instead of SQLite in `dataDir`. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
   bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** The built dashboard to serve at `/`; default: `packages/dashboard/dist` of this repository. */
@@ -44,7 +49,7 @@ function parseOptions(input: ServerOptions) {
 export async function startServer(input: ServerOptions): Promise<RunningServer> {
   const options = parseOptions(input);
   const lockbox = await openLockbox(
-    { dataDir: options.dataDir, encodedKey: options.encodedKey },
+    { dataDir: options.dataDir, encodedKey: options.encodedKey, databaseUrl: options.databaseUrl },
     {
       sessions: {
         ...(options.sessionLifetimeSeconds ? { lifetimeSeconds: options.sessionLifetimeSeconds } : {}),

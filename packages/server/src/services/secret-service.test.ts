@@ -576,16 +576,16 @@ describe("createSecretService", () => {
     it("refuses a viewer anything that reads or changes values", async () => {
       const ref = { environment: main, name: "db" };
       const attempts = [
-        secrets().reveal(viewer, ref),
-        secrets().export(viewer, { ...ref, format: "dotenv" }),
-        secrets().resolve(viewer, { environment: main, secrets: [{ name: "db" }] }),
-        secrets().update(viewer, { ...ref, set: { PASSWORD: "changed" } }),
-        secrets().create(viewer, { ...ref, name: "other", values: {} }),
-        secrets().delete(viewer, ref),
-        secrets().rollback(viewer, { ...ref, version: 1 }),
+        () => secrets().reveal(viewer, ref),
+        () => secrets().export(viewer, { ...ref, format: "dotenv" }),
+        () => secrets().resolve(viewer, { environment: main, secrets: [{ name: "db" }] }),
+        () => secrets().update(viewer, { ...ref, set: { PASSWORD: "changed" } }),
+        () => secrets().create(viewer, { ...ref, name: "other", values: {} }),
+        () => secrets().delete(viewer, ref),
+        () => secrets().rollback(viewer, { ...ref, version: 1 }),
       ];
       for (const attempt of attempts) {
-        await expect(attempt).rejects.toThrow(PermissionDeniedError);
+        await expect(attempt()).rejects.toThrow(PermissionDeniedError);
       }
       await expect(secrets().reveal(viewer, ref)).rejects.toThrow(
         "A viewer token cannot read secret values; it needs the developer role",

@@ -5,6 +5,7 @@ import { type Lockbox, openLockbox } from "../lockbox.js";
 import type { Actor } from "../services/actor.js";
 import { ensureDefaultWorkspace } from "../services/workspace-service.js";
 import type { Role } from "../shared/rules.js";
+import { dropTestDatabase, testDatabaseUrl } from "./test-database.js";
 
 /** A fresh, empty folder under the system temp dir; remove it with `removeTempDir`. */
 export function makeTempDir(prefix = "lockbox-test-"): string {
@@ -29,16 +30,21 @@ export interface TempLockbox {
   admin: Actor;
   /** Closes the Lockbox (once); the data folder stays. */
   close(): Promise<void>;
-  /** Closes the Lockbox and removes the data folder. */
+  /** Closes the Lockbox and removes the data folder (and its PostgreSQL database). */
   dispose(): Promise<void>;
 }
 
-/** Opens a Lockbox on a real SQLite file in `dataDir` (default: a new temp folder) with its `default` workspace. */
+/**
+ * Opens a Lockbox on a real SQLite file in `dataDir` (default: a new temp folder) with its
+ * `default` workspace; in the `postgres` test project, on a fresh PostgreSQL database instead
+ * (shared by every Lockbox opened on the same `dataDir`).
+ */
 export async function openTempLockbox(
   options: { dataDir?: string; encodedKey?: string } = {},
 ): Promise<TempLockbox> {
   const dataDir = options.dataDir ?? makeTempDir();
-  const lockbox = await openLockbox({ dataDir, encodedKey: options.encodedKey });
+  const databaseUrl = await testDatabaseUrl(dataDir);
+  const lockbox = await openLockbox({ dataDir, encodedKey: options.encodedKey, databaseUrl });
   const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
   let closed = false;
   const close = async () => {
@@ -55,6 +61,7 @@ export async function openTempLockbox(
     close,
     async dispose() {
       await close();
+      await dropTestDatabase(dataDir);
       removeTempDir(dataDir);
     },
   };

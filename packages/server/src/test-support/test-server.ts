@@ -1,5 +1,6 @@
 import { type RunningServer, type ServerOptions, startServer } from "../http/server.js";
 import { makeTempDir, removeTempDir } from "./temp-lockbox.js";
+import { dropTestDatabase, testDatabaseUrl } from "./test-database.js";
 
 export interface TestServer {
   url: string;
@@ -33,7 +34,10 @@ type TestServerOptions = { dataDir?: string } & Pick<
   "dashboardDir" | "sessionLifetimeSeconds" | "sessionIdleSeconds"
 >;
 
-/** A real `lockbox server` on loopback, on a free port, over a temp data folder. */
+/**
+ * A real `lockbox server` on loopback, on a free port, over a temp data folder (and a fresh
+ * PostgreSQL database in the `postgres` test project).
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { dataDir = makeTempDir(), ...serverOptions } = options;
   const adminToken = `lbx_test_bootstrap_${Math.random().toString(36).slice(2)}`;
@@ -42,6 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     host: "127.0.0.1",
     port: 0,
     dataDir,
+    databaseUrl: await testDatabaseUrl(dataDir),
     bootstrapToken: adminToken,
     logLevel: "silent",
   });
@@ -70,6 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async dispose() {
       await server.close();
+      await dropTestDatabase(dataDir);
       removeTempDir(dataDir);
     },
   };

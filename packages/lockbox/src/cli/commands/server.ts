@@ -1,5 +1,4 @@
 import { type ServerOptions, startServer } from "@lockbox/server/http";
-import { InvalidError } from "@lockbox/server/shared";
 import { lockboxHome } from "../../client/settings.js";
 import { print } from "../output.js";
 
@@ -33,11 +32,11 @@ function untilStopped(): Promise<NodeJS.Signals> {
 
 /** `lockbox server`: serves the data folder over HTTP until SIGINT or SIGTERM. */
 export async function runServer(options: ServerCommandOptions): Promise<void> {
-  if (options.databaseUrl !== undefined) throw new InvalidError("PostgreSQL is not supported yet");
   const server = await startServer({
     host: options.host,
     port: options.port,
     dataDir: options.dataDir || lockboxHome(),
+    databaseUrl: options.databaseUrl || process.env.LOCKBOX_DATABASE_URL || undefined,
     encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
     bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
     // The server checks the level and names the allowed ones when it is wrong.

@@ -1,0 +1,79 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { migrate } from "./migrations.js";
+import type { Database } from "./schema.js";
+import { createStore, type Store } from "./store.js";
+
+export interface PostgresStoreOptions {
+  /** Connections this instance opens at most (default 10). */
+  maxConnections?: number;
+  /** PostgreSQL cancels a statement running longer than this (default 10 s). */
+  statementTimeoutMs?: number;
+  /** Attempts of a transaction that failed on a serialization failure, deadlock or race (default 5). */
+  maxAttempts?: number;
+}
+
+// Transient failures: the transaction is rolled back and tried again from the start.
+// 23505 (unique violation) is there too: two instances that both found a name free and both
+// inserted it; tried again, the loser sees the winner's row and answers as the service would.
+const retriedCodes = new Set(["40001", "40P01", "23505"]);
+
+function isRetried(error: unknown): boolean {
+  return retriedCodes.has((error as { code?: string }).code ?? "");
+}
+
+// `pg` returns int8 (bigserial, count) as strings; every id and count here fits a JS number.
+const int8 = pg.types.builtins.INT8;
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === int8 && format !== "binary"
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** Opens a PostgreSQL database at `url` (`postgres://…`): a pool of connections, camelCase rows. */
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const { maxConnections = 10, statementTimeoutMs = 10_000, maxAttempts = 5 } = options;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    statement_timeout: statementTimeoutMs,
+    connectionTimeoutMillis: statementTimeoutMs,
+    types,
+  });
+  // An idle connection that the server drops must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
+
+  // Read committed plus `SELECT … FOR UPDATE` on the secret's head row (lockRows): a writer
+  // waits for the one before it and then reads its committed result.
+  async function transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().setIsolationLevel("read committed").execute(fn);
+      } catch (error) {
+        if (!isRetried(error) || attempt >= maxAttempts) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+
+  const store = createStore(db, { transaction, lockRows: true });
+  return {
+    ...store,
+    // Under an advisory lock held by this connection: instances starting at once migrate one by
+    // one, and each later one finds the schema up to date.
+    migrate: () =>
+      db.connection().execute(async (connection) => {
+        await sql`select pg_advisory_lock(hashtext('lockbox migrations'))`.execute(connection);
+        try {
+          await migrate(connection as Kysely<unknown>);
+        } finally {
+          await sql`select pg_advisory_unlock(hashtext('lockbox migrations'))`.execute(connection);
+        }
+      }),
+  };
+}
