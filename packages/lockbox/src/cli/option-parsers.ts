@@ -18,3 +18,6 @@ export function environmentOption(): Option {
     "environment to use (default: LOCKBOX_ENVIRONMENT, then the profile file, then main)",
   );
 }
+
+/** A commander parser for a repeatable option: every occurrence, in order. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { environmentOption } from "./option-parsers.js";
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect, environmentOption } from "./option-parsers.js";
 
 /** `lockbox run`, `deploy` and `exec`: code that runs with secrets. */
 export function addRunCommands(program: Command): void {

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { environmentOption } from "./option-parsers.js";
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect, environmentOption } from "./option-parsers.js";
 
 /** `lockbox secret …`; each command's code loads only when it runs. */
 export function addSecretCommands(secret: Command): void {
