@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
 
+const postgresOnly = "packages/*/src/**/*.postgres.test.ts";
+
 // Tests import each package from its source, so a change needs no rebuild to be tested;
 // the CLI tests spawn the built `lockbox` binary, which `npm test` builds first.
 export default defineConfig({
@@ -9,6 +11,9 @@ export default defineConfig({
       "@lockbox/server/http": fileURLToPath(new URL("packages/server/src/http/server.ts", import.meta.url)),
       "@lockbox/server/containers": fileURLToPath(
         new URL("packages/server/src/containers/index.ts", import.meta.url),
+      ),
+      "@lockbox/server/test-support": fileURLToPath(
+        new URL("packages/server/src/test-support/index.ts", import.meta.url),
       ),
       "@lockbox/server/shared": fileURLToPath(
         new URL("packages/server/src/shared/index.ts", import.meta.url),
@@ -25,8 +30,8 @@ export default defineConfig({
         test: {
           name: "default",
           include: ["packages/*/src/**/*.test.ts", "examples/**/*.test.ts"],
-          // Needs the server the `postgres` project starts.
-          exclude: [...configDefaults.exclude, "packages/server/src/store/postgres-store.test.ts"],
+          // `*.postgres.test.ts` need the server the `postgres` project starts.
+          exclude: [...configDefaults.exclude, postgresOnly],
         },
       },
       // The store contract on the second dialect: the service and API tests again, each test on
@@ -39,7 +44,7 @@ export default defineConfig({
           include: [
             "packages/server/src/services/**/*.test.ts",
             "packages/server/src/http/api.test.ts",
-            "packages/server/src/store/postgres-store.test.ts",
+            postgresOnly,
           ],
           // SQLite only: they read or tamper with the database file itself.
           exclude: [

@@ -1,0 +1,5 @@
+// Test helpers that other packages' tests share: `@lockbox/server/test-support` (tests only).
+export * from "./postgres-server.js";
+export * from "./temp-lockbox.js";
+export * from "./test-database.js";
+export * from "./test-server.js";
