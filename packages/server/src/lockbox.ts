@@ -74,6 +74,10 @@ export interface OpenLockboxOptions {
 export interface LockboxSource extends MasterKeySource {
   /** `postgres://…`: the data lives in PostgreSQL; default: SQLite in `dataDir`. */
   databaseUrl?: string | undefined;
+  /** With `databaseUrl`: a read replica for listings and history. */
+  databaseReplicaUrl?: string | undefined;
+  /** With `databaseUrl`: connections to open at most, to the primary and the replica each. */
+  databaseMaxConnections?: number | undefined;
 }
 
 /**
@@ -84,7 +88,10 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(source);
   const store = source.databaseUrl
-    ? openPostgresStore(source.databaseUrl)
+    ? openPostgresStore(source.databaseUrl, {
+        replicaUrl: source.databaseReplicaUrl,
+        maxConnections: source.databaseMaxConnections,
+      })
     : openSqliteStore(join(source.dataDir, databaseFileName));
   try {
     await store.migrate();

@@ -41,12 +41,22 @@ describe("lockbox server", () => {
     dir.remove();
   });
 
-  it("exits 2 for a --database-url that is not PostgreSQL's, and a bad --port", async () => {
+  it("exits 2 for a --database-url that is not PostgreSQL's, a replica without it, and a bad --port", async () => {
     const postgres = await runCli(["server", "--database-url", "mysql://localhost/db"], {
       env: { LOCKBOX_HOME: data.path },
     });
     expect(postgres.code).toBe(2);
     expect(postgres.stderr).toMatch(/^Error: Invalid server configuration: databaseUrl/);
+    const replica = await runCli(["server", "--database-replica-url", "postgres://replica/db"], {
+      env: { LOCKBOX_HOME: data.path },
+    });
+    expect(replica.code).toBe(2);
+    expect(replica.stderr).toMatch(/databaseReplicaUrl: applies to PostgreSQL only/);
+    const connections = await runCli(["server"], {
+      env: { LOCKBOX_HOME: data.path, LOCKBOX_DATABASE_MAX_CONNECTIONS: "0" },
+    });
+    expect(connections.code).toBe(2);
+    expect(connections.stderr).toMatch(/LOCKBOX_DATABASE_MAX_CONNECTIONS' is invalid/);
     const port = await runCli(["server", "--port", "http"], { env: { LOCKBOX_HOME: data.path } });
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/^Error: option '--port <port>' argument 'http' is invalid/);

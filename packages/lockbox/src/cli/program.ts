@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import {
   addAuditCommands,
   addEnvironmentCommands,
@@ -31,9 +31,21 @@ function addServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", wholeNumber(0, 65_535), 7420)
     .option("--data-dir <dir>", "data folder (default: LOCKBOX_HOME, else ~/.lockbox)")
-    .option(
-      "--database-url <url>",
-      "store everything in PostgreSQL (default: LOCKBOX_DATABASE_URL, else SQLite)",
+    .addOption(
+      new Option(
+        "--database-url <url>",
+        "store everything in PostgreSQL (default: SQLite in the data folder)",
+      ).env("LOCKBOX_DATABASE_URL"),
+    )
+    .addOption(
+      new Option("--database-replica-url <url>", "a read replica of it, for listings and history").env(
+        "LOCKBOX_DATABASE_REPLICA_URL",
+      ),
+    )
+    .addOption(
+      new Option("--database-max-connections <count>", "connections to PostgreSQL at most, per database")
+        .env("LOCKBOX_DATABASE_MAX_CONNECTIONS")
+        .argParser(wholeNumber(1, 1000)),
     )
     .action(async (options) => (await import("./commands/server.js")).runServer(options));
 }

@@ -11,6 +11,7 @@ import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { RedeemGrant } from "../services/grant-service.js";
 import type { SessionService } from "../services/session-service.js";
+import type { Store } from "../store/store.js";
 import { requireCaller } from "./auth.js";
 import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
 import { handleError, sendError } from "./errors.js";
@@ -27,6 +28,7 @@ export interface AppOptions {
   authenticate: Authenticate;
   sessions: SessionService;
   redeemGrant: RedeemGrant;
+  store: Pick<Store, "readiness">;
   logger: FastifyBaseLogger;
   /** The built dashboard served at `/` (default: `packages/dashboard/dist` of this repository). */
   dashboardDir?: string | undefined;
@@ -78,7 +80,18 @@ export async function buildApp(options: AppOptions) {
   });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  // Alive: the process answers. Ready: it can serve, its databases reachable and migrated; a
+  // load balancer sends traffic only to ready instances (and none while one shuts down: 503).
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (request, reply) => {
+    const readiness = await options.store.readiness().catch((error: unknown) => {
+      request.log.error({ err: error }, "readiness check failed");
+      return { ready: false, reason: "the readiness check failed" } as const;
+    });
+    return readiness.ready
+      ? { status: "ready" }
+      : reply.code(503).send({ status: "unavailable", reason: readiness.reason });
+  });
 
   await app.register(
     async (v1) => {

@@ -5,25 +5,39 @@ import { bootstrap } from "../services/workspace-service.js";
 import { InvalidError } from "../shared/errors.js";
 import { buildApp, redactedPaths } from "./app.js";
 
-const optionsSchema = z.object({
-  host: z.string().min(1),
-  port: z.number().int().min(0).max(65_535),
-  dataDir: z.string().min(1),
-  encodedKey: z.string().optional(),
-  /** `postgres://…` (or `postgresql://…`): store the data there instead of SQLite in `dataDir`. */
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-    .optional(),
-  bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** The built dashboard to serve at `/`; default: `packages/dashboard/dist` of this repository. */
-  dashboardDir: z.string().min(1).optional(),
-  /** Dashboard sessions end this long after sign-in (default 12 h)… */
-  sessionLifetimeSeconds: z.number().int().positive().optional(),
-  /** …or after this long unused (default 1 h). */
-  sessionIdleSeconds: z.number().int().positive().optional(),
-});
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
+
+const optionsSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65_535),
+    dataDir: z.string().min(1),
+    encodedKey: z.string().optional(),
+    /** `postgres://…` (or `postgresql://…`): store the data there instead of SQLite in `dataDir`. */
+    databaseUrl: postgresUrl.optional(),
+    /** A read replica of `databaseUrl`, for listings and history. */
+    databaseReplicaUrl: postgresUrl.optional(),
+    /** Connections to PostgreSQL at most, to the primary and to the replica each (default 10). */
+    databaseMaxConnections: z.number().int().min(1).max(1000).optional(),
+    bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** The built dashboard to serve at `/`; default: `packages/dashboard/dist` of this repository. */
+    dashboardDir: z.string().min(1).optional(),
+    /** Dashboard sessions end this long after sign-in (default 12 h)… */
+    sessionLifetimeSeconds: z.number().int().positive().optional(),
+    /** …or after this long unused (default 1 h). */
+    sessionIdleSeconds: z.number().int().positive().optional(),
+  })
+  .superRefine((options, context) => {
+    for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
+      if (options[option] !== undefined && options.databaseUrl === undefined)
+        context.addIssue({
+          code: "custom",
+          path: [option],
+          message: "applies to PostgreSQL only: set databaseUrl too",
+        });
+    }
+  });
 
 export type ServerOptions = z.input<typeof optionsSchema>;
 
@@ -49,7 +63,13 @@ function parseOptions(input: ServerOptions) {
 export async function startServer(input: ServerOptions): Promise<RunningServer> {
   const options = parseOptions(input);
   const lockbox = await openLockbox(
-    { dataDir: options.dataDir, encodedKey: options.encodedKey, databaseUrl: options.databaseUrl },
+    {
+      dataDir: options.dataDir,
+      encodedKey: options.encodedKey,
+      databaseUrl: options.databaseUrl,
+      databaseReplicaUrl: options.databaseReplicaUrl,
+      databaseMaxConnections: options.databaseMaxConnections,
+    },
     {
       sessions: {
         ...(options.sessionLifetimeSeconds ? { lifetimeSeconds: options.sessionLifetimeSeconds } : {}),

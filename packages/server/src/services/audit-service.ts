@@ -28,11 +28,12 @@ export function recordAudit(audit: StoreTables["audit"], actor: Actor, event: Au
 
 export type AuditEntry = Omit<AuditRow, "workspaceId">;
 
-export function createAuditService(deps: { store: Pick<Store, "audit"> }) {
+export function createAuditService(deps: { store: Pick<Store, "replica"> }) {
   return {
+    /** Newest first; from the read replica, so the newest entries may be a moment late. */
     async list(actor: Actor, options: { limit?: number | undefined; beforeId?: number | undefined } = {}) {
       requireRole(actor, "admin", "read the audit log");
-      const rows = await deps.store.audit.list(actor.workspaceId, {
+      const rows = await deps.store.replica.audit.list(actor.workspaceId, {
         limit: Math.min(options.limit ?? 100, 1000),
         beforeId: options.beforeId,
       });

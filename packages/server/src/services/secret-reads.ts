@@ -17,7 +17,7 @@ import {
 
 /** Reading named secrets: keys and history for anyone, values (audited) for developers and admins. */
 export function createSecretReads(deps: {
-  store: Pick<Store, "directory" | "secrets" | "transaction">;
+  store: Pick<Store, "directory" | "secrets" | "replica" | "transaction">;
   lookup: SecretLookup;
 }) {
   const { store, lookup } = deps;
@@ -55,12 +55,13 @@ export function createSecretReads(deps: {
   return {
     get,
 
+    /** Newest first; from the read replica, which may lag behind a write of a moment ago. */
     async list(
       actor: Actor,
       options: { environment: string; limit?: number | undefined; createdBefore?: string | undefined },
     ): Promise<SecretInfo[]> {
       const environment = await findEnvironment(store.directory, actor, options.environment);
-      const rows = await store.secrets.list(environment.id, {
+      const rows = await store.replica.secrets.list(environment.id, {
         limit: Math.min(options.limit ?? 100, 1000),
         createdBefore: options.createdBefore,
       });
@@ -76,9 +77,10 @@ export function createSecretReads(deps: {
       return formatExport(ref.name, values, ref.format);
     },
 
+    /** Newest first; from the read replica, like listings. */
     async history(actor: Actor, ref: SecretRef): Promise<VersionInfo[]> {
       const head = await requireHead(store, actor, ref);
-      const rows = await store.secrets.listVersions(head.id);
+      const rows = await store.replica.secrets.listVersions(head.id);
       return rows.map((row) => ({
         ...row,
         keys: parseKeys(row.keys),

@@ -17,7 +17,7 @@ export type {
 
 /** Named secrets: every rule about creating, reading, changing and versioning them. */
 export function createSecretService(deps: {
-  store: Pick<Store, "directory" | "secrets" | "transaction">;
+  store: Pick<Store, "directory" | "secrets" | "replica" | "transaction">;
   codec: VersionCodec;
   lookup: SecretLookup;
 }) {

@@ -165,6 +165,12 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The migrations of this version of Lockbox that the database at `db` lacks (none: up to date). */
+export async function unappliedMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const known = await new Migrator({ db, provider }).getMigrations();
+  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
 /**
  * Brings the database to the latest schema; safe to call on every start. `disableTransactions`
  * is for a caller that already holds a transaction (and with it the write lock).

@@ -5,12 +5,14 @@ import type { Database } from "./schema.js";
 import { createStore, type Store } from "./store.js";
 
 export interface PostgresStoreOptions {
-  /** Connections this instance opens at most (default 10). */
-  maxConnections?: number;
+  /** A read replica of the database (`postgres://…`), for listings and history. */
+  replicaUrl?: string | undefined;
+  /** Connections this instance opens at most, to the primary and to the replica each (default 10). */
+  maxConnections?: number | undefined;
   /** PostgreSQL cancels a statement running longer than this (default 10 s). */
-  statementTimeoutMs?: number;
+  statementTimeoutMs?: number | undefined;
   /** Attempts of a transaction that failed on a serialization failure, deadlock or race (default 5). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
 }
 
 // Transient failures: the transaction is rolled back and tried again from the start.
@@ -31,9 +33,8 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** Opens a PostgreSQL database at `url` (`postgres://…`): a pool of connections, camelCase rows. */
-export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
-  const { maxConnections = 10, statementTimeoutMs = 10_000, maxAttempts = 5 } = options;
+/** A pool of at most `maxConnections` to `url`, with camelCase rows. */
+function connect(url: string, maxConnections: number, statementTimeoutMs: number): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: maxConnections,
@@ -43,10 +44,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   });
   // An idle connection that the server drops must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    plugins: [new CamelCasePlugin()],
-  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+}
+
+/** Opens a PostgreSQL database at `url` (`postgres://…`), and its read replica when given. */
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const { replicaUrl, maxConnections = 10, statementTimeoutMs = 10_000, maxAttempts = 5 } = options;
+  const db = connect(url, maxConnections, statementTimeoutMs);
+  const replica = replicaUrl ? connect(replicaUrl, maxConnections, statementTimeoutMs) : db;
 
   // Read committed plus `SELECT … FOR UPDATE` on the secret's head row (lockRows): a writer
   // waits for the one before it and then reads its committed result.
@@ -61,7 +66,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   }
 
-  const store = createStore(db, { transaction, lockRows: true });
+  const store = createStore(db, { transaction, lockRows: true }, replica);
   return {
     ...store,
     // Under an advisory lock held by this connection: instances starting at once migrate one by

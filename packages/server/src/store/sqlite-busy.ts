@@ -1,10 +1,4 @@
-import {
-  type DatabaseConnection,
-  type Driver,
-  SqliteDialect,
-  type SqliteDialectConfig,
-  type TransactionSettings,
-} from "kysely";
+import { type DatabaseConnection, type Driver, SqliteDialect, type TransactionSettings } from "kysely";
 
 const busyTimeoutMs = 10_000;
 
@@ -47,10 +41,6 @@ class RetryingDriver implements Driver {
  * the write lock (up to 10 s). Set `busy_timeout = 0` on the database it is given.
  */
 export class BusyRetrySqliteDialect extends SqliteDialect {
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-  }
-
   override createDriver(): Driver {
     return new RetryingDriver(super.createDriver());
   }

@@ -1,9 +1,9 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { createAuditStore } from "./audit-store.js";
 import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
 import { createGrantStore } from "./grant-store.js";
-import { migrate } from "./migrations.js";
+import { migrate, unappliedMigrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
 import { createSessionStore } from "./session-store.js";
@@ -30,19 +30,56 @@ function createTables(db: Kysely<Database>, dialect: Dialect) {
 
 export type StoreTables = ReturnType<typeof createTables>;
 
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
 /** The store: every query Lockbox makes, grouped by table, and transactions over them. */
 export interface Store extends StoreTables {
+  /**
+   * The same queries on the read replica when there is one (else on the primary): it may lag
+   * behind, so only listings read from it, never a read that must see the latest write.
+   */
+  replica: StoreTables;
   /** Runs `fn` in one write transaction; everything it does commits together or not at all. */
   transaction<T>(fn: (tx: StoreTables) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** Whether every database is reachable and the primary migrated to this version's schema. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
-export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
+async function reachable(db: Kysely<Database>, name: string): Promise<Readiness> {
+  try {
+    await sql`select 1`.execute(db);
+    return { ready: true };
+  } catch {
+    // The driver's message can name hosts and users: the reason stays generic.
+    return { ready: false, reason: `the ${name} database is unreachable` };
+  }
+}
+
+async function readiness(primary: Kysely<Database>, replica: Kysely<Database>): Promise<Readiness> {
+  const databases = replica === primary ? { primary } : { primary, replica };
+  for (const [name, db] of Object.entries(databases)) {
+    const answer = await reachable(db, name);
+    if (!answer.ready) return answer;
+  }
+  const missing = await unappliedMigrations(primary as Kysely<unknown>);
+  return missing.length === 0
+    ? { ready: true }
+    : { ready: false, reason: `the database lacks migrations ${missing.join(", ")}` };
+}
+
+/** A store over `db`, whose listings read from `replica` when given. */
+export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db): Store {
   return {
     ...createTables(db, dialect),
+    replica: createTables(replica, dialect),
     transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect))),
     migrate: () => migrate(db as Kysely<unknown>),
-    close: () => db.destroy(),
+    readiness: () => readiness(db, replica),
+    async close() {
+      await db.destroy();
+      if (replica !== db) await replica.destroy();
+    },
   };
 }

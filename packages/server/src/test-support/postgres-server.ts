@@ -14,6 +14,8 @@ export const postgresTemplateKey = "lockboxPostgresTemplate";
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:PORT/postgres`: the superuser on the maintenance database. */
   url: string;
+  /** Its data folder (owned by the server's user while it runs). */
+  dataDir: string;
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
   createDatabase(options?: { name?: string; template?: string }): Promise<string>;
   dropDatabase(url: string): Promise<void>;
@@ -110,8 +112,18 @@ export async function dropDatabase(serverUrl: string, databaseUrl: string): Prom
   await query(serverUrl, `drop database if exists "${name}" with (force)`);
 }
 
-/** initdb and start a throwaway server (fsync off: tests only) on a free loopback port: about 2 s. */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export interface PostgresServerOptions {
+  /** Keep PostgreSQL's default durability (fsync, synchronous_commit, full_page_writes on); default off, for tests. */
+  durable?: boolean;
+  /** Start as a streaming, read-only replica of the server at this URL instead of an empty server. */
+  replicaOf?: string;
+}
+
+/**
+ * initdb (or pg_basebackup, for a replica) and start a throwaway server (fsync off unless
+ * `durable`) on a free loopback port: about 2 s.
+ */
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const folder = mkdtempSync(join(tmpdir(), "lockbox-pg-"));
   const dataDir = join(folder, "data");
   const socketDir = join(folder, "socket");
@@ -134,18 +146,27 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     rmSync(folder, { recursive: true, force: true });
   };
   try {
-    run("initdb", [
-      "-D",
-      dataDir,
-      "-U",
-      "postgres",
-      "--auth=trust",
-      "--encoding=UTF8",
-      "--locale=C",
-      "--no-sync",
-    ]);
+    if (options.replicaOf) {
+      // A copy of the primary that then follows it (-R writes standby.signal and the connection).
+      run("pg_basebackup", ["-d", options.replicaOf, "-D", dataDir, "-R", "-X", "stream", "--no-sync"]);
+    } else {
+      run("initdb", [
+        "-D",
+        dataDir,
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-sync",
+      ]);
+    }
     const port = await freePort();
-    const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    // A benchmark against SQLite's synchronous=FULL needs `durable`; tests need speed.
+    const durability = options.durable
+      ? ""
+      : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+    const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir}${durability} -c max_connections=200`;
     run("pg_ctl", [
       "-D",
       dataDir,
@@ -162,6 +183,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     return {
       url,
+      dataDir,
       createDatabase: (options) => createDatabase(url, options),
       dropDatabase: (databaseUrl) => dropDatabase(url, databaseUrl),
       stop,

@@ -1,4 +1,9 @@
+import { join } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
 import { inject } from "vitest";
+import { databaseFileName } from "../lockbox.js";
 import { createDatabase, dropDatabase, postgresTemplateKey, postgresUrlKey } from "./postgres-server.js";
 
 /**
@@ -29,4 +34,17 @@ export async function dropTestDatabase(dataDir: string): Promise<void> {
   if (!url) return;
   databases.delete(dataDir);
   await dropDatabase(inject(postgresUrlKey), url);
+}
+
+/**
+ * Raw SQL on the database of the Lockbox on `dataDir`, whichever the dialect, behind Lockbox's
+ * back (as someone with access to the database could); `destroy()` it when done.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: tests write whatever SQL they need
+export function openRawDatabase(dataDir: string): Kysely<any> {
+  const url = databases.get(dataDir);
+  const dialect = url
+    ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })
+    : new SqliteDialect({ database: new SqliteDatabase(join(dataDir, databaseFileName)) });
+  return new Kysely({ dialect });
 }

@@ -29,9 +29,34 @@ export interface ApiAnswer {
   text: string;
 }
 
+/** Calls the API at `baseUrl` as `token` (none when absent) with extra `headers`; returns status, headers and parsed body. */
+export async function callApi(
+  baseUrl: string,
+  method: string,
+  path: string,
+  { body, token = null, headers: extra = {} }: CallOptions = {},
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { ...extra };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
 type TestServerOptions = { dataDir?: string } & Pick<
   ServerOptions,
-  "dashboardDir" | "sessionLifetimeSeconds" | "sessionIdleSeconds"
+  "dashboardDir" | "sessionLifetimeSeconds" | "sessionIdleSeconds" | "databaseUrl" | "databaseReplicaUrl"
 >;
 
 /**
@@ -46,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     host: "127.0.0.1",
     port: 0,
     dataDir,
-    databaseUrl: await testDatabaseUrl(dataDir),
+    databaseUrl: options.databaseUrl ?? (await testDatabaseUrl(dataDir)),
     bootstrapToken: adminToken,
     logLevel: "silent",
   });
@@ -55,24 +80,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     adminToken,
     server,
-    async call(method, path, { body, token = adminToken, headers: extra = {} } = {}) {
-      const headers: Record<string, string> = { ...extra };
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      return { status: response.status, headers: response.headers, body: parsed, text };
-    },
+    call: (method, path, { token = adminToken, ...rest } = {}) =>
+      callApi(server.url, method, path, { token, ...rest }),
     async dispose() {
       await server.close();
       await dropTestDatabase(dataDir);

@@ -7,6 +7,8 @@ export interface ServerCommandOptions {
   port: number;
   dataDir?: string;
   databaseUrl?: string;
+  databaseReplicaUrl?: string;
+  databaseMaxConnections?: number;
 }
 
 function signInHint(url: string, bootstrapToken: string | undefined): string[] {
@@ -36,7 +38,9 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     host: options.host,
     port: options.port,
     dataDir: options.dataDir || lockboxHome(),
-    databaseUrl: options.databaseUrl || process.env.LOCKBOX_DATABASE_URL || undefined,
+    databaseUrl: options.databaseUrl || undefined,
+    databaseReplicaUrl: options.databaseReplicaUrl || undefined,
+    databaseMaxConnections: options.databaseMaxConnections,
     encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
     bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
     // The server checks the level and names the allowed ones when it is wrong.
