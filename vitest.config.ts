@@ -48,10 +48,7 @@ export default defineConfig({
             postgresOnly,
           ],
           // SQLite only: they read or tamper with the database file itself.
-          exclude: [
-            "packages/server/src/services/secret-at-rest.test.ts",
-            "packages/server/src/services/secret-tampering.test.ts",
-          ],
+          exclude: ["packages/server/src/services/secret-at-rest.test.ts"],
           env: { LOCKBOX_TEST_DATABASE: "postgres" },
           globalSetup: ["packages/server/src/test-support/postgres-global-setup.ts"],
         },

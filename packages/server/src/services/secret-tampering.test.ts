@@ -1,9 +1,8 @@
-import { join } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { databaseFileName } from "../lockbox.js";
 import { IntegrityError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
+import { openRawDatabase } from "../test-support/test-database.js";
 
 interface VersionRow {
   secret_id: string;
@@ -36,36 +35,38 @@ afterEach(async () => {
   await box.dispose();
 });
 
-/** Changes the database behind the Lockbox's back, as someone with access to the file could. */
-function tamper(change: (db: SqliteDatabase.Database) => void): void {
-  const db = new SqliteDatabase(join(dataDir, databaseFileName));
+// biome-ignore lint/suspicious/noExplicitAny: raw SQL, as an attacker would write it
+type RawDatabase = Kysely<any>;
+
+/** Changes the database behind the Lockbox's back, as someone with access to it could. */
+async function tamper(change: (db: RawDatabase) => Promise<unknown>): Promise<void> {
+  const db = openRawDatabase(dataDir);
   try {
-    change(db);
+    await change(db);
   } finally {
-    db.close();
+    await db.destroy();
   }
 }
 
-function secretId(db: SqliteDatabase.Database, name: string, environment = main): string {
-  const row = db
-    .prepare(
-      "select s.id from secrets s join environments e on e.id = s.environment_id where s.name = ? and e.name = ?",
-    )
-    .get(name, environment) as { id: string } | undefined;
-  if (!row) throw new Error(`no secret ${name}`);
-  return row.id;
+async function secretId(db: RawDatabase, name: string, environment = main): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    select s.id from secrets s join environments e on e.id = s.environment_id
+    where s.name = ${name} and e.name = ${environment}`.execute(db);
+  if (!rows[0]) throw new Error(`no secret ${name}`);
+  return rows[0].id;
 }
 
-function versionRow(db: SqliteDatabase.Database, id: string, version: number): VersionRow {
-  return db
-    .prepare("select * from secret_versions where secret_id = ? and version = ?")
-    .get(id, version) as VersionRow;
+async function versionRow(db: RawDatabase, id: string, version: number): Promise<VersionRow> {
+  const { rows } = await sql<VersionRow>`
+    select * from secret_versions where secret_id = ${id} and version = ${version}`.execute(db);
+  if (!rows[0]) throw new Error(`no version ${version}`);
+  return rows[0];
 }
 
-function setSealed(db: SqliteDatabase.Database, id: string, version: number, from: VersionRow): void {
-  db.prepare(
-    "update secret_versions set key_id = ?, wrapped_key = ?, ciphertext = ? where secret_id = ? and version = ?",
-  ).run(from.key_id, from.wrapped_key, from.ciphertext, id, version);
+function setSealed(db: RawDatabase, id: string, version: number, from: VersionRow) {
+  return sql`
+    update secret_versions set key_id = ${from.key_id}, wrapped_key = ${from.wrapped_key}, ciphertext = ${from.ciphertext}
+    where secret_id = ${id} and version = ${version}`.execute(db);
 }
 
 /** Every way of reading the values fails with IntegrityError, and no message shows a value. */
@@ -73,13 +74,13 @@ async function expectIntegrityFailure(name: string, environment = main) {
   const secrets = box.services.secrets;
   const ref = { environment, name };
   const reads = [
-    secrets.reveal(box.admin, ref),
-    secrets.export(box.admin, { ...ref, format: "json" }),
-    secrets.resolve(box.admin, { environment, secrets: [{ name }] }),
-    secrets.update(box.admin, { ...ref, set: { NEW: "x" } }),
+    () => secrets.reveal(box.admin, ref),
+    () => secrets.export(box.admin, { ...ref, format: "json" }),
+    () => secrets.resolve(box.admin, { environment, secrets: [{ name }] }),
+    () => secrets.update(box.admin, { ...ref, set: { NEW: "x" } }),
   ];
   for (const read of reads) {
-    const error = await read.then(
+    const error = await read().then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -93,22 +94,24 @@ async function expectIntegrityFailure(name: string, environment = main) {
 
 describe("tampering with the database", () => {
   it("refuses ciphertexts swapped between two secrets", async () => {
-    tamper((db) => {
-      const alpha = secretId(db, "alpha");
-      const beta = secretId(db, "beta");
-      const alphaRow = versionRow(db, alpha, 1);
-      const betaRow = versionRow(db, beta, 1);
-      setSealed(db, alpha, 1, betaRow);
-      setSealed(db, beta, 1, alphaRow);
+    await tamper(async (db) => {
+      const alpha = await secretId(db, "alpha");
+      const beta = await secretId(db, "beta");
+      const alphaRow = await versionRow(db, alpha, 1);
+      const betaRow = await versionRow(db, beta, 1);
+      await setSealed(db, alpha, 1, betaRow);
+      await setSealed(db, beta, 1, alphaRow);
       // beta is at version 2; point it at its (swapped) version 1.
-      db.prepare("update secrets set version = 1 where id = ?").run(beta);
+      await sql`update secrets set version = 1 where id = ${beta}`.execute(db);
     });
     await expectIntegrityFailure("alpha");
     await expectIntegrityFailure("beta");
   });
 
   it("refuses a version's ciphertext and data key copied onto another secret", async () => {
-    tamper((db) => setSealed(db, secretId(db, "alpha"), 1, versionRow(db, secretId(db, "beta"), 2)));
+    await tamper(async (db) =>
+      setSealed(db, await secretId(db, "alpha"), 1, await versionRow(db, await secretId(db, "beta"), 2)),
+    );
     await expectIntegrityFailure("alpha");
     // The source is untouched and still reads.
     const { values } = await box.services.secrets.reveal(box.admin, { environment: main, name: "beta" });
@@ -116,45 +119,53 @@ describe("tampering with the database", () => {
   });
 
   it("refuses an old version replayed as the current one", async () => {
-    tamper((db) => {
-      const beta = secretId(db, "beta");
-      setSealed(db, beta, 2, versionRow(db, beta, 1));
+    await tamper(async (db) => {
+      const beta = await secretId(db, "beta");
+      await setSealed(db, beta, 2, await versionRow(db, beta, 1));
     });
     await expectIntegrityFailure("beta");
   });
 
   it("refuses the same secret's ciphertext moved to another environment", async () => {
-    tamper((db) => setSealed(db, secretId(db, "alpha", "prod"), 1, versionRow(db, secretId(db, "alpha"), 1)));
+    await tamper(async (db) =>
+      setSealed(
+        db,
+        await secretId(db, "alpha", "prod"),
+        1,
+        await versionRow(db, await secretId(db, "alpha"), 1),
+      ),
+    );
     await expectIntegrityFailure("alpha", "prod");
   });
 
   it("refuses a secret row moved to another environment", async () => {
-    tamper((db) => {
-      const prod = db.prepare("select id from environments where name = 'prod'").get() as { id: string };
-      db.prepare("update secrets set environment_id = ? where id = ?").run(prod.id, secretId(db, "beta"));
+    await tamper(async (db) => {
+      const beta = await secretId(db, "beta");
+      await sql`update secrets set environment_id = (select id from environments where name = 'prod')
+        where id = ${beta}`.execute(db);
     });
     await expectIntegrityFailure("beta", "prod");
   });
 
   it("refuses a single flipped bit in the ciphertext or the wrapped key", async () => {
-    tamper((db) => {
-      const alpha = secretId(db, "alpha");
-      const row = versionRow(db, alpha, 1);
+    await tamper(async (db) => {
+      const alpha = await secretId(db, "alpha");
+      const row = await versionRow(db, alpha, 1);
       const ciphertext = Buffer.from(row.ciphertext);
       ciphertext[20] = (ciphertext[20] ?? 0) ^ 0x80;
-      setSealed(db, alpha, 1, { ...row, ciphertext });
-      const beta = secretId(db, "beta");
-      const betaRow = versionRow(db, beta, 2);
+      await setSealed(db, alpha, 1, { ...row, ciphertext });
+      const beta = await secretId(db, "beta");
+      const betaRow = await versionRow(db, beta, 2);
       const wrappedKey = Buffer.from(betaRow.wrapped_key);
       wrappedKey[wrappedKey.length - 1] = (wrappedKey[wrappedKey.length - 1] ?? 0) ^ 0x01;
-      setSealed(db, beta, 2, { ...betaRow, wrapped_key: wrappedKey });
+      await setSealed(db, beta, 2, { ...betaRow, wrapped_key: wrappedKey });
     });
     await expectIntegrityFailure("alpha");
     await expectIntegrityFailure("beta");
   });
 
   it("names the master key when a version claims another one", async () => {
-    tamper((db) => db.prepare("update secret_versions set key_id = 'ffffffffffffffff'").run());
+    await tamper((db) => sql`update secret_versions set key_id = 'ffffffffffffffff'`.execute(db));
     await expect(
       box.services.secrets.reveal(box.admin, { environment: main, name: "alpha" }),
     ).rejects.toThrow(
@@ -163,7 +174,9 @@ describe("tampering with the database", () => {
   });
 
   it("writes no new version when the current one fails its check", async () => {
-    tamper((db) => setSealed(db, secretId(db, "alpha"), 1, versionRow(db, secretId(db, "beta"), 1)));
+    await tamper(async (db) =>
+      setSealed(db, await secretId(db, "alpha"), 1, await versionRow(db, await secretId(db, "beta"), 1)),
+    );
     await expect(
       box.services.secrets.update(box.admin, { environment: main, name: "alpha", set: { A: "new" } }),
     ).rejects.toThrow(IntegrityError);
