@@ -65,12 +65,17 @@ function ensureSystemUser(): { uid: number; gid: number } {
   return { uid: id("-u"), gid: id("-g") };
 }
 
+/** The path of a PostgreSQL program (`pg_dump`, `psql`, …) of the newest installed version. */
+export function postgresProgram(name: string): string {
+  return join(binDir(), name);
+}
+
 /** Runs a PostgreSQL program as the server's user (itself when not root). */
 function run(program: string, args: string[]): void {
   const asRoot = process.getuid?.() === 0;
   const [command, commandArgs] = asRoot
-    ? ["runuser", ["-u", systemUser, "--", join(binDir(), program), ...args]]
-    : [join(binDir(), program), args];
+    ? ["runuser", ["-u", systemUser, "--", postgresProgram(program), ...args]]
+    : [postgresProgram(program), args];
   const result = spawnSync(command, commandArgs, { encoding: "utf8", timeout: 60_000 });
   if (result.status !== 0) {
     throw new Error(`${program} failed (${result.status}): ${result.stderr || result.stdout}`);

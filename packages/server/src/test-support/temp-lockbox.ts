@@ -37,13 +37,13 @@ export interface TempLockbox {
 /**
  * Opens a Lockbox on a real SQLite file in `dataDir` (default: a new temp folder) with its
  * `default` workspace; in the `postgres` test project, on a fresh PostgreSQL database instead
- * (shared by every Lockbox opened on the same `dataDir`).
+ * (shared by every Lockbox opened on the same `dataDir`), or on `databaseUrl` when given.
  */
 export async function openTempLockbox(
-  options: { dataDir?: string; encodedKey?: string } = {},
+  options: { dataDir?: string; encodedKey?: string; databaseUrl?: string } = {},
 ): Promise<TempLockbox> {
   const dataDir = options.dataDir ?? makeTempDir();
-  const databaseUrl = await testDatabaseUrl(dataDir);
+  const databaseUrl = options.databaseUrl ?? (await testDatabaseUrl(dataDir));
   const lockbox = await openLockbox({ dataDir, encodedKey: options.encodedKey, databaseUrl });
   const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
   let closed = false;
