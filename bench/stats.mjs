@@ -22,3 +22,9 @@ export async function sample(times, once, { warmup = 1 } = {}) {
 
 /** `value` rounded to `digits` decimals. */
 export const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The `fraction` percentile of `samples` (nearest rank): `percentile(samples, 0.99)` is the p99. */
+export function percentile(samples, fraction) {
+  const sorted = Float64Array.from(samples).sort();
+  return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)];
+}

@@ -1,0 +1,148 @@
+// Resolve throughput: the call a container start makes for its merged environment, against the
+// real server on SQLite and on PostgreSQL, beside a bare Fastify route as the baseline.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startPostgresServer } from "../packages/server/src/test-support/postgres-server.ts";
+import { startChildServer } from "./child-server.mjs";
+import { loadRun } from "./http-load.mjs";
+import { benchSecrets, resolveBody } from "./resolve-secrets.mjs";
+import { median, round } from "./stats.mjs";
+
+const cli = fileURLToPath(new URL("../packages/lockbox/dist/cli/main.js", import.meta.url));
+const bareServer = fileURLToPath(new URL("bare-server.mjs", import.meta.url));
+const resolvePath = "/v1/environments/main/resolve";
+const connections = 50;
+
+/** The real `lockbox server` with its own data folder, on SQLite or on `databaseUrl`. */
+function startLockbox(label, { home, token, databaseUrl }) {
+  const env = {
+    ...process.env,
+    LOCKBOX_HOME: home,
+    LOCKBOX_BOOTSTRAP_TOKEN: token,
+    LOCKBOX_LOG_LEVEL: "warn",
+  };
+  // The data folder's key file, and the store named on the command line only.
+  for (const name of ["LOCKBOX_SERVER_URL", "LOCKBOX_DATABASE_URL", "LOCKBOX_MASTER_KEY"]) delete env[name];
+  const args = [cli, "server", "--port", "0", ...(databaseUrl ? ["--database-url", databaseUrl] : [])];
+  return startChildServer(label, args, { env });
+}
+
+async function createSecrets(label, url, token) {
+  for (const secret of benchSecrets) {
+    const response = await fetch(`${url}/v1/environments/main/secrets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(secret),
+    });
+    if (!response.ok) throw new Error(`${label}: creating ${secret.name} answered ${response.status}`);
+  }
+}
+
+/** Starts the three targets (PostgreSQL's initdb while the others start); `dispose` stops them all. */
+async function setUp(token) {
+  const root = mkdtempSync(join(tmpdir(), "lockbox-bench-resolve-"));
+  const servers = [];
+  let postgres;
+  const dispose = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    postgres?.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  const track = async (label, started) => {
+    const server = await started;
+    servers.push(server);
+    return { label, ...server };
+  };
+  const startOnSqlite = async () => {
+    const home = join(root, "sqlite");
+    mkdirSync(home);
+    return track("SQLite", startLockbox("lockbox server on SQLite", { home, token }));
+  };
+  const startOnPostgres = async () => {
+    postgres = await startPostgresServer({ durable: true });
+    const databaseUrl = await postgres.createDatabase({ name: "lockbox_bench" });
+    const home = join(root, "postgres");
+    mkdirSync(home);
+    return track("PostgreSQL", startLockbox("lockbox server on PostgreSQL", { home, token, databaseUrl }));
+  };
+  try {
+    // Settle all before giving up, so that dispose sees every server that did start.
+    const started = await Promise.allSettled([
+      track("bare Fastify", startChildServer("bare Fastify server", [bareServer])),
+      startOnSqlite(),
+      startOnPostgres(),
+    ]);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const targets = started.map((result) => result.value);
+    for (const target of targets.slice(1)) await createSecrets(target.label, target.url, token);
+    return { targets, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/**
+ * Median requests/s and p99 of each target over `runs` runs after one warm-up, the targets taking
+ * turns so that the machine's noise falls on each alike.
+ */
+async function measure(targets, token, { runs, durationSeconds, warmupSeconds }) {
+  const request = {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: resolveBody,
+  };
+  const samples = targets.map(() => []);
+  for (let turn = 0; turn <= runs; turn++) {
+    for (const [i, target] of targets.entries()) {
+      const options = { connections, durationSeconds: turn === 0 ? warmupSeconds : durationSeconds };
+      const sample = await loadRun(target.label, `${target.url}${resolvePath}`, request, options).catch(
+        (error) => {
+          const stderr = target.stderr();
+          throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
+        },
+      );
+      if (turn > 0) samples[i].push(sample);
+    }
+  }
+  return samples.map((runSamples) => ({
+    rps: median(runSamples.map((sample) => sample.rps)),
+    p99Ms: median(runSamples.map((sample) => sample.p99Ms)),
+  }));
+}
+
+export async function resolveBenchmarks({ quick }) {
+  const token = `lbx_bench_${randomBytes(16).toString("hex")}`;
+  const { targets, dispose } = await setUp(token);
+  // Ctrl-C must not leave the PostgreSQL server behind.
+  const interrupted = () => dispose().finally(() => process.exit(130));
+  process.once("SIGINT", interrupted);
+  try {
+    const [bare, sqlite, postgres] = await measure(
+      targets,
+      token,
+      quick
+        ? { runs: 2, durationSeconds: 2, warmupSeconds: 1 }
+        : { runs: 5, durationSeconds: 5, warmupSeconds: 3 },
+    );
+    return {
+      rps: Math.round(sqlite.rps),
+      p99Ms: round(sqlite.p99Ms),
+      bareRps: Math.round(bare.rps),
+      bareP99Ms: round(bare.p99Ms),
+      ratio: round(sqlite.rps / bare.rps),
+      postgres: {
+        rps: Math.round(postgres.rps),
+        p99Ms: round(postgres.p99Ms),
+        ratio: round(postgres.rps / bare.rps),
+      },
+    };
+  } finally {
+    process.off("SIGINT", interrupted);
+    await dispose();
+  }
+}
