@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cleanEnv, cliPath } from "./run-cli.js";
 
 /** A `lockbox server` process on a free loopback port. */
@@ -6,51 +6,71 @@ export interface CliServer {
   url: string;
   /** Everything the server printed so far, stdout and stderr. */
   output(): string;
+  /** Resolves with the first match of `pattern` in the output, once printed; rejects if the server ends first. */
+  waitForOutput(pattern: RegExp): Promise<RegExpExecArray>;
   /** Sends SIGTERM and waits for the exit code. */
   stop(): Promise<number | null>;
   /** Kills it with SIGKILL, as a crash would, and waits until it is gone. */
   kill(): Promise<void>;
 }
 
-function waitForUrl(child: ChildProcessWithoutNullStreams, output: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lockbox server did not start:\n${output()}`)), 20_000);
-    child.stdout.on("data", () => {
-      const match = /^Lockbox listening on (\S+)$/m.exec(output());
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`lockbox server exited with ${code}:\n${output()}`));
-    });
-  });
-}
+const startTimeoutMs = 20_000;
 
 /** Starts `lockbox server --port 0 ARGS...` with `env` on top of a clean environment. */
 export async function startCliServer(env: Record<string, string>, args: string[] = []): Promise<CliServer> {
   const child = spawn(process.execPath, [cliPath, "server", "--port", "0", ...args], { env: cleanEnv(env) });
   let text = "";
-  child.stdout.on("data", (chunk: Buffer) => {
+  let ended = false;
+  const checks = new Set<() => void>();
+  const append = (chunk: Buffer) => {
     text += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    for (const check of checks) check();
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
+  // "close", not "exit": by then all the output has been read.
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => {
+      ended = true;
+      for (const check of checks) check();
+      resolve(code);
+    }),
+  );
+  const waitForOutput = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(text);
+        if (match || ended) checks.delete(check);
+        if (match) resolve(match);
+        else if (ended) reject(new Error(`lockbox server ended before printing ${pattern}:\n${text}`));
+      };
+      checks.add(check);
+      check();
+    });
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     return exited;
   };
-  const url = await waitForUrl(child, () => text);
-  return {
-    url,
-    output: () => text,
-    stop: () => signal("SIGTERM"),
-    kill: async () => {
-      await signal("SIGKILL");
-    },
-  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`lockbox server did not start:\n${text}`)), startTimeoutMs);
+  });
+  try {
+    const [, url = ""] = await Promise.race([waitForOutput(/^Lockbox listening on (\S+)$/m), timeout]);
+    return {
+      url,
+      output: () => text,
+      waitForOutput,
+      stop: () => signal("SIGTERM"),
+      kill: async () => {
+        await signal("SIGKILL");
+      },
+    };
+  } catch (error) {
+    await signal("SIGKILL");
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
