@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { type AuditChain, createAuditChain } from "./crypto/audit-chain.js";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
 import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
 import { createAppService } from "./services/app-service.js";
@@ -42,7 +44,32 @@ async function checkMasterKey(store: Store, envelope: Envelope, keyOrigin: strin
   }
 }
 
-function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec) {
+const auditKeyName = "audit-chain";
+
+/**
+ * The audit chain, keyed by a random key the store keeps wrapped by the master key. The first
+ * start makes the key and, in the same transaction, links the entries written before it.
+ */
+async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditChain> {
+  const existing = await store.directory.findStoreKey(auditKeyName);
+  if (existing) return createAuditChain(envelope.unwrapKey(auditKeyName, existing));
+  const key = randomBytes(32);
+  const chain = createAuditChain(key);
+  const made = await store.withAuditChain(chain).transaction(async (tx) => {
+    if (await tx.directory.findStoreKey(auditKeyName)) return false; // another instance made it
+    const createdAt = new Date().toISOString();
+    await tx.directory.insertStoreKey({
+      name: auditKeyName,
+      ...envelope.wrapKey(auditKeyName, key),
+      createdAt,
+    });
+    await tx.audit.adoptUnchained();
+    return true;
+  });
+  return made ? chain : openAuditChain(store, envelope);
+}
+
+function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec, chain: AuditChain) {
   const secrets = createSecretService({ store, lookup, codec });
   return {
     secrets,
@@ -51,7 +78,7 @@ function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec)
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
     tokens: createTokenService({ store }),
-    audit: createAuditService({ store }),
+    audit: createAuditService({ store, chain }),
   };
 }
 
@@ -100,13 +127,15 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
     const lookup = createSecretLookup(codec);
     const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
     await checkMasterKey(store, envelope, keyOrigin);
-    const authenticator = createAuthenticator({ store });
+    const chain = await openAuditChain(store, envelope);
+    const chained = store.withAuditChain(chain);
+    const authenticator = createAuthenticator({ store: chained });
     return {
-      store,
-      services: createServices(store, lookup, codec),
+      store: chained,
+      services: createServices(chained, lookup, codec, chain),
       authenticate: authenticator.byToken,
-      sessions: createSessionService({ store, authenticator, options: options.sessions }),
-      redeemGrant: createGrantRedeemer({ store, lookup }),
+      sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
+      redeemGrant: createGrantRedeemer({ store: chained, lookup }),
       close: () => store.close(),
     };
   } catch (error) {

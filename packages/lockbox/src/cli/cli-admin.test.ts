@@ -1,3 +1,6 @@
+import { join } from "node:path";
+import { databaseFileName } from "@lockbox/server";
+import SqliteDatabase from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
 
@@ -96,6 +99,28 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     const json = await lockbox.run(["audit", "list", "--json", "--limit", "2"]);
     expect(JSON.parse(json.stdout)).toHaveLength(2);
     expect(table.stdout + json.stdout).not.toContain(canary);
+  });
+
+  it("verifies the audit log's chain, and exits 1 naming what was changed", async () => {
+    await lockbox.run(["secret", "create", "verified", `A=${canary}`]);
+    await lockbox.run(["secret", "show", "verified", "--reveal"]);
+    const intact = await lockbox.run(["audit", "verify"]);
+    expect(intact.code).toBe(0);
+    const [, count] =
+      /^The audit log is intact: (\d+) entries, each linked to the one before\.\n/.exec(intact.stdout) ?? [];
+    expect(intact.stdout).toMatch(new RegExp(`\nLast entry: ${count}, hash [0-9a-f]{64}\n$`));
+
+    const db = new SqliteDatabase(join(lockbox.dataDir, databaseFileName));
+    db.prepare(
+      "update audit_entries set action = 'secret.list' where secret = 'verified' and action = 'secret.reveal'",
+    ).run();
+    db.close();
+    const broken = await lockbox.run(["audit", "verify", "--json"]);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      entries: Number(count),
+      problems: [`entry ${count} was changed after it was written`],
+    });
   });
 
   it.runIf(mode.name === "server")("gives each token only what its role allows", async () => {

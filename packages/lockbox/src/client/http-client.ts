@@ -109,6 +109,7 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
     },
     audit: {
       list: async (query = {}) => (await call<{ entries: never }>("GET", "/audit", undefined, query)).entries,
+      verify: () => call("GET", "/audit/verify"),
     },
   };
 }

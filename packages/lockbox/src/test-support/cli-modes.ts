@@ -4,6 +4,8 @@ import { type CliResult, type RunCliOptions, runCli, tempDir } from "./run-cli.j
 /** A Lockbox to run the CLI against: its own data folder, embedded or behind `lockbox server`. */
 export interface CliTarget {
   run(args: string[], options?: RunCliOptions): Promise<CliResult>;
+  /** The data folder holding the database and the master key. */
+  dataDir: string;
   /** What the server logged (empty in embedded mode). */
   serverOutput(): string;
   stop(): Promise<void>;
@@ -26,7 +28,10 @@ const embedded: CliMode = {
   name: "embedded",
   async start() {
     const home = tempDir("lockbox-cli-");
-    return target({ LOCKBOX_HOME: home.path }, { serverOutput: () => "", stop: async () => home.remove() });
+    return target(
+      { LOCKBOX_HOME: home.path },
+      { dataDir: home.path, serverOutput: () => "", stop: async () => home.remove() },
+    );
   },
 };
 
@@ -41,6 +46,7 @@ const server: CliMode = {
     });
     const env = { LOCKBOX_HOME: client.path, LOCKBOX_SERVER_URL: running.url, LOCKBOX_TOKEN: bootstrapToken };
     return target(env, {
+      dataDir: data.path,
       serverOutput: running.output,
       async stop() {
         await running.stop();

@@ -51,6 +51,10 @@ function associatedData(purpose: string, context: SealContext): Buffer {
   return Buffer.from(`lockbox/v1/${purpose}/${workspaceId}/${environmentId}/${secretId}/${version}`);
 }
 
+function storeKeyData(name: string): Buffer {
+  return Buffer.from(`lockbox/v1/store-key/${name}`);
+}
+
 /** Envelope encryption: AES-256-GCM with a random data key per payload, wrapped by the master key. */
 export function createEnvelope(masterKey: MasterKey) {
   return {
@@ -82,6 +86,18 @@ export function createEnvelope(masterKey: MasterKey) {
         throw new IntegrityError(`${label} failed its integrity check: the stored data was changed or moved`);
       }
       return plaintext;
+    },
+
+    /** Wraps a key the store keeps for itself (named `name`, which is bound to it). */
+    wrapKey(name: string, key: Buffer): { keyId: string; wrappedKey: Buffer } {
+      return { keyId: masterKey.id, wrappedKey: encrypt(masterKey.key, key, storeKeyData(name)) };
+    },
+
+    unwrapKey(name: string, wrapped: { keyId: string; wrappedKey: Buffer }): Buffer {
+      const key =
+        wrapped.keyId === masterKey.id && decrypt(masterKey.key, wrapped.wrappedKey, storeKeyData(name));
+      if (!key) throw new IntegrityError(`The store's ${name} key failed its integrity check`);
+      return key;
     },
 
     /** Encrypts a known text so a later start can tell whether it holds the same master key. */

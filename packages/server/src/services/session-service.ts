@@ -78,7 +78,7 @@ export function createSessionService(deps: {
       canCreateWorkspaces: false,
       source,
     };
-    await recordAudit(store.audit, actor, { action: "session.failed" });
+    await store.transaction((tx) => recordAudit(tx.audit, actor, { action: "session.failed" }));
   }
 
   async function signIn(token: string, source: Actor["source"]): Promise<TokenActor> {

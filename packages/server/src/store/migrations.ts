@@ -156,11 +156,45 @@ const sessions: Migration = {
   },
 };
 
+const auditChain: Migration = {
+  async up(db: Kysely<unknown>) {
+    const binary = isPostgres(db) ? sql`bytea` : sql`blob`;
+    for (const column of ["seq", "prev_hash", "hash"]) {
+      await db.schema
+        .alterTable("audit_entries")
+        .addColumn(column, column === "seq" ? "integer" : "text")
+        .execute();
+    }
+    // One entry per place in a workspace's chain: a fork cannot be written, even by a bug.
+    await db.schema
+      .createIndex("audit_entries_chain")
+      .on("audit_entries")
+      .columns(["workspace_id", "seq"])
+      .unique()
+      .execute();
+    await db.schema
+      .createTable("audit_heads")
+      .addColumn("workspace_id", "text", (c) => c.primaryKey())
+      .addColumn("seq", "integer", (c) => c.notNull())
+      .addColumn("hash", "text", (c) => c.notNull())
+      .addColumn("seal", "text", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("store_keys")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("key_id", "text", (c) => c.notNull())
+      .addColumn("wrapped_key", binary, (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
   "0003-deployments": deployments,
   "0004-sessions": sessions,
+  "0005-audit-chain": auditChain,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

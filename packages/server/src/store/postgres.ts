@@ -66,19 +66,17 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   }
 
-  const store = createStore(db, { transaction, lockRows: true }, replica);
-  return {
-    ...store,
-    // Under an advisory lock held by this connection: instances starting at once migrate one by
-    // one, and each later one finds the schema up to date.
-    migrate: () =>
-      db.connection().execute(async (connection) => {
-        await sql`select pg_advisory_lock(hashtext('lockbox migrations'))`.execute(connection);
-        try {
-          await migrate(connection as Kysely<unknown>);
-        } finally {
-          await sql`select pg_advisory_unlock(hashtext('lockbox migrations'))`.execute(connection);
-        }
-      }),
-  };
+  // Under an advisory lock held by this connection: instances starting at once migrate one by
+  // one, and each later one finds the schema up to date.
+  const migrateOnce = () =>
+    db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(hashtext('lockbox migrations'))`.execute(connection);
+      try {
+        await migrate(connection as Kysely<unknown>);
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext('lockbox migrations'))`.execute(connection);
+      }
+    });
+
+  return createStore(db, { transaction, lockRows: true, migrate: migrateOnce }, replica);
 }

@@ -71,6 +71,26 @@ export interface AuditTable {
   version: number | null;
   source: string | null;
   userAgent: string | null;
+  /** Place in the workspace's hash chain (1, 2, …); null only before the chain was introduced. */
+  seq: number | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** The last entry of a workspace's audit chain, sealed (see crypto/audit-chain.ts). */
+export interface AuditHeadTable {
+  workspaceId: string;
+  seq: number;
+  hash: string;
+  seal: string;
+}
+
+/** A key the store keeps for itself (the audit chain's), wrapped by the master key. */
+export interface StoreKeyTable {
+  name: string;
+  keyId: string;
+  wrappedKey: Buffer;
+  createdAt: string;
 }
 
 /** A short-lived, single-use credential to read one container's named secrets. */
@@ -130,6 +150,8 @@ export interface Database {
   secretVersions: SecretVersionTable;
   tokens: TokenTable;
   auditEntries: AuditTable;
+  auditHeads: AuditHeadTable;
+  storeKeys: StoreKeyTable;
   masterKeys: MasterKeyTable;
   grants: GrantTable;
   deployments: DeploymentTable;
@@ -145,4 +167,6 @@ export type DeploymentRow = Selectable<DeploymentTable>;
 export type GrantRow = Selectable<GrantTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AuditRow = Selectable<AuditTable>;
+export type AuditHeadRow = Selectable<AuditHeadTable>;
+export type StoreKeyRow = Selectable<StoreKeyTable>;
 export type NewAuditEntry = Insertable<AuditTable>;

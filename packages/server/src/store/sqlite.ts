@@ -32,14 +32,11 @@ export function openSqliteStore(path: string): Store {
       }
     });
   }
-  const store = createStore(db, {
+  return createStore(db, {
     transaction,
     lockRows: false,
-  });
-  return {
-    ...store,
     // Under the write lock, so that two processes opening a new data folder do not both migrate it.
     migrate: () =>
       transaction((connection) => migrate(connection as Kysely<unknown>, { disableTransactions: true })),
-  };
+  });
 }

@@ -1,9 +1,10 @@
 import { type Kysely, sql } from "kysely";
+import type { AuditChain } from "../crypto/audit-chain.js";
 import { createAuditStore } from "./audit-store.js";
 import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
 import { createGrantStore } from "./grant-store.js";
-import { migrate, unappliedMigrations } from "./migrations.js";
+import { unappliedMigrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
 import { createSessionStore } from "./session-store.js";
@@ -14,9 +15,11 @@ export interface Dialect {
   transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Whether `SELECT … FOR UPDATE` is available (and needed) to lock rows in a transaction. */
   lockRows: boolean;
+  /** Brings the database to the latest schema, safely when several processes start at once. */
+  migrate(): Promise<void>;
 }
 
-function createTables(db: Kysely<Database>, dialect: Dialect) {
+function createTables(db: Kysely<Database>, dialect: Dialect, chain: AuditChain | undefined) {
   return {
     directory: createDirectoryStore(db),
     secrets: createSecretStore(db, dialect),
@@ -24,7 +27,7 @@ function createTables(db: Kysely<Database>, dialect: Dialect) {
     grants: createGrantStore(db),
     deployments: createDeploymentStore(db),
     sessions: createSessionStore(db),
-    audit: createAuditStore(db),
+    audit: createAuditStore(db, dialect, chain),
   };
 }
 
@@ -42,6 +45,8 @@ export interface Store extends StoreTables {
   /** Runs `fn` in one write transaction; everything it does commits together or not at all. */
   transaction<T>(fn: (tx: StoreTables) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** The same store, with the audit log written through `chain` (without one, it cannot be written). */
+  withAuditChain(chain: AuditChain): Store;
   /** Whether every database is reachable and the primary migrated to this version's schema. */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -70,12 +75,13 @@ async function readiness(primary: Kysely<Database>, replica: Kysely<Database>): 
 }
 
 /** A store over `db`, whose listings read from `replica` when given. */
-export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db): Store {
+export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db, chain?: AuditChain): Store {
   return {
-    ...createTables(db, dialect),
-    replica: createTables(replica, dialect),
-    transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect))),
-    migrate: () => migrate(db as Kysely<unknown>),
+    ...createTables(db, dialect, chain),
+    replica: createTables(replica, dialect, chain),
+    transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect, chain))),
+    withAuditChain: (auditChain) => createStore(db, dialect, replica, auditChain),
+    migrate: dialect.migrate,
     readiness: () => readiness(db, replica),
     async close() {
       await db.destroy();

@@ -75,4 +75,6 @@ export const directoryRoutes =
       },
       async (request) => ({ entries: await audit.list(request.actor, request.query) }),
     );
+
+    app.get("/audit/verify", async (request) => audit.verify(request.actor));
   };

@@ -1,0 +1,118 @@
+import { type Kysely, sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PermissionDeniedError } from "../shared/errors.js";
+import { openTempLockbox, type TempLockbox, testActor } from "../test-support/temp-lockbox.js";
+import { openRawDatabase } from "../test-support/test-database.js";
+
+let box: TempLockbox;
+beforeEach(async () => {
+  box = await openTempLockbox();
+  const { secrets } = box.services;
+  const ref = { environment: "main", name: "chained" };
+  await secrets.create(box.admin, { ...ref, values: { A: "audit-chain-value-1" } });
+  for (let i = 0; i < 4; i++) await secrets.reveal(box.admin, ref);
+  await secrets.update(box.admin, { ...ref, set: { B: "audit-chain-value-2" } });
+});
+afterEach(async () => {
+  await box.dispose();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: raw SQL, as someone with access to the database would write it
+async function tamper(change: (db: Kysely<any>) => Promise<unknown>): Promise<void> {
+  const db = openRawDatabase(box.dataDir);
+  try {
+    await change(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const verify = () => box.services.audit.verify(box.admin);
+
+describe("the audit log's hash chain", () => {
+  it("links every entry, in order, and verifies intact", async () => {
+    const result = await verify();
+    expect(result).toMatchObject({ entries: 6, problems: [] });
+    const log = (await box.services.audit.list(box.admin)).reverse();
+    expect(log.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const [i, entry] of log.entries()) {
+      expect(entry.prevHash).toBe(i === 0 ? "" : log[i - 1]?.hash);
+      expect(entry.hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(result.head).toEqual({ seq: 6, hash: log[5]?.hash });
+  });
+
+  it("finds an entry that was changed", async () => {
+    await tamper((db) =>
+      sql`update audit_entries set actor = 'someone else' where workspace_id = ${box.workspaceId} and seq = 3`.execute(
+        db,
+      ),
+    );
+    expect((await verify()).problems).toEqual(["entry 3 was changed after it was written"]);
+  });
+
+  it("finds an entry removed from the middle", async () => {
+    await tamper((db) =>
+      sql`delete from audit_entries where workspace_id = ${box.workspaceId} and seq = 2`.execute(db),
+    );
+    expect((await verify()).problems).toEqual(["entry 2 is missing"]);
+  });
+
+  it("finds entries cut off the end, even with the head moved back to the last one left", async () => {
+    await tamper((db) =>
+      sql`delete from audit_entries where workspace_id = ${box.workspaceId} and seq >= 5`.execute(db),
+    );
+    expect((await verify()).problems).toEqual(["entries 5 to 6 are missing from the end"]);
+    await tamper((db) =>
+      sql`update audit_heads set seq = 4,
+            hash = (select hash from audit_entries where workspace_id = ${box.workspaceId} and seq = 4)
+          where workspace_id = ${box.workspaceId}`.execute(db),
+    );
+    expect((await verify()).problems).toEqual(["the chain's head was changed after it was written"]);
+  });
+
+  it("finds an entry slipped in outside the chain", async () => {
+    await tamper((db) =>
+      sql`insert into audit_entries (at, workspace_id, actor, action)
+          values ('2026-01-01T00:00:00.000Z', ${box.workspaceId}, 'forger', 'secret.create')`.execute(db),
+    );
+    expect((await verify()).problems).toEqual(["1 entries are outside the chain"]);
+  });
+
+  it("is for admins only", async () => {
+    await expect(box.services.audit.verify(testActor(box.workspaceId, "developer"))).rejects.toThrow(
+      PermissionDeniedError,
+    );
+  });
+
+  it("stays whole under concurrent writes and reads from two instances on one store", async () => {
+    const second = await openTempLockbox({ dataDir: box.dataDir });
+    try {
+      const ref = { environment: "main", name: "chained" };
+      const work = Array.from({ length: 40 }, (_, i) => {
+        const instance = i % 2 === 0 ? box : second;
+        return i % 4 < 2
+          ? instance.services.secrets.update(instance.admin, { ...ref, set: { [`K${i}`]: `${i}` } })
+          : instance.services.secrets.reveal(instance.admin, ref);
+      });
+      await Promise.all(work);
+    } finally {
+      await second.close();
+    }
+    const result = await verify();
+    expect(result).toMatchObject({ entries: 46, problems: [], head: { seq: 46 } });
+  });
+
+  it("links the entries written before the chain existed, on the first start that has it", async () => {
+    await box.close();
+    await tamper(async (db) => {
+      await sql`update audit_entries set seq = null, prev_hash = null, hash = null`.execute(db);
+      await sql`delete from audit_heads`.execute(db);
+      await sql`delete from store_keys`.execute(db);
+    });
+    box = await openTempLockbox({ dataDir: box.dataDir });
+    expect(await verify()).toMatchObject({ entries: 6, problems: [] });
+    await box.services.secrets.reveal(box.admin, { environment: "main", name: "chained" });
+    expect(await verify()).toMatchObject({ entries: 7, problems: [] });
+  });
+});
