@@ -18,9 +18,12 @@ async function queryOne<T>(url: string, text: string, values: unknown[] = []): P
   }
 }
 
-/** Waits until the replica has replayed everything the primary has written so far. */
+/**
+ * Waits until the replica has replayed everything the primary has written so far: up to where
+ * WAL was inserted, since with synchronous_commit off (as in tests) a commit may not be flushed yet.
+ */
 async function replicaCaughtUp(): Promise<void> {
-  const { lsn } = await queryOne<{ lsn: string }>(primary.url, "select pg_current_wal_lsn() as lsn");
+  const { lsn } = await queryOne<{ lsn: string }>(primary.url, "select pg_current_wal_insert_lsn() as lsn");
   for (let attempt = 0; attempt < 1000; attempt++) {
     const { done } = await queryOne<{ done: boolean }>(
       replica.url,

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { z } from "zod";
 import { openLockbox } from "../lockbox.js";
@@ -59,6 +60,22 @@ function parseOptions(input: ServerOptions) {
   return Object.freeze(parsed.data);
 }
 
+const shutdownGraceMs = 20_000;
+
+/**
+ * While the server closes, each answer ends its connection: a kept-alive connection whose
+ * request was in flight would otherwise hold the server open until the client let go.
+ */
+function endConnectionsWhenClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
+}
+
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
 export async function startServer(input: ServerOptions): Promise<RunningServer> {
   const options = parseOptions(input);
@@ -81,12 +98,19 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = pino({ level: options.logLevel, redact: { paths: redactedPaths, censor: "[redacted]" } });
     const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
+    endConnectionsWhenClosing(app);
     const address = await app.listen({ host: options.host, port: options.port });
     return {
       url: address,
       ...(generated ? { bootstrapToken: generated } : {}),
       async close() {
-        await app.close();
+        // Requests in flight get this long to finish; then their connections are cut.
+        const deadline = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(deadline);
+        }
         await lockbox.close();
       },
     };
