@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import { ensureDefaultWorkspace } from "../services/workspace-service.js";
-import { AlreadyExistsError } from "../shared/errors.js";
+import { AlreadyExistsError, ConflictError } from "../shared/errors.js";
 import { createDatabase, dropDatabase, postgresUrlKey } from "../test-support/postgres-server.js";
 import { makeTempDir, removeTempDir, testActor } from "../test-support/temp-lockbox.js";
 import { usesPostgres } from "../test-support/test-database.js";
@@ -71,6 +71,30 @@ describe.skipIf(!usesPostgres)("two Lockbox instances on one PostgreSQL database
     expect(ids.every((id) => typeof id === "number")).toBe(true);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("lets exactly one of ten updates with the same ifVersion win, split across both", async () => {
+    const actor = await admin();
+    const [first, second] = instances as [Lockbox, Lockbox];
+    await first.services.secrets.create(actor, { environment: main, name: "guarded", values: {} });
+    const results = await Promise.allSettled(
+      keyNames(10).map((key, i) =>
+        (i % 2 === 0 ? first : second).services.secrets.update(actor, {
+          environment: main,
+          name: "guarded",
+          set: { [key]: "x" },
+          ifVersion: 1,
+        }),
+      ),
+    );
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.filter((result) => result.status === "rejected");
+    expect(rejected.map((result) => result.reason.constructor)).toEqual(Array(9).fill(ConflictError));
+    const { values, version } = await second.services.secrets.reveal(actor, {
+      environment: main,
+      name: "guarded",
+    });
+    expect({ keys: Object.keys(values).length, version }).toEqual({ keys: 1, version: 2 });
   });
 
   it("creates a secret once when both create it at the same moment", async () => {
