@@ -110,10 +110,11 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
         let workspaceId = actor.workspaceId;
         if (input.workspace !== undefined) {
           const workspace = await tx.directory.findWorkspace(input.workspace);
-          if (!workspace) throw new NotFoundError(`Workspace ${quote(input.workspace)} not found`);
-          if (workspace.id !== actor.workspaceId && !actor.canCreateWorkspaces) {
+          // Refused before "not found": a token must not learn which other workspaces exist.
+          if (workspace?.id !== actor.workspaceId && !actor.canCreateWorkspaces) {
             throw new PermissionDeniedError("This token can only create tokens in its own workspace");
           }
+          if (!workspace) throw new NotFoundError(`Workspace ${quote(input.workspace)} not found`);
           workspaceId = workspace.id;
         }
         const expiresAt =
