@@ -1,5 +1,5 @@
 export { bindServices, type LockboxApi } from "./api.js";
-export { masterKeyFileName } from "./crypto/master-key.js";
+export { generateMasterKey, loadMasterKeys, masterKeyFileName, writeKeyFile } from "./crypto/master-key.js";
 export { databaseFileName, type Lockbox, type LockboxSource, openLockbox, type Services } from "./lockbox.js";
 export type { Actor } from "./services/actor.js";
 export type { AuditEntry } from "./services/audit-service.js";

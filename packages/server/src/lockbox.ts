@@ -3,12 +3,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type AuditChain, createAuditChain } from "./crypto/audit-chain.js";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
-import { loadMasterKey, type MasterKeySource } from "./crypto/master-key.js";
+import { loadMasterKeys, type MasterKeySource } from "./crypto/master-key.js";
 import { createAppService } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
+import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
@@ -26,20 +27,28 @@ import type { Store } from "./store/store.js";
 
 export const databaseFileName = "lockbox.db";
 
-/** Refuses a master key other than the one the store was set up with; records it on first use. */
+/**
+ * Refuses master keys that do not include the store's current one (the one it was set up with,
+ * or rotated to); on first use, records the first key given as current.
+ */
 async function checkMasterKey(store: Store, envelope: Envelope, keyOrigin: string): Promise<void> {
-  const known = await store.transaction(async (tx) => {
-    const keys = await tx.directory.listMasterKeys();
-    if (keys.length === 0)
-      await tx.directory.insertMasterKey(envelope.keyId, envelope.keyCheck(), new Date().toISOString());
-    return keys;
+  const current = await store.transaction(async (tx) => {
+    const known = (await tx.keys.listMasterKeys()).find((key) => key.status === "current");
+    if (known) return known;
+    const [id = ""] = envelope.keyIds();
+    const first = {
+      id,
+      check: envelope.keyCheck(id),
+      createdAt: new Date().toISOString(),
+      status: "current" as const,
+    };
+    await tx.keys.insertMasterKey(first);
+    return first;
   });
-  if (known.length === 0) return;
-  if (!known.some((key) => key.id === envelope.keyId && envelope.verifiesKeyCheck(key.check))) {
-    const expected = known.map((key) => key.id).join(", ");
+  if (!envelope.verifiesKeyCheck(current.id, current.check)) {
     throw new IntegrityError(
-      `The master key from ${keyOrigin} (id ${envelope.keyId}) is not the key this store was set up with (id ${expected}); ` +
-        "use the original key: set LOCKBOX_MASTER_KEY to it, or restore the key file",
+      `The master key from ${keyOrigin} (id ${envelope.keyIds().join(", ")}) is not the key this store was set up with ` +
+        `or rotated to (id ${current.id}); use that key: set LOCKBOX_MASTER_KEY to it, or restore the key file`,
     );
   }
 }
@@ -51,16 +60,16 @@ const auditKeyName = "audit-chain";
  * start makes the key and, in the same transaction, links the entries written before it.
  */
 async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditChain> {
-  const existing = await store.directory.findStoreKey(auditKeyName);
+  const existing = await store.keys.findStoreKey(auditKeyName);
   if (existing) return createAuditChain(envelope.unwrapKey(auditKeyName, existing));
   const key = randomBytes(32);
   const chain = createAuditChain(key);
   const made = await store.withAuditChain(chain).transaction(async (tx) => {
-    if (await tx.directory.findStoreKey(auditKeyName)) return false; // another instance made it
+    if (await tx.keys.findStoreKey(auditKeyName)) return false; // another instance made it
     const createdAt = new Date().toISOString();
-    await tx.directory.insertStoreKey({
+    await tx.keys.insertStoreKey({
       name: auditKeyName,
-      ...envelope.wrapKey(auditKeyName, key),
+      ...envelope.wrapKey(auditKeyName, key, await tx.keys.currentMasterKeyId()),
       createdAt,
     });
     await tx.audit.adoptUnchained();
@@ -91,6 +100,11 @@ export interface Lockbox {
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
   sessions: SessionService;
   redeemGrant: RedeemGrant;
+  /**
+   * Makes the first master key given (of `LOCKBOX_MASTER_KEY` or the key file) the store's
+   * current one and re-wraps every data key under it; an operator's task, see `lockbox admin`.
+   */
+  rotateMasterKey(options?: RotationOptions): Promise<{ keyId: string; rewrapped: number }>;
   close(): Promise<void>;
 }
 
@@ -113,7 +127,7 @@ export interface LockboxSource extends MasterKeySource {
  */
 export async function openLockbox(source: LockboxSource, options: OpenLockboxOptions = {}): Promise<Lockbox> {
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
-  const masterKey = loadMasterKey(source);
+  const masterKeys = loadMasterKeys(source);
   const store = source.databaseUrl
     ? openPostgresStore(source.databaseUrl, {
         replicaUrl: source.databaseReplicaUrl,
@@ -122,7 +136,9 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
     : openSqliteStore(join(source.dataDir, databaseFileName));
   try {
     await store.migrate();
-    const envelope = createEnvelope(masterKey);
+    // Read again when a key is missing: a rotation may have added one to the key file.
+    const reload = source.encodedKey === undefined ? () => loadMasterKeys(source) : undefined;
+    const envelope = createEnvelope(masterKeys, reload);
     const codec = createVersionCodec(envelope);
     const lookup = createSecretLookup(codec);
     const keyOrigin = source.encodedKey === undefined ? "the key file" : "LOCKBOX_MASTER_KEY";
@@ -136,6 +152,11 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
       authenticate: authenticator.byToken,
       sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
       redeemGrant: createGrantRedeemer({ store: chained, lookup }),
+      async rotateMasterKey(rotation) {
+        const [keyId = ""] = envelope.keyIds();
+        const rotator = createMasterKeyRotation({ store: chained, envelope });
+        return { keyId, ...(await rotator.rotate(keyId, rotation)) };
+      },
       close: () => store.close(),
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { limits } from "@lockbox/server/shared";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { wholeNumber } from "./option-parsers.js";
 
 /** `lockbox environment …` */
@@ -78,4 +78,21 @@ export function addAuditCommands(audit: Command): void {
     .description("Check the audit log's hash chain: no entry removed, changed or added")
     .option("--json", "print JSON")
     .action(async (options) => (await import("./commands/audit/verify.js")).verifyAudit(options));
+}
+
+/** `lockbox admin …`: the store itself, on its data folder or database, not through a server. */
+export function addAdminCommands(admin: Command): void {
+  admin
+    .command("rotate-master-key")
+    .description(
+      "Re-wrap every data key under a new master key while servers keep serving (with the key file: a new key is made)",
+    )
+    .option("--data-dir <dir>", "data folder (default: LOCKBOX_HOME, else ~/.lockbox)")
+    .addOption(
+      new Option("--database-url <url>", "the store's PostgreSQL database").env("LOCKBOX_DATABASE_URL"),
+    )
+    .option("--batch-size <count>", "data keys re-wrapped per transaction", wholeNumber(1, 10_000), 500)
+    .action(async (options) =>
+      (await import("./commands/admin/rotate-master-key.js")).rotateMasterKey(options),
+    );
 }

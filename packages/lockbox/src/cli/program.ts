@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import {
+  addAdminCommands,
   addAuditCommands,
   addEnvironmentCommands,
   addTokenCommands,
@@ -67,6 +68,9 @@ export function createProgram(): Command {
   addWorkspaceCommands(program.command("workspace").description("Manage workspaces"));
   addTokenCommands(program.command("token").description("Manage tokens"));
   addAuditCommands(program.command("audit").description("Read the audit log"));
+  addAdminCommands(
+    program.command("admin").description("Operate the store itself (run where its data lives)"),
+  );
   addRunCommands(program);
   return program;
 }

@@ -29,28 +29,30 @@ function openError(open: () => unknown): IntegrityError {
 }
 
 describe("createEnvelope", () => {
-  const envelope = createEnvelope(newMasterKey());
+  const masterKey = newMasterKey();
+  const envelope = createEnvelope([masterKey]);
+  const seal = (at: SealContext, payload: Buffer) => envelope.seal(at, payload, masterKey.id);
 
   it("round-trips a payload", () => {
-    const sealed = envelope.seal(context, plaintext);
-    expect(sealed.keyId).toBe(envelope.keyId);
+    const sealed = seal(context, plaintext);
+    expect(sealed.keyId).toBe(masterKey.id);
     expect(envelope.open(context, sealed, "Secret 'x'").equals(plaintext)).toBe(true);
   });
 
   it("round-trips an empty payload", () => {
-    const sealed = envelope.seal(context, Buffer.alloc(0));
+    const sealed = seal(context, Buffer.alloc(0));
     expect(envelope.open(context, sealed, "Secret 'x'").length).toBe(0);
   });
 
   it("does not contain the plaintext in what it stores", () => {
-    const sealed = envelope.seal(context, plaintext);
+    const sealed = seal(context, plaintext);
     expect(sealed.ciphertext.includes(plaintext)).toBe(false);
     expect(sealed.ciphertext.includes(Buffer.from("CANARY"))).toBe(false);
   });
 
   it("makes two different seals of the same plaintext", () => {
-    const first = envelope.seal(context, plaintext);
-    const second = envelope.seal(context, plaintext);
+    const first = seal(context, plaintext);
+    const second = seal(context, plaintext);
     expect(first.ciphertext.equals(second.ciphertext)).toBe(false);
     expect(first.wrappedKey.equals(second.wrappedKey)).toBe(false);
     expect(envelope.open(context, second, "x").equals(plaintext)).toBe(true);
@@ -61,7 +63,7 @@ describe("createEnvelope", () => {
     ["a payload byte", 14],
     ["the last byte (tag)", -1],
   ])("refuses a ciphertext with a flipped byte in %s", (_label, at) => {
-    const sealed = envelope.seal(context, plaintext);
+    const sealed = seal(context, plaintext);
     const index = at < 0 ? sealed.ciphertext.length + at : at;
     const error = openError(() =>
       envelope.open(
@@ -77,7 +79,7 @@ describe("createEnvelope", () => {
   });
 
   it.each([0, 12, 20, -1])("refuses a wrapped key with a flipped byte at %i", (at) => {
-    const sealed = envelope.seal(context, plaintext);
+    const sealed = seal(context, plaintext);
     const index = at < 0 ? sealed.wrappedKey.length + at : at;
     const error = openError(() =>
       envelope.open(
@@ -90,7 +92,7 @@ describe("createEnvelope", () => {
   });
 
   it("refuses truncated and empty data", () => {
-    const sealed = envelope.seal(context, plaintext);
+    const sealed = seal(context, plaintext);
     openError(() =>
       envelope.open(context, { ...sealed, ciphertext: sealed.ciphertext.subarray(0, 20) }, "x"),
     );
@@ -105,33 +107,69 @@ describe("createEnvelope", () => {
     ["another environment", { environmentId: "en-b" }],
     ["another workspace", { workspaceId: "ws-b" }],
   ])("refuses ciphertext moved to %s", (_label, change) => {
-    const sealed = envelope.seal(context, plaintext);
+    const sealed = seal(context, plaintext);
     const error = openError(() => envelope.open({ ...context, ...change }, sealed, "Secret 'moved'"));
     expect(error.message).toMatch(/changed or moved/);
   });
 
   it("refuses a payload whose data key was swapped for another seal's", () => {
-    const first = envelope.seal(context, plaintext);
-    const second = envelope.seal(context, plaintext);
+    const first = seal(context, plaintext);
+    const second = seal(context, plaintext);
     openError(() => envelope.open(context, { ...first, wrappedKey: second.wrappedKey }, "x"));
   });
 
   it("refuses data sealed under another master key, naming the key id", () => {
-    const other = createEnvelope(newMasterKey());
-    const sealed = other.seal(context, plaintext);
+    const otherKey = newMasterKey();
+    const sealed = createEnvelope([otherKey]).seal(context, plaintext, otherKey.id);
     const error = openError(() => envelope.open(context, sealed, "Secret 'db' version 3"));
     expect(error.message).toBe(
-      `Secret 'db' version 3 is encrypted under master key ${other.keyId}, not the one in use`,
+      `Secret 'db' version 3 is encrypted under master key ${otherKey.id}, which this process does not hold`,
     );
     // Even when the key id is forged, the data does not open.
-    const forged: Sealed = { ...sealed, keyId: envelope.keyId };
+    const forged: Sealed = { ...sealed, keyId: masterKey.id };
     expect(openError(() => envelope.open(context, forged, "x")).message).toMatch(/integrity check/);
   });
 
+  it("refuses to wrap under a master key it does not hold", () => {
+    expect(() => envelope.seal(context, plaintext, newMasterKey().id)).toThrow(
+      /^This process does not hold the store's current master key [0-9a-f]{16}/,
+    );
+  });
+
   it("verifies its own key check and not another key's", () => {
-    const other = createEnvelope(newMasterKey());
-    expect(envelope.verifiesKeyCheck(envelope.keyCheck())).toBe(true);
-    expect(envelope.verifiesKeyCheck(other.keyCheck())).toBe(false);
-    expect(envelope.verifiesKeyCheck(Buffer.alloc(3))).toBe(false);
+    const otherKey = newMasterKey();
+    const check = envelope.keyCheck(masterKey.id);
+    expect(envelope.verifiesKeyCheck(masterKey.id, check)).toBe(true);
+    expect(envelope.verifiesKeyCheck(masterKey.id, createEnvelope([otherKey]).keyCheck(otherKey.id))).toBe(
+      false,
+    );
+    expect(envelope.verifiesKeyCheck(otherKey.id, check)).toBe(false);
+    expect(envelope.verifiesKeyCheck(masterKey.id, Buffer.alloc(3))).toBe(false);
+  });
+});
+
+describe("createEnvelope with a ring of master keys", () => {
+  it("re-wraps a data key under another key of the ring, leaving the ciphertext as it is", () => {
+    const [oldKey, newKey] = [newMasterKey(), newMasterKey()];
+    const sealed = createEnvelope([oldKey]).seal(context, plaintext, oldKey.id);
+    const ring = createEnvelope([newKey, oldKey]);
+    const rewrapped = { ...sealed, ...ring.rewrap(context, sealed, newKey.id, "x") };
+    expect(rewrapped.keyId).toBe(newKey.id);
+    expect(rewrapped.ciphertext).toBe(sealed.ciphertext);
+    // The new key alone opens it now; the old key alone no longer does.
+    expect(createEnvelope([newKey]).open(context, rewrapped, "x").equals(plaintext)).toBe(true);
+    expect(() => createEnvelope([oldKey]).open(context, rewrapped, "x")).toThrow(IntegrityError);
+    // Re-wrapping is bound to the payload's place like sealing is.
+    expect(() => ring.rewrap({ ...context, version: 9 }, sealed, newKey.id, "x")).toThrow(/changed or moved/);
+  });
+
+  it("reads its keys again when asked for one it lacks", () => {
+    const [oldKey, newKey] = [newMasterKey(), newMasterKey()];
+    let source = [oldKey];
+    const envelope = createEnvelope(source, () => source);
+    source = [newKey, oldKey];
+    const sealed = envelope.seal(context, plaintext, newKey.id);
+    expect(envelope.keyIds()).toEqual([newKey.id, oldKey.id]);
+    expect(envelope.open(context, sealed, "x").equals(plaintext)).toBe(true);
   });
 });

@@ -55,17 +55,61 @@ function storeKeyData(name: string): Buffer {
   return Buffer.from(`lockbox/v1/store-key/${name}`);
 }
 
-/** Envelope encryption: AES-256-GCM with a random data key per payload, wrapped by the master key. */
-export function createEnvelope(masterKey: MasterKey) {
-  return {
-    keyId: masterKey.id,
+const keyCheckText = "lockbox master key check";
 
-    seal(context: SealContext, plaintext: Buffer): Sealed {
+/** A data key wrapped by a master key, named by that key's id. */
+export interface WrappedKey {
+  keyId: string;
+  wrappedKey: Buffer;
+}
+
+/**
+ * Envelope encryption: AES-256-GCM with a random data key per payload, wrapped by a master key.
+ * It holds a ring of master keys (several during a rotation) and wraps under the one the store
+ * names current; `reload` reads the ring again when a key it lacks is asked for (the key file
+ * changed under a running server).
+ */
+export function createEnvelope(keys: MasterKey[], reload?: () => MasterKey[]) {
+  let ring = new Map(keys.map((key) => [key.id, key.key]));
+
+  function masterKey(keyId: string): Buffer | undefined {
+    if (!ring.has(keyId) && reload) ring = new Map(reload().map((key) => [key.id, key.key]));
+    return ring.get(keyId);
+  }
+
+  function requireKey(keyId: string, missing: () => string): Buffer {
+    const key = masterKey(keyId);
+    if (!key) throw new IntegrityError(missing());
+    return key;
+  }
+
+  function wrap(keyId: string, dataKey: Buffer, aad: Buffer): WrappedKey {
+    const key = requireKey(
+      keyId,
+      () =>
+        `This process does not hold the store's current master key ${keyId}: add it to LOCKBOX_MASTER_KEY (or the key file) and restart`,
+    );
+    return { keyId, wrappedKey: encrypt(key, dataKey, aad) };
+  }
+
+  function unwrap(wrapped: WrappedKey, aad: Buffer, what: string): Buffer | undefined {
+    const key = requireKey(
+      wrapped.keyId,
+      () => `${what} is encrypted under master key ${wrapped.keyId}, which this process does not hold`,
+    );
+    return decrypt(key, wrapped.wrappedKey, aad);
+  }
+
+  return {
+    /** The ids of the keys held, the first one first (the one a new store starts with). */
+    keyIds: () => [...ring.keys()],
+
+    /** Encrypts under a fresh data key wrapped by master key `keyId` (the store's current one). */
+    seal(context: SealContext, plaintext: Buffer, keyId: string): Sealed {
       const dataKey = randomBytes(32);
       try {
         return {
-          keyId: masterKey.id,
-          wrappedKey: encrypt(masterKey.key, dataKey, associatedData("key", context)),
+          ...wrap(keyId, dataKey, associatedData("key", context)),
           ciphertext: encrypt(dataKey, plaintext, associatedData("data", context)),
         };
       } finally {
@@ -74,12 +118,7 @@ export function createEnvelope(masterKey: MasterKey) {
     },
 
     open(context: SealContext, sealed: Sealed, label: string): Buffer {
-      if (sealed.keyId !== masterKey.id) {
-        throw new IntegrityError(
-          `${label} is encrypted under master key ${sealed.keyId}, not the one in use`,
-        );
-      }
-      const dataKey = decrypt(masterKey.key, sealed.wrappedKey, associatedData("key", context));
+      const dataKey = unwrap(sealed, associatedData("key", context), label);
       const plaintext = dataKey && decrypt(dataKey, sealed.ciphertext, associatedData("data", context));
       dataKey?.fill(0);
       if (!plaintext) {
@@ -88,29 +127,41 @@ export function createEnvelope(masterKey: MasterKey) {
       return plaintext;
     },
 
-    /** Wraps a key the store keeps for itself (named `name`, which is bound to it). */
-    wrapKey(name: string, key: Buffer): { keyId: string; wrappedKey: Buffer } {
-      return { keyId: masterKey.id, wrappedKey: encrypt(masterKey.key, key, storeKeyData(name)) };
+    /** The same data key wrapped by master key `keyId` instead; the ciphertext stays as it is. */
+    rewrap(context: SealContext, sealed: WrappedKey, keyId: string, label: string): WrappedKey {
+      const dataKey = unwrap(sealed, associatedData("key", context), label);
+      if (!dataKey)
+        throw new IntegrityError(`${label} failed its integrity check: the stored data was changed or moved`);
+      try {
+        return wrap(keyId, dataKey, associatedData("key", context));
+      } finally {
+        dataKey.fill(0);
+      }
     },
 
-    unwrapKey(name: string, wrapped: { keyId: string; wrappedKey: Buffer }): Buffer {
-      const key =
-        wrapped.keyId === masterKey.id && decrypt(masterKey.key, wrapped.wrappedKey, storeKeyData(name));
+    /** Wraps a key the store keeps for itself (named `name`, which is bound to it). */
+    wrapKey: (name: string, key: Buffer, keyId: string): WrappedKey => wrap(keyId, key, storeKeyData(name)),
+
+    unwrapKey(name: string, wrapped: WrappedKey): Buffer {
+      const key = unwrap(wrapped, storeKeyData(name), `The store's ${name} key`);
       if (!key) throw new IntegrityError(`The store's ${name} key failed its integrity check`);
       return key;
     },
 
-    /** Encrypts a known text so a later start can tell whether it holds the same master key. */
-    keyCheck(): Buffer {
-      return encrypt(masterKey.key, Buffer.from(keyCheckText), Buffer.from(keyCheckText));
-    },
+    /** Encrypts a known text so a later start can tell whether it holds master key `keyId`. */
+    keyCheck: (keyId: string): Buffer =>
+      encrypt(
+        requireKey(keyId, () => `This process does not hold master key ${keyId}`),
+        Buffer.from(keyCheckText),
+        Buffer.from(keyCheckText),
+      ),
 
-    verifiesKeyCheck(check: Buffer): boolean {
-      return decrypt(masterKey.key, check, Buffer.from(keyCheckText))?.toString() === keyCheckText;
+    /** Whether this process holds master key `keyId`, and `check` was made by it. */
+    verifiesKeyCheck(keyId: string, check: Buffer): boolean {
+      const key = masterKey(keyId);
+      return key !== undefined && decrypt(key, check, Buffer.from(keyCheckText))?.toString() === keyCheckText;
     },
   };
 }
-
-const keyCheckText = "lockbox master key check";
 
 export type Envelope = ReturnType<typeof createEnvelope>;

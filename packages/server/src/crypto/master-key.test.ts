@@ -5,7 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openLockbox } from "../lockbox.js";
 import { IntegrityError, InvalidError } from "../shared/errors.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
-import { loadMasterKey, masterKeyFileName } from "./master-key.js";
+import {
+  generateMasterKey,
+  loadMasterKeys,
+  type MasterKey,
+  type MasterKeySource,
+  masterKeyFileName,
+  writeKeyFile,
+} from "./master-key.js";
 
 let dataDir: string;
 beforeEach(() => {
@@ -27,7 +34,26 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-describe("loadMasterKey", () => {
+/** The first key: the only one, outside a rotation. */
+const loadMasterKey = (source: MasterKeySource) => loadMasterKeys(source)[0] as MasterKey;
+
+describe("loadMasterKeys", () => {
+  it("reads several keys, new first, from LOCKBOX_MASTER_KEY or the key file", () => {
+    const [newKey, oldKey] = [generateMasterKey(), generateMasterKey()];
+    const both = `${newKey.key.toString("base64")},${oldKey.key.toString("base64")}`;
+    expect(loadMasterKeys({ dataDir, encodedKey: both }).map((key) => key.id)).toEqual([
+      newKey.id,
+      oldKey.id,
+    ]);
+    writeKeyFile(dataDir, [newKey, oldKey]);
+    expect(statSync(keyPath()).mode & 0o777).toBe(0o600);
+    expect(loadMasterKeys({ dataDir }).map((key) => key.id)).toEqual([newKey.id, oldKey.id]);
+    writeKeyFile(dataDir, [newKey]);
+    expect(loadMasterKeys({ dataDir }).map((key) => key.id)).toEqual([newKey.id]);
+    // Replaced through a temporary file: nothing is left beside it.
+    expect(readdirSync(dataDir)).toEqual([masterKeyFileName]);
+  });
+
   it("generates a key file with mode 0600 on first use", () => {
     const key = loadMasterKey({ dataDir });
     expect(key.key.length).toBe(32);

@@ -169,7 +169,7 @@ describe("tampering with the database", () => {
     await expect(
       box.services.secrets.reveal(box.admin, { environment: main, name: "alpha" }),
     ).rejects.toThrow(
-      "Secret 'alpha' version 1 is encrypted under master key ffffffffffffffff, not the one in use",
+      "Secret 'alpha' version 1 is encrypted under master key ffffffffffffffff, which this process does not hold",
     );
   });
 

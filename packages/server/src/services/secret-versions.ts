@@ -16,7 +16,8 @@ export function diffKeys(before: Values, after: Values) {
   };
 }
 
-function sealContext(head: SecretRow, version: number) {
+/** Where a version belongs: what its encryption is bound to. */
+export function sealContext(head: Pick<SecretRow, "workspaceId" | "environmentId" | "id">, version: number) {
   return {
     workspaceId: head.workspaceId,
     environmentId: head.environmentId,
@@ -46,12 +47,21 @@ export function createVersionCodec(envelope: Envelope) {
     async write(
       secrets: StoreTables["secrets"],
       head: SecretRow,
-      write: { version: number; values: Values; previous: Values; createdBy: string; rollbackOf?: number },
+      write: {
+        version: number;
+        values: Values;
+        previous: Values;
+        createdBy: string;
+        rollbackOf?: number;
+        /** The master key to wrap the new data key under: the store's current one. */
+        keyId: string;
+      },
     ): Promise<void> {
       const { added, removed, changed } = diffKeys(write.previous, write.values);
       const sealed = envelope.seal(
         sealContext(head, write.version),
         Buffer.from(JSON.stringify(write.values)),
+        write.keyId,
       );
       await secrets.insertVersion({
         secretId: head.id,

@@ -35,7 +35,8 @@ export function createSecretWrites(deps: {
   ): Promise<SecretInfo> {
     const version = head.version + 1;
     const updatedAt = new Date().toISOString();
-    await codec.write(tx.secrets, head, { ...change, version, createdBy: actor.name });
+    const keyId = await tx.keys.currentMasterKeyId();
+    await codec.write(tx.secrets, head, { ...change, version, createdBy: actor.name, keyId });
     await tx.secrets.setVersion(head.id, version, updatedAt);
     await recordAudit(tx.audit, actor, {
       action: change.action,

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
-import type { Database, EnvironmentRow, StoreKeyRow, WorkspaceRow } from "./schema.js";
+import type { Database, EnvironmentRow, WorkspaceRow } from "./schema.js";
 
-/** Workspaces, their environments, the master-key check and the store's own keys. */
+/** Workspaces and their environments. */
 export function createDirectoryStore(db: Kysely<Database>) {
   return {
     findWorkspace: (name: string) =>
@@ -26,13 +26,5 @@ export function createDirectoryStore(db: Kysely<Database>) {
         .execute(),
     insertEnvironment: (row: EnvironmentRow) => db.insertInto("environments").values(row).execute(),
     deleteEnvironment: (id: string) => db.deleteFrom("environments").where("id", "=", id).execute(),
-
-    listMasterKeys: () => db.selectFrom("masterKeys").selectAll().execute(),
-    insertMasterKey: (id: string, check: Buffer, createdAt: string) =>
-      db.insertInto("masterKeys").values({ id, check, createdAt }).execute(),
-
-    findStoreKey: (name: string) =>
-      db.selectFrom("storeKeys").selectAll().where("name", "=", name).executeTakeFirst(),
-    insertStoreKey: (row: StoreKeyRow) => db.insertInto("storeKeys").values(row).execute(),
   };
 }

@@ -189,12 +189,23 @@ const auditChain: Migration = {
   },
 };
 
+const masterKeyStatus: Migration = {
+  async up(db: Kysely<unknown>) {
+    // current: wraps new data keys; previous: still wraps some, during a rotation; retired: none.
+    await db.schema
+      .alterTable("master_keys")
+      .addColumn("status", "text", (c) => c.notNull().defaultTo("current"))
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
   "0003-deployments": deployments,
   "0004-sessions": sessions,
   "0005-audit-chain": auditChain,
+  "0006-master-key-status": masterKeyStatus,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

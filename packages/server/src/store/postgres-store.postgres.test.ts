@@ -34,7 +34,7 @@ describe.skipIf(!usesPostgres)("two Lockbox instances on one PostgreSQL database
 
   it("migrates once when both start at once, and both share the master key check", async () => {
     const [first] = instances as [Lockbox];
-    expect(await first.store.directory.listMasterKeys()).toHaveLength(1);
+    expect(await first.store.keys.listMasterKeys()).toHaveLength(1);
     // A third start finds the schema current.
     instances.push(await openLockbox({ dataDir, databaseUrl }));
   });

@@ -137,10 +137,13 @@ export interface SessionTable {
   lastSeenAt: string;
 }
 
+export type MasterKeyStatus = "current" | "previous" | "retired";
+
 export interface MasterKeyTable {
   id: string;
   check: Buffer;
   createdAt: string;
+  status: MasterKeyStatus;
 }
 
 export interface Database {

@@ -4,6 +4,7 @@ import { createAuditStore } from "./audit-store.js";
 import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
 import { createGrantStore } from "./grant-store.js";
+import { createKeyStore } from "./key-store.js";
 import { unappliedMigrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
@@ -22,6 +23,7 @@ export interface Dialect {
 function createTables(db: Kysely<Database>, dialect: Dialect, chain: AuditChain | undefined) {
   return {
     directory: createDirectoryStore(db),
+    keys: createKeyStore(db, dialect),
     secrets: createSecretStore(db, dialect),
     tokens: createTokenStore(db),
     grants: createGrantStore(db),
