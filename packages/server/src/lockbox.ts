@@ -8,6 +8,7 @@ import { createAppService } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
+import { createFailureGuard } from "./services/failure-guard.js";
 import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
@@ -110,6 +111,8 @@ export interface Lockbox {
 
 export interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
+  /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
+  maxFailedAuthentications?: number | undefined;
 }
 
 export interface LockboxSource extends MasterKeySource {
@@ -146,10 +149,21 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
     const chain = await openAuditChain(store, envelope);
     const chained = store.withAuditChain(chain);
     const authenticator = createAuthenticator({ store: chained });
+    const bearers = createFailureGuard(
+      { store: chained },
+      {
+        maxFailures: options.maxFailedAuthentications ?? 20,
+        windowMs: 60_000,
+        action: "auth.failed",
+        what: "failed authentications",
+        lockOut: false,
+      },
+    );
     return {
       store: chained,
       services: createServices(chained, lookup, codec, chain),
-      authenticate: authenticator.byToken,
+      authenticate: (token, source) =>
+        bearers.attempt(token, source, () => authenticator.byToken(token, source)),
       sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
       redeemGrant: createGrantRedeemer({ store: chained, lookup }),
       async rotateMasterKey(rotation) {

@@ -28,6 +28,8 @@ const optionsSchema = z
     sessionLifetimeSeconds: z.number().int().positive().optional(),
     /** …or after this long unused (default 1 h). */
     sessionIdleSeconds: z.number().int().positive().optional(),
+    /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
+    maxFailedAuthentications: z.number().int().positive().optional(),
   })
   .superRefine((options, context) => {
     for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
@@ -92,6 +94,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         ...(options.sessionLifetimeSeconds ? { lifetimeSeconds: options.sessionLifetimeSeconds } : {}),
         ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
       },
+      maxFailedAuthentications: options.maxFailedAuthentications,
     },
   );
   try {

@@ -258,6 +258,34 @@ describe("failed sign-ins", () => {
   });
 });
 
+describe("failed bearer tokens", () => {
+  it("are audited, then answered 429 past the limit, while a valid token from the address still works", async () => {
+    const own = await startTestServer();
+    try {
+      const wrong = Array.from({ length: 21 }, (_, i) => `lbx_${canary}_bearer_${i}`);
+      const answers = [];
+      for (const token of wrong) answers.push(await own.call("GET", secrets, { token }));
+      expect(answers.slice(0, 20).map((answer) => answer.status)).toEqual(Array(20).fill(401));
+      expect(answers[20]?.status).toBe(429);
+      expect(answers[20]?.body.error).toMatchObject({
+        code: "rate_limited",
+        message: expect.stringMatching(
+          /^Too many failed authentications from this address: try again in \d+ s$/,
+        ),
+      });
+      expect((await own.call("GET", secrets)).status).toBe(200);
+
+      const audit = await own.call("GET", "/v1/audit?limit=1000");
+      const failed = audit.body.entries.filter((e: { action: string }) => e.action === "auth.failed");
+      expect(failed).toHaveLength(20);
+      expect(failed[0]).toMatchObject({ actor: "unknown token", tokenId: null, source: "127.0.0.1" });
+      expect(audit.text + answers.map((answer) => answer.text).join("")).not.toContain(canary);
+    } finally {
+      await own.dispose();
+    }
+  });
+});
+
 describe("OpenAPI", () => {
   it("lists the session routes", async () => {
     const answer = await server.call("GET", "/openapi.json", { token: null });

@@ -1,15 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { AuthenticationError, RateLimitedError } from "../shared/errors.js";
+import { AuthenticationError } from "../shared/errors.js";
 import type { Role } from "../shared/rules.js";
 import type { SessionRow } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import type { Authenticator, TokenActor } from "./authenticator.js";
-import { createFailureLimiter } from "./failure-limiter.js";
+import { createFailureGuard } from "./failure-guard.js";
 import { newId } from "./ids.js";
 import { findByToken, hashToken } from "./token-service.js";
-import { defaultWorkspace } from "./workspace-service.js";
 
 export interface SessionOptions {
   /** From sign-in to the session's absolute end. */
@@ -59,44 +58,16 @@ export function createSessionService(deps: {
 }) {
   const { store, authenticator } = deps;
   const options = { ...sessionDefaults, ...deps.options };
-  const limiter = createFailureLimiter({
-    maxFailures: options.maxFailedSignIns,
-    windowMs: options.failedSignInWindowSeconds * 1000,
-  });
-
-  // A failure is filed under the token's workspace when the token is known (revoked or expired),
-  // otherwise under the default workspace, where the server's operator works. Never any of the token.
-  async function recordFailure(token: string, source: Actor["source"]): Promise<void> {
-    const known = await findByToken(token, store.tokens.findByHash);
-    const workspaceId = known?.workspaceId ?? (await store.directory.findWorkspace(defaultWorkspace))?.id;
-    if (workspaceId === undefined) return;
-    const actor: Actor = {
-      workspaceId,
-      name: known?.name ?? "unknown token",
-      tokenId: known?.id ?? null,
-      role: "viewer",
-      canCreateWorkspaces: false,
-      source,
-    };
-    await store.transaction((tx) => recordAudit(tx.audit, actor, { action: "session.failed" }));
-  }
-
-  async function signIn(token: string, source: Actor["source"]): Promise<TokenActor> {
-    const address = source?.address ?? "unknown";
-    const waitMs = limiter.begin(address);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      throw new RateLimitedError(`Too many failed sign-ins from this address: try again in ${seconds} s`);
-    }
-    try {
-      const actor = await authenticator.byToken(token, source);
-      limiter.succeeded(address);
-      return actor;
-    } catch (error) {
-      if (error instanceof AuthenticationError) await recordFailure(token, source);
-      throw error;
-    }
-  }
+  const signIns = createFailureGuard(
+    { store },
+    {
+      maxFailures: options.maxFailedSignIns,
+      windowMs: options.failedSignInWindowSeconds * 1000,
+      action: "session.failed",
+      what: "failed sign-ins",
+      lockOut: true,
+    },
+  );
 
   async function describe(
     session: Pick<ActiveSession, "csrf" | "expiresAt" | "actor">,
@@ -113,7 +84,7 @@ export function createSessionService(deps: {
   return {
     /** Signs in with a token: the new session's cookie value (shown once) and what the dashboard shows. */
     async create(token: string, source?: Actor["source"]): Promise<{ cookie: string; session: SessionInfo }> {
-      const actor = await signIn(token, source);
+      const actor = await signIns.attempt(token, source, () => authenticator.byToken(token, source));
       const cookie = randomBytes(32).toString("base64url");
       const now = new Date();
       const row: SessionRow = {

@@ -56,7 +56,12 @@ export async function callApi(
 
 type TestServerOptions = { dataDir?: string } & Pick<
   ServerOptions,
-  "dashboardDir" | "sessionLifetimeSeconds" | "sessionIdleSeconds" | "databaseUrl" | "databaseReplicaUrl"
+  | "dashboardDir"
+  | "sessionLifetimeSeconds"
+  | "sessionIdleSeconds"
+  | "databaseUrl"
+  | "databaseReplicaUrl"
+  | "maxFailedAuthentications"
 >;
 
 /**

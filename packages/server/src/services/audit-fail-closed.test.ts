@@ -1,0 +1,72 @@
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
+import { openRawDatabase, usesPostgres } from "../test-support/test-database.js";
+
+const canary = "CANARY-fail-closed-7c41";
+const ref = { environment: "main", name: "guarded" };
+let box: TempLockbox;
+
+beforeEach(async () => {
+  box = await openTempLockbox();
+  await box.services.secrets.create(box.admin, { ...ref, values: { TOKEN: canary } });
+});
+afterEach(async () => {
+  await box.dispose();
+});
+
+// A trigger that refuses every new audit entry: the log's disk full, its table locked away.
+const refuseAudit = usesPostgres
+  ? [
+      sql`create function refuse_audit() returns trigger language plpgsql as $$
+          begin raise exception 'the audit log cannot be written'; end $$`,
+      sql`create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()`,
+    ]
+  : [
+      sql`create trigger refuse_audit before insert on audit_entries
+          begin select raise(abort, 'the audit log cannot be written'); end`,
+    ];
+
+async function setAuditWritable(writable: boolean): Promise<void> {
+  const db = openRawDatabase(box.dataDir);
+  try {
+    if (writable)
+      await sql`drop trigger refuse_audit${usesPostgres ? sql` on audit_entries` : sql``}`.execute(db);
+    else for (const statement of refuseAudit) await statement.execute(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe("reads of values when the audit log cannot be written", () => {
+  it("are refused, every one, and so are changes; all resume once it can", async () => {
+    const { secrets, grants } = box.services;
+    const grant = await grants.create(box.admin, { environment: "main", secrets: [{ name: ref.name }] });
+    await setAuditWritable(false);
+
+    const attempts = {
+      reveal: () => secrets.reveal(box.admin, ref),
+      export: () => secrets.export(box.admin, { ...ref, format: "dotenv" }),
+      resolve: () => secrets.resolve(box.admin, { environment: "main", secrets: [{ name: ref.name }] }),
+      "container start": () => box.lockbox.redeemGrant(grant.token),
+      update: () => secrets.update(box.admin, { ...ref, set: { TOKEN: "changed" } }),
+    };
+    for (const [what, attempt] of Object.entries(attempts)) {
+      const outcome = await attempt().then(
+        (value) => ({ refused: false, text: JSON.stringify(value) }),
+        (error: Error) => ({ refused: true, text: error.message }),
+      );
+      expect({ what, refused: outcome.refused }).toEqual({ what, refused: true });
+      expect(outcome.text).toMatch(/the audit log cannot be written/);
+      expect(outcome.text).not.toContain(canary);
+    }
+    // Nothing was changed while the log could not record it.
+    expect((await secrets.history(box.admin, ref)).map((version) => version.version)).toEqual([1]);
+
+    await setAuditWritable(true);
+    expect((await secrets.reveal(box.admin, ref)).values).toEqual({ TOKEN: canary });
+    const actions = (await box.services.audit.list(box.admin)).map((entry) => entry.action);
+    expect(actions).toEqual(["secret.reveal", "secret.create"]);
+    expect((await box.services.audit.verify(box.admin)).problems).toEqual([]);
+  });
+});
