@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InvalidError } from "@lockbox/server/shared";
-import { parse } from "dotenv";
 
 /** A file's text; the message names the file, never its contents (a parser may quote what it choked on). */
 export function readTextFile(path: string, kind: string): string {
@@ -12,17 +11,19 @@ export function readTextFile(path: string, kind: string): string {
   }
 }
 
-// dotenv's own line pattern, to see how each value was quoted (dotenv's parse drops the quotes).
+// dotenv's own line pattern and value rules (its `parse`, which gives no quotes and loses a
+// `__proto__` key): each assignment is read with the quote it was written in.
 const linePattern =
-  /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?/gm;
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
 
-/** Keys whose values are written in single quotes or backticks: taken literally, never expanded. */
-function literalKeys(text: string): Set<string> {
-  const keys = new Set<string>();
-  for (const [, key, raw = ""] of text.matchAll(linePattern)) {
-    if (key && /^\s*['`]/.test(raw)) keys.add(key);
+/** The assignments of a `.env` text in order: key, value as dotenv reads it, and whether it is literal. */
+function* assignments(text: string): Generator<{ key: string; value: string; literal: boolean }> {
+  for (const [, key = "", raw = ""] of text.replace(/\r\n?/g, "\n").matchAll(linePattern)) {
+    const trimmed = raw.trim();
+    let value = trimmed.replace(/^(['"`])([\s\S]*)\1$/gm, "$2");
+    if (trimmed.startsWith('"')) value = value.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+    yield { key, value, literal: /^['`]/.test(trimmed) };
   }
-  return keys;
 }
 
 /**
@@ -31,19 +32,20 @@ function literalKeys(text: string): Set<string> {
  * stay as written. A variable refers to an earlier one in the file, else to this environment.
  */
 export function readDotenvFile(path: string): Record<string, string> {
-  const text = readTextFile(path, ".env");
-  const literal = literalKeys(text);
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parse(text))) {
-    values[key] = literal.has(key)
-      ? value
-      : value.replace(
-          /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-          (_, name: string, fallback?: string) =>
-            Object.hasOwn(values, name) ? (values[name] as string) : (process.env[name] ?? fallback ?? ""),
-        );
+  const values = new Map<string, string>();
+  for (const { key, value, literal } of assignments(readTextFile(path, ".env"))) {
+    values.set(
+      key,
+      literal
+        ? value
+        : value.replace(
+            /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+            (_, name: string, fallback?: string) => values.get(name) ?? process.env[name] ?? fallback ?? "",
+          ),
+    );
   }
-  return values;
+  // Object.fromEntries defines each key, so "__proto__" stays a key.
+  return Object.fromEntries(values);
 }
 
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;

@@ -16,7 +16,7 @@ async function readStdin(): Promise<string> {
 
 /** Parses `KEY=VALUE` arguments, split on the first `=`; `KEY=-` takes the value from standard input. */
 export async function parseKeyValues(pairs: readonly string[]): Promise<Record<string, string>> {
-  const values: Record<string, string> = {};
+  const values = new Map<string, string>();
   let stdinKey: string | undefined;
   for (const pair of pairs) {
     const split = pair.indexOf("=");
@@ -28,8 +28,9 @@ export async function parseKeyValues(pairs: readonly string[]): Promise<Record<s
         throw new InvalidError("Only one key can read its value from standard input");
       stdinKey = key;
     }
-    values[key] = value;
+    values.set(key, value);
   }
-  if (stdinKey !== undefined) values[stdinKey] = await readStdin();
-  return values;
+  if (stdinKey !== undefined) values.set(stdinKey, await readStdin());
+  // Object.fromEntries defines each key, so "__proto__" stays a key.
+  return Object.fromEntries(values);
 }

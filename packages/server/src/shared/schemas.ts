@@ -10,6 +10,10 @@ import {
 
 // Kept apart from rules.ts so that code which only checks names (the SDK in a container) never loads zod.
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function refined<S extends z.ZodType>(schema: S, problem: (value: z.output<S>) => string | undefined): S {
   return schema.superRefine((value, ctx) => {
     const message = problem(value);
@@ -25,8 +29,19 @@ export const schemas = {
   workspaceName: refined(z.string(), workspaceNameProblem),
   key: refined(z.string(), keyProblem),
   // Values are checked by the rule rather than by zod's type check, so a number gets the same
-  // message on every path ("Non-string value for secret 'K'") and never echoes the value.
-  values: refined(z.record(z.string(), z.unknown()), valuesProblem).meta({
-    description: "Environment variables: keys as DESIGN.md §5 allows, string values",
-  }) as unknown as z.ZodType<Record<string, string>>,
+  // message on every path ("Non-string value for secret 'K'") and never echoes the value. The
+  // object is checked as sent, not rebuilt: zod's record drops a "__proto__" key, which §5 allows.
+  values: z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const message = isRecord(value)
+        ? valuesProblem(value)
+        : 'Values must be an object of "KEY": "value" pairs';
+      if (message) ctx.addIssue({ code: "custom", message });
+    })
+    .meta({
+      type: "object",
+      additionalProperties: { type: "string" },
+      description: "Environment variables: keys as DESIGN.md §5 allows, string values",
+    }) as unknown as z.ZodType<Record<string, string>>,
 };

@@ -1,5 +1,8 @@
 // Test helpers that other packages' tests share: `@lockbox/server/test-support` (tests only).
+export * from "./arbitraries.js";
+export * from "./at-rest.js";
 export * from "./postgres-server.js";
+export * from "./same-values.js";
 export * from "./temp-lockbox.js";
 export * from "./test-database.js";
 export * from "./test-server.js";
