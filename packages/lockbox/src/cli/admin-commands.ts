@@ -45,6 +45,7 @@ export function addTokenCommands(token: Command): void {
     .description("Create a token and print its value (once)")
     .option("--role <role>", "admin, developer or viewer (default: developer)")
     .option("--workspace <name>", "workspace of the token (default: yours)")
+    .option("--environment <name>", "limit the token to this environment (default: every environment)")
     .option("--name <name>", "a name to recognise the token by")
     .option(
       "--expires-in <seconds>",

@@ -9,10 +9,21 @@ export interface Actor {
   tokenId: string | null;
   role: Role;
   canCreateWorkspaces: boolean;
+  /** The one environment the token may act in; undefined: every environment of its workspace. */
+  environment?: string | null | undefined;
   source?: { address?: string | undefined; userAgent?: string | undefined } | undefined;
 }
 
 const rank: Record<Role, number> = { viewer: 0, developer: 1, admin: 2 };
+
+/** Throws `PermissionDeniedError` unless the actor may act in every environment of its workspace. */
+export function requireAllEnvironments(actor: Actor, action: string): void {
+  if (actor.environment) {
+    throw new PermissionDeniedError(
+      `A token limited to environment '${actor.environment}' cannot ${action}; it needs a token for every environment`,
+    );
+  }
+}
 
 /** Throws `PermissionDeniedError` unless the actor's role is at least `role`. */
 export function requireRole(actor: Actor, role: Role, action: string): void {

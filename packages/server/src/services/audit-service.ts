@@ -1,7 +1,7 @@
 import { type AuditChain, chainStart } from "../crypto/audit-chain.js";
 import type { AuditRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
-import { type Actor, requireRole } from "./actor.js";
+import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
 
 /** What an audit entry records. Names, versions and ids only: never a value. */
 export interface AuditEvent {
@@ -70,6 +70,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
     /** Newest first; from the read replica, so the newest entries may be a moment late. */
     async list(actor: Actor, options: { limit?: number | undefined; beforeId?: number | undefined } = {}) {
       requireRole(actor, "admin", "read the audit log");
+      requireAllEnvironments(actor, "read the audit log");
       const rows = await store.replica.audit.list(actor.workspaceId, {
         limit: Math.min(options.limit ?? 100, 1000),
         beforeId: options.beforeId,
@@ -83,6 +84,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
      */
     async verify(actor: Actor): Promise<AuditVerification> {
       requireRole(actor, "admin", "verify the audit log");
+      requireAllEnvironments(actor, "verify the audit log");
       const { workspaceId } = actor;
       const problems: string[] = [];
       const { entries, last } = await walk(workspaceId, problems);

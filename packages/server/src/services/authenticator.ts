@@ -34,6 +34,7 @@ export function createAuthenticator(deps: { store: Pick<Store, "tokens"> }) {
       tokenId: row.id,
       role: parseRole(row.role),
       canCreateWorkspaces: row.canCreateWorkspaces === 1,
+      environment: row.environment,
       source,
     };
   }

@@ -1,18 +1,26 @@
-import { AlreadyExistsError, InvalidError, NotFoundError } from "../shared/errors.js";
+import { AlreadyExistsError, InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
 import { assertEnvironmentName, defaultEnvironment, quote } from "../shared/rules.js";
 import type { EnvironmentRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
-import { type Actor, requireRole } from "./actor.js";
+import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
 
-/** The actor's environment called `name`, or `NotFoundError`. */
+/**
+ * The actor's environment called `name`, or `NotFoundError`; `PermissionDeniedError` for a token
+ * limited to another environment (before the lookup: it learns nothing of the others).
+ */
 export async function findEnvironment(
   directory: StoreTables["directory"],
   actor: Actor,
   name: string,
 ): Promise<EnvironmentRow> {
   assertEnvironmentName(name);
+  if (actor.environment && actor.environment !== name) {
+    throw new PermissionDeniedError(
+      `This token is limited to environment ${quote(actor.environment)}: it cannot act in ${quote(name)}`,
+    );
+  }
   const environment = await directory.findEnvironment(actor.workspaceId, name);
   if (!environment) throw new NotFoundError(`Environment ${quote(name)} not found`);
   return environment;
@@ -33,12 +41,15 @@ const toInfo = ({ name, createdAt, createdBy }: EnvironmentRow): EnvironmentInfo
 export function createEnvironmentService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
   const { store } = deps;
   return {
+    /** Every environment of the workspace; only its own for a token limited to one. */
     async list(actor: Actor): Promise<EnvironmentInfo[]> {
-      return (await store.directory.listEnvironments(actor.workspaceId)).map(toInfo);
+      const rows = await store.directory.listEnvironments(actor.workspaceId);
+      return rows.filter((row) => !actor.environment || row.name === actor.environment).map(toInfo);
     },
 
     async create(actor: Actor, name: string): Promise<EnvironmentInfo> {
       requireRole(actor, "admin", "create environments");
+      requireAllEnvironments(actor, "create environments");
       assertEnvironmentName(name);
       return store.transaction(async (tx) => {
         if (await tx.directory.findEnvironment(actor.workspaceId, name)) {
@@ -60,6 +71,7 @@ export function createEnvironmentService(deps: { store: Pick<Store, "directory" 
     /** Deletes the environment and every secret in it. */
     async delete(actor: Actor, name: string): Promise<void> {
       requireRole(actor, "admin", "delete environments");
+      requireAllEnvironments(actor, "delete environments");
       if (name === defaultEnvironment) {
         throw new InvalidError(`The ${quote(defaultEnvironment)} environment cannot be deleted`);
       }

@@ -5,6 +5,7 @@ import type { TokenRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
+import { findEnvironment } from "./environment-service.js";
 import { newId } from "./ids.js";
 
 /** A token as listed: never its value or hash. */
@@ -18,12 +19,16 @@ export interface TokenInfo {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The one environment the token may act in; null: all of its workspace's. */
+  environment: string | null;
 }
 
 export interface CreateTokenInput {
   role?: Role | undefined;
   name?: string | undefined;
   workspace?: string | undefined;
+  /** Limits the token to this environment (which must exist). */
+  environment?: string | undefined;
   expiresInSeconds?: number | undefined;
 }
 
@@ -45,7 +50,14 @@ export async function findByToken<Row extends { hash: string }>(
 /** Makes a token row and its value; the value is shown once and only its hash is stored. */
 export async function issueToken(
   tokens: StoreTables["tokens"],
-  fields: { workspaceId: string; role: Role; name: string; createdBy: string; canCreateWorkspaces?: boolean },
+  fields: {
+    workspaceId: string;
+    role: Role;
+    name: string;
+    createdBy: string;
+    canCreateWorkspaces?: boolean;
+    environment?: string | undefined;
+  },
   options: { value?: string | undefined; expiresAt?: string | null } = {},
 ): Promise<{ row: TokenRow; value: string }> {
   const value = options.value ?? `lbx_${randomBytes(32).toString("base64url")}`;
@@ -61,10 +73,14 @@ export async function issueToken(
     expiresAt: options.expiresAt ?? null,
     revokedAt: null,
     lastUsedAt: null,
+    environment: fields.environment ?? null,
   };
   await tokens.insert(row);
   return { row, value };
 }
+
+/** A token limited to an environment sees and revokes only the tokens of that environment. */
+const inScope = (actor: Actor, row: TokenRow) => !actor.environment || row.environment === actor.environment;
 
 export function parseRole(role: string): Role {
   if (!(roles as readonly string[]).includes(role)) {
@@ -78,7 +94,7 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
 
   async function toInfo(row: TokenRow): Promise<TokenInfo> {
     const workspace = await store.directory.getWorkspace(row.workspaceId);
-    const { id, name, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt } = row;
+    const { id, name, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt, environment } = row;
     const role = parseRole(row.role);
     return {
       id,
@@ -90,6 +106,7 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
       expiresAt,
       revokedAt,
       lastUsedAt,
+      environment,
     };
   }
 
@@ -122,9 +139,14 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
             ? null
             : new Date(Date.now() + input.expiresInSeconds * 1000).toISOString();
         const name = input.name ?? `${role} token`;
+        // A token limited to one environment makes tokens for that environment only.
+        const environment = input.environment ?? actor.environment ?? undefined;
+        if (environment !== undefined) {
+          await findEnvironment(tx.directory, { ...actor, workspaceId }, environment);
+        }
         const issued = await issueToken(
           tx.tokens,
-          { workspaceId, role, name, createdBy: actor.name },
+          { workspaceId, role, name, createdBy: actor.name, environment },
           { expiresAt },
         );
         await recordAudit(tx.audit, { ...actor, workspaceId }, { action: "token.create" });
@@ -135,14 +157,15 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
 
     async list(actor: Actor): Promise<TokenInfo[]> {
       requireRole(actor, "admin", "list tokens");
-      return Promise.all((await store.tokens.list(actor.workspaceId)).map(toInfo));
+      const rows = await store.tokens.list(actor.workspaceId);
+      return Promise.all(rows.filter((row) => inScope(actor, row)).map(toInfo));
     },
 
     async revoke(actor: Actor, id: string): Promise<void> {
       requireRole(actor, "admin", "revoke tokens");
       await store.transaction(async (tx) => {
         const row = await tx.tokens.get(actor.workspaceId, id);
-        if (!row) throw new NotFoundError(`Token ${quote(id)} not found`);
+        if (!row || !inScope(actor, row)) throw new NotFoundError(`Token ${quote(id)} not found`);
         if (!row.revokedAt) await tx.tokens.revoke(id, new Date().toISOString());
         await recordAudit(tx.audit, actor, { action: "token.revoke" });
       });

@@ -199,6 +199,12 @@ const masterKeyStatus: Migration = {
   },
 };
 
+const tokenEnvironment: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("tokens").addColumn("environment", "text").execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
@@ -206,6 +212,7 @@ const migrations: Record<string, Migration> = {
   "0004-sessions": sessions,
   "0005-audit-chain": auditChain,
   "0006-master-key-status": masterKeyStatus,
+  "0007-token-environment": tokenEnvironment,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

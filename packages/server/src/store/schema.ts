@@ -57,6 +57,8 @@ export interface TokenTable {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The one environment (by name) the token may act in; null: all of its workspace's. */
+  environment: string | null;
 }
 
 export interface AuditTable {

@@ -47,6 +47,7 @@ export const directoryRoutes =
             role: z.enum(roles).optional(),
             name: z.string().min(1).max(200).optional(),
             workspace: schemas.workspaceName.optional(),
+            environment: schemas.environmentName.optional(),
             expiresInSeconds: z.number().int().positive().max(limits.tokenMaxLifetimeSeconds).optional(),
           }),
         },

@@ -5,6 +5,7 @@ import { withApi } from "../../with-api.js";
 export interface CreateTokenOptions {
   role?: string;
   workspace?: string;
+  environment?: string;
   name?: string;
   expiresIn?: number;
   json?: boolean;
@@ -24,6 +25,7 @@ export async function createToken(options: CreateTokenOptions): Promise<void> {
     api.tokens.create({
       role,
       workspace: options.workspace,
+      environment: options.environment,
       name: options.name,
       expiresInSeconds: options.expiresIn,
     }),
@@ -32,8 +34,9 @@ export async function createToken(options: CreateTokenOptions): Promise<void> {
     printJson({ ...token, value });
     return;
   }
+  const scope = token.environment === null ? "" : `, environment ${quote(token.environment)} only`;
   print(
-    `Created ${token.role} token ${quote(token.name)} (id ${token.id}) for workspace ${quote(token.workspace)}`,
+    `Created ${token.role} token ${quote(token.name)} (id ${token.id}) for workspace ${quote(token.workspace)}${scope}`,
     `Token (shown once, keep it safe): ${value}`,
   );
 }

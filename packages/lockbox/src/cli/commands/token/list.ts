@@ -16,12 +16,13 @@ export async function listTokens(options: { json?: boolean }): Promise<void> {
     return;
   }
   printTable(
-    ["ID", "Name", "Role", "Workspace", "Created at", "Expires at", "Last used at", "Status"],
+    ["ID", "Name", "Role", "Workspace", "Environment", "Created at", "Expires at", "Last used at", "Status"],
     tokens.map((token) => [
       token.id,
       token.name,
       token.role,
       token.workspace,
+      token.environment ?? "all",
       formatTime(token.createdAt),
       formatTime(token.expiresAt),
       formatTime(token.lastUsedAt),
