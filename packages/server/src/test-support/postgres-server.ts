@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,10 @@ export interface PostgresServer {
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
   createDatabase(options?: { name?: string; template?: string }): Promise<string>;
   dropDatabase(url: string): Promise<void>;
+  /** SIGKILLs the postmaster and every process it started, as a crash would, and waits until they are gone. */
+  crash(): Promise<void>;
+  /** Starts it again on the same data folder, port and settings (after `crash`: with crash recovery from WAL). */
+  start(): void;
   stop(): void;
 }
 
@@ -90,6 +94,55 @@ async function query(url: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** The fields of /proc/PID/stat after the name: state, parent PID…; undefined once it is gone. */
+function processStat(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+const processState = (pid: number) => processStat(pid)?.[0];
+
+function childPids(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry) && Number(processStat(entry)?.[1]) === pid)
+    .map(Number);
+}
+
+// Dead or a zombie: this machine's init does not reap orphans, so a killed postmaster stays a zombie.
+const gone = (pid: number) => ["Z", undefined].includes(processState(pid));
+
+/** The PID in the postmaster's lock file in `dataDir`, if there is one. */
+function lockFilePid(dataDir: string): number | undefined {
+  const lockFile = join(dataDir, "postmaster.pid");
+  return existsSync(lockFile) ? Number(readFileSync(lockFile, "utf8").split("\n")[0]) : undefined;
+}
+
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  for (let attempt = 0; !condition(); attempt++) {
+    if (attempt >= 1000) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * SIGKILLs the postmaster whose lock file is in `dataDir` and all its children: unlike `pg_ctl
+ * stop -m immediate`, no process gets to say goodbye to its clients or remove its lock file and
+ * shared memory. Stopped first, so that it forks no child that the kill would miss.
+ */
+async function killPostmaster(dataDir: string): Promise<void> {
+  const postmaster = lockFilePid(dataDir);
+  if (postmaster === undefined) throw new Error(`no postmaster runs in ${dataDir}`);
+  process.kill(postmaster, "SIGSTOP");
+  await waitUntil(() => processState(postmaster) === "T", `postmaster ${postmaster} stops`);
+  const processes = [...childPids(postmaster), postmaster];
+  for (const pid of processes) process.kill(pid, "SIGKILL");
+  await waitUntil(() => processes.every(gone), "PostgreSQL's processes are gone");
 }
 
 let databaseCount = 0;
@@ -172,25 +225,45 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
       ? ""
       : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir}${durability} -c max_connections=200`;
-    run("pg_ctl", [
-      "-D",
-      dataDir,
-      "-l",
-      join(folder, "server.log"),
-      "-w",
-      "-t",
-      "60",
-      "-o",
-      settings,
-      "start",
-    ]);
-    started = true;
+    const start = () => {
+      run("pg_ctl", [
+        "-D",
+        dataDir,
+        "-l",
+        join(folder, "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        settings,
+        "start",
+      ]);
+      started = true;
+    };
+    start();
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     return {
       url,
       dataDir,
       createDatabase: (options) => createDatabase(url, options),
       dropDatabase: (databaseUrl) => dropDatabase(url, databaseUrl),
+      async crash() {
+        await killPostmaster(dataDir);
+        started = false;
+      },
+      start() {
+        const pid = lockFilePid(dataDir);
+        // A killed postmaster leaves its lock files, and PostgreSQL takes a zombie's PID for a live server.
+        if (pid !== undefined && gone(pid)) {
+          for (const lockFile of [
+            join(dataDir, "postmaster.pid"),
+            join(socketDir, `.s.PGSQL.${port}.lock`),
+          ]) {
+            rmSync(lockFile, { force: true });
+          }
+        }
+        start();
+      },
       stop,
     };
   } catch (error) {

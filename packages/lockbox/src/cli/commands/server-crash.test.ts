@@ -7,7 +7,9 @@ import { startCliServer } from "../../test-support/cli-server.js";
 import {
   acknowledged,
   expectAcknowledgedWrites,
+  expectNoTornSecrets,
   sharedSecret,
+  sharedSecretValues,
   startWriteLoad,
   until,
 } from "../../test-support/write-load.js";
@@ -22,7 +24,10 @@ describe("lockbox server under SIGKILL", () => {
     const server = await startCliServer({ LOCKBOX_HOME: dataDir, LOCKBOX_BOOTSTRAP_TOKEN: token });
     const secrets = "/v1/environments/main/secrets";
     expect(
-      await acknowledged(server.url, token, "POST", secrets, { name: sharedSecret, values: { K0: "0" } }),
+      await acknowledged(server.url, token, "POST", secrets, {
+        name: sharedSecret,
+        values: sharedSecretValues,
+      }),
     ).toBe(true);
 
     const load = startWriteLoad({ token, lanes: 8, urlFor: () => server.url });
@@ -45,10 +50,18 @@ describe("lockbox server under SIGKILL", () => {
         role: "admin",
         canCreateWorkspaces: true,
       });
+      const environment = "main";
       await expectAcknowledgedWrites(
         load.acks,
-        async (name) => (await api.secrets.reveal({ environment: "main", name })).values,
+        async (name) => (await api.secrets.reveal({ environment, name })).values,
       );
+      const checked = await expectNoTornSecrets({
+        list: () => api.secrets.list({ environment, limit: 1000 }),
+        history: (name) => api.secrets.history({ environment, name }),
+        reveal: async (name, version) => (await api.secrets.reveal({ environment, name, version })).values,
+      });
+      expect(checked.secrets).toBeGreaterThanOrEqual(61);
+      expect((await api.audit.verify()).problems).toEqual([]);
     } finally {
       await lockbox.close();
     }
