@@ -1,4 +1,4 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 // TOOLCHAIN.md: Debian's Chromium, with these flags. Playwright gives every launch a fresh
 // temporary --user-data-dir of its own and removes it on close.
@@ -15,6 +15,16 @@ const chromiumArgs = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+}
+
+/** Chromium with its profile on disk in `userDataDir`, as a user's browser keeps one: cache, storage, history. */
+export function launchPersistentChromium(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1280, height: 800 },
+  });
 }
 
 /** What a page did that a test must see: dialogs (an XSS would open one), script errors, CSP violations. */

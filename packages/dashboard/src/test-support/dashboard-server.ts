@@ -10,6 +10,10 @@ const builtIndex = fileURLToPath(new URL("../../dist/index.html", import.meta.ur
 export interface DashboardServer {
   url: string;
   adminToken: string;
+  /** The server's data folder (removed by `stop`). */
+  dataDir: string;
+  /** Everything the server printed so far: its log. */
+  output(): string;
   /** Calls `/v1${path}` with a bearer token (the admin's unless given); returns status and JSON body. */
   api(
     method: string,
@@ -19,12 +23,17 @@ export interface DashboardServer {
   stop(): Promise<void>;
 }
 
-export async function startDashboardServer(): Promise<DashboardServer> {
+/** Starts the server with `env` (say, `LOCKBOX_LOG_LEVEL`) on top of its data folder and bootstrap token. */
+export async function startDashboardServer(env: Record<string, string> = {}): Promise<DashboardServer> {
   if (!existsSync(builtIndex)) throw new Error(`${builtIndex} is missing: build first (npm run build)`);
   const data = tempDir("lockbox-dashboard-");
   let server: CliServer;
   try {
-    server = await startCliServer({ LOCKBOX_HOME: data.path, LOCKBOX_BOOTSTRAP_TOKEN: bootstrapToken });
+    server = await startCliServer({
+      ...env,
+      LOCKBOX_HOME: data.path,
+      LOCKBOX_BOOTSTRAP_TOKEN: bootstrapToken,
+    });
   } catch (error) {
     data.remove();
     throw error;
@@ -32,6 +41,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   return {
     url: server.url,
     adminToken: bootstrapToken,
+    dataDir: data.path,
+    output: () => server.output(),
     async api(method, path, options = {}) {
       const response = await fetch(`${server.url}/v1${path}`, {
         method,

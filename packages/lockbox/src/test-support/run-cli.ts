@@ -21,6 +21,8 @@ export interface RunCliOptions {
   timeoutMs?: number;
   /** The working directory (default: the test runner's). */
   cwd?: string;
+  /** Called with the process id once spawned: to look at the process while it runs. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** A clean environment: nothing of the test runner's LOCKBOX_* or anything else leaks in. */
@@ -31,6 +33,7 @@ export function cleanEnv(env: Record<string, string> = {}): Record<string, strin
 /** Runs `command` to completion and collects its output; kills it after `timeoutMs`. */
 export function runProcess(command: string, args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   const child = spawn(command, args, { env: cleanEnv(options.env), stdio: "pipe", cwd: options.cwd });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

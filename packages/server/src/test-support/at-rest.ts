@@ -16,29 +16,33 @@ function readAllFiles(path: string): { path: string; bytes: Buffer }[] {
   }
 }
 
-/** The forms a value could take on disk if it were stored unencrypted. */
-function encodings(text: string): Buffer[] {
+/** The forms a value could take if it were stored or written unencrypted, by name. */
+function encodings(text: string): { name: string; bytes: Buffer }[] {
   const utf8 = Buffer.from(text);
   return [
-    utf8,
-    Buffer.from(text, "utf16le"),
-    Buffer.from(utf8.toString("base64")),
-    Buffer.from(utf8.toString("base64url")),
-    Buffer.from(utf8.toString("hex")),
-    Buffer.from(utf8.toString("hex").toUpperCase()),
-    Buffer.from(JSON.stringify(text)),
+    { name: "utf8", bytes: utf8 },
+    { name: "utf16le", bytes: Buffer.from(text, "utf16le") },
+    { name: "base64", bytes: Buffer.from(utf8.toString("base64")) },
+    { name: "base64url", bytes: Buffer.from(utf8.toString("base64url")) },
+    { name: "hex", bytes: Buffer.from(utf8.toString("hex")) },
+    { name: "HEX", bytes: Buffer.from(utf8.toString("hex").toUpperCase()) },
+    { name: "JSON", bytes: Buffer.from(JSON.stringify(text)) },
   ];
+}
+
+/** The encodings in which `text` is found in `haystack` (a log, a page, an output): empty if none. */
+export function findIn(haystack: string | Buffer, text: string): string[] {
+  const bytes = typeof haystack === "string" ? Buffer.from(haystack) : haystack;
+  return encodings(text)
+    .filter((encoded) => bytes.includes(encoded.bytes))
+    .map((encoded) => encoded.name);
 }
 
 /** The files at or under `path` (and the encodings) in which `text` is found. */
 export function findOnDisk(path: string, text: string): string[] {
-  const found: string[] = [];
-  for (const file of readAllFiles(path)) {
-    encodings(text).forEach((encoded, i) => {
-      if (file.bytes.includes(encoded)) found.push(`${file.path} (encoding ${i})`);
-    });
-  }
-  return found;
+  return readAllFiles(path).flatMap((file) =>
+    findIn(file.bytes, text).map((encoding) => `${file.path} (${encoding})`),
+  );
 }
 
 /** A secret named for the scan, and the canary values it held (their common prefix: `canary`). */
