@@ -67,6 +67,12 @@ async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditCh
   const chain = createAuditChain(key);
   const made = await store.withAuditChain(chain).transaction(async (tx) => {
     if (await tx.keys.findStoreKey(auditKeyName)) return false; // another instance made it
+    // Made again for chains that exist, it would let edited entries pass as intact.
+    if (await tx.audit.hasChains()) {
+      throw new IntegrityError(
+        "The audit log's chain key is missing from the store while its chains exist: restore the database from a backup",
+      );
+    }
     const createdAt = new Date().toISOString();
     await tx.keys.insertStoreKey({
       name: auditKeyName,
@@ -74,6 +80,7 @@ async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditCh
       createdAt,
     });
     await tx.audit.adoptUnchained();
+    for (const workspace of await tx.directory.listWorkspaces()) await tx.audit.startChain(workspace.id);
     return true;
   });
   return made ? chain : openAuditChain(store, envelope);

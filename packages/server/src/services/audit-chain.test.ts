@@ -71,6 +71,22 @@ describe("the audit log's hash chain", () => {
     expect((await verify()).problems).toEqual(["the chain's head was changed after it was written"]);
   });
 
+  it("finds a workspace's whole log removed, head and all", async () => {
+    await tamper(async (db) => {
+      await sql`delete from audit_entries where workspace_id = ${box.workspaceId}`.execute(db);
+      await sql`delete from audit_heads where workspace_id = ${box.workspaceId}`.execute(db);
+    });
+    expect((await verify()).problems).toEqual(["the chain's head is missing: the log was removed"]);
+  });
+
+  it("refuses to start without the chain's key once chains exist, rather than make a new one", async () => {
+    await box.close();
+    await tamper((db) => sql`delete from store_keys`.execute(db));
+    await expect(openTempLockbox({ dataDir: box.dataDir })).rejects.toThrow(
+      "The audit log's chain key is missing from the store while its chains exist: restore the database from a backup",
+    );
+  });
+
   it("finds an entry slipped in outside the chain", async () => {
     await tamper((db) =>
       sql`insert into audit_entries (at, workspace_id, actor, action)

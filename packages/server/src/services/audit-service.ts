@@ -90,7 +90,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
       const { entries, last } = await walk(workspaceId, problems);
       const head = await store.audit.head(workspaceId);
       if (!head) {
-        if (entries > 0) problems.push("the chain's head is missing");
+        problems.push("the chain's head is missing: the log was removed");
       } else if (head.seal !== chain.headSeal(workspaceId, head.seq, head.hash)) {
         problems.push("the chain's head was changed after it was written");
       } else if (head.seq > last.seq) {

@@ -21,6 +21,8 @@ async function insertWorkspace(tx: StoreTables, name: string, createdBy: string)
   const createdAt = new Date().toISOString();
   const workspace = { id: newId("ws"), name, createdAt };
   await tx.directory.insertWorkspace(workspace);
+  // Its audit chain starts with it: a log wiped later, head and all, shows as missing.
+  await tx.audit.startChain(workspace.id);
   await tx.directory.insertEnvironment({
     id: newId("en"),
     workspaceId: workspace.id,

@@ -45,18 +45,18 @@ export function createAuditStore(
     events: AuditEvent[],
     write: (entry: NewAuditEntry, index: number) => Promise<unknown>,
   ): Promise<void> {
-    if (!chain) throw new InternalError("The audit log was opened without its chain key");
-    const head = await lockHead(chain, workspaceId);
+    const sealer = requireChain();
+    const head = await lockHead(sealer, workspaceId);
     let { seq, hash } = head;
     for (const [index, event] of events.entries()) {
       const linked = { ...event, workspaceId, seq: seq + 1, prevHash: hash };
-      hash = chain.entryHash(linked);
+      hash = sealer.entryHash(linked);
       seq = linked.seq;
       await write({ ...linked, hash }, index);
     }
     await db
       .updateTable("auditHeads")
-      .set({ seq, hash, seal: chain.headSeal(workspaceId, seq, hash) })
+      .set({ seq, hash, seal: sealer.headSeal(workspaceId, seq, hash) })
       .where("workspaceId", "=", workspaceId)
       .execute();
   }
@@ -71,7 +71,24 @@ export function createAuditStore(
     return groups;
   }
 
+  function requireChain(): AuditChain {
+    if (!chain) throw new InternalError("The audit log was opened without its chain key");
+    return chain;
+  }
+
   return {
+    /** Gives a workspace its chain's head, before any entry (nothing if it has one). */
+    startChain: async (workspaceId: string) => {
+      await lockHead(requireChain(), workspaceId);
+    },
+
+    /** Whether any chain exists: then the chain's key must not be made again. */
+    async hasChains(): Promise<boolean> {
+      return (
+        (await db.selectFrom("auditHeads").select("workspaceId").limit(1).executeTakeFirst()) !== undefined
+      );
+    },
+
     /** Appends entries to their workspaces' chains, in order. Call it inside a transaction. */
     async append(...events: AuditEvent[]): Promise<void> {
       for (const [workspaceId, group] of byWorkspace(events)) {

@@ -42,8 +42,10 @@ function connect(url: string, maxConnections: number, statementTimeoutMs: number
     connectionTimeoutMillis: statementTimeoutMs,
     types,
   });
-  // An idle connection that the server drops must not crash the process; the pool replaces it.
+  // A connection the server drops (a crash, a failover) must not crash the process: idle, the pool
+  // replaces it; in use, its query fails and the pool discards it when it is released.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 

@@ -127,9 +127,8 @@ describe("lockbox server when PostgreSQL crashes mid-load", () => {
     timeoutMs,
   );
 
-  // Fails until store/postgres.ts listens for errors on checked-out pg clients: when PostgreSQL
-  // dies, a client in use emits "error" with no listener and the lockbox process exits.
-  it.fails(
+  // A pg client in use when PostgreSQL dies emits "error": without a listener the process would exit.
+  it(
     "keeps running: fails requests and is not ready while PostgreSQL is down, then serves again in the same process",
     async () => {
       const { postgres, server, load } = await crashPostgresMidLoad(20);
