@@ -7,7 +7,7 @@ import { containerEnvironment } from "./container-env.js";
 import type { FunctionHandle } from "./function-handle.js";
 import { type FunctionDefinition, functionDefinition } from "./internal.js";
 import { Secret } from "./secret.js";
-import { containerKey, prepareLayers } from "./secret-layers.js";
+import { containerKey, mergeLayers, prepareLayers } from "./secret-layers.js";
 
 function definitionOf(handle: FunctionHandle<[], unknown>): FunctionDefinition {
   const definition = functionDefinition(handle);
@@ -20,6 +20,15 @@ async function environmentFor(handle: FunctionHandle<[], unknown>) {
   const layers = await prepareLayers(api, "main", definitionOf(handle).layers, (source) => source.load());
   return { layers, ...(await containerEnvironment(api, layers)) };
 }
+
+describe("mergeLayers", () => {
+  it("lets the last layer win for each key, and keeps a key named __proto__ as a key", () => {
+    const merged = mergeLayers([JSON.parse('{"__proto__": "first", "A": "1"}'), { A: "2" }]);
+    expect(Object.keys(merged).sort()).toEqual(["A", "__proto__"]);
+    expect(merged.A).toBe("2");
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+  });
+});
 
 describe("merge order", () => {
   let home: ReturnType<typeof useTempHome>;

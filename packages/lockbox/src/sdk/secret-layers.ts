@@ -15,7 +15,8 @@ export type PreparedLayer =
 
 /** Applies layers in order: for each key the last one wins (app, function secrets, `env`). */
 export function mergeLayers(layers: readonly Record<string, string>[]): Record<string, string> {
-  return Object.assign({}, ...layers) as Record<string, string>;
+  // Entries, not assignment: a key named `__proto__` stays a key.
+  return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer))) as Record<string, string>;
 }
 
 /** What a layer is called in a message: the secret's name, or a label of keys. */

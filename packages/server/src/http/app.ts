@@ -13,6 +13,7 @@ import type { RedeemGrant } from "../services/grant-service.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
 import { requireCaller } from "./auth.js";
+import { answerClientError } from "./client-errors.js";
 import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
 import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
@@ -51,6 +52,10 @@ export async function buildApp(options: AppOptions) {
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
     bodyLimit: 4 * 1024 * 1024,
+    // `__proto__` is a valid key (DESIGN §5): JSON.parse makes it an own property, and every body
+    // goes through a zod schema; nothing merges bodies with assignment.
+    onProtoPoisoning: "ignore",
+    clientErrorHandler: answerClientError,
     // A URL Fastify cannot route gets the API's error body and headers: no hook runs for it.
     frameworkErrors: (error, request, reply) => {
       setSecurityHeaders(request, reply);

@@ -57,13 +57,7 @@ describe("values over HTTP", () => {
     );
   });
 
-  // Fails today: Fastify's JSON parser refuses any body with a "__proto__" key (its default
-  // `onProtoPoisoning: "error"`) with "The request is malformed: send a JSON body", though the key
-  // is valid (DESIGN.md §5) and round-trips in embedded mode. The fix belongs in http/app.ts:
-  // `onProtoPoisoning: "ignore"` in the Fastify options; JSON.parse then makes it an own property,
-  // and every body goes through a zod schema, which copies only declared fields (schemas.values
-  // passes the object as it is). Flip to `it` once it does.
-  it.fails("keeps a key named __proto__ as a key", async () => {
+  it("keeps a key named __proto__ as a key", async () => {
     const body = '{"name":"proto","values":{"__proto__":"proto-value","A":"a"}}';
     const created = await server.call("POST", secrets, { body });
     expect(created.status).toBe(201);

@@ -4,6 +4,7 @@ import { OutputMask } from "@lockbox/server/containers";
 import { InvalidError } from "@lockbox/server/shared";
 import { resolveEnvironment } from "../../client/settings.js";
 import { readDotenvFile } from "../../dotenv-file.js";
+import { mergeLayers } from "../../sdk/secret-layers.js";
 import { withApi } from "../with-api.js";
 
 export interface ExecOptions {
@@ -27,7 +28,7 @@ async function mergedSecrets(options: ExecOptions): Promise<Record<string, strin
         );
   const layers = named.map((secret) => secret.values);
   if (options.fromDotenv) layers.push(readDotenvFile(options.fromDotenv));
-  return Object.assign({}, ...layers);
+  return mergeLayers(layers);
 }
 
 // Lockbox's own credentials are for lockbox, not for the command it runs.
