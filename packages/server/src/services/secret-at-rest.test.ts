@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findOnDisk, leaveCanaryTrail } from "../test-support/at-rest.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
@@ -27,6 +28,10 @@ describe("secret values at rest", () => {
 
     // While open (the WAL holds the latest pages) and after closing (checkpointed into the file).
     expect(readdirSync(box.dataDir)).toEqual(expect.arrayContaining(["lockbox.db-wal", "lockbox.db-shm"]));
+    // Whatever the umask, the database and its WAL are for the owner alone.
+    for (const file of ["lockbox.db", "lockbox.db-wal", "lockbox.db-shm", "master.key"]) {
+      expect({ file, mode: statSync(join(box.dataDir, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
     expect(findOnDisk(box.dataDir, canary)).toEqual([]);
     await box.close();
     const files = readdirSync(box.dataDir);

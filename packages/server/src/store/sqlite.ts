@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from "node:fs";
 import SqliteDatabase from "better-sqlite3";
 import { CamelCasePlugin, Kysely, sql } from "kysely";
 import { migrate } from "./migrations.js";
@@ -5,9 +6,13 @@ import type { Database } from "./schema.js";
 import { BusyRetrySqliteDialect } from "./sqlite-busy.js";
 import { createStore, type Store } from "./store.js";
 
-/** Opens (and creates) the SQLite database at `path`: WAL, full fsync on commit, foreign keys on. */
+/** Opens (and creates, mode 0600) the SQLite database at `path`: WAL, full fsync on commit, foreign keys on. */
 export function openSqliteStore(path: string): Store {
+  const created = !existsSync(path);
   const database = new SqliteDatabase(path);
+  // Names, keys and the audit log are in clear: the owner's alone, whatever the umask. SQLite
+  // gives the -wal and -shm files the database file's mode.
+  if (created) chmodSync(path, 0o600);
   database.pragma("journal_mode = WAL");
   // FULL: an acknowledged write survives a crash of the machine, not only of the process.
   database.pragma("synchronous = FULL");
