@@ -224,6 +224,21 @@ describe("createSecretService", () => {
       expect(await auditActions()).toContain("secret.update");
     });
 
+    it("refuses a secret of more than 1000 keys, on create and on the merged result of an update", async () => {
+      const keys = (from: number, count: number) =>
+        Object.fromEntries(Array.from({ length: count }, (_, i) => [`K${from + i}`, "v"]));
+      await expect(create("big", keys(0, 1001))).rejects.toThrow(
+        "A secret holds at most 1000 keys; this one would hold 1001",
+      );
+      await create("db", keys(0, 600));
+      await expect(
+        secrets().update(developer, { environment: main, name: "db", set: keys(600, 401) }),
+      ).rejects.toThrow("A secret holds at most 1000 keys; this one would hold 1001");
+      const info = await secrets().update(developer, { environment: main, name: "db", set: keys(600, 400) });
+      expect(info).toMatchObject({ version: 2 });
+      expect(info.keys).toHaveLength(1000);
+    });
+
     it("rejects a stale ifVersion with ConflictError and changes nothing", async () => {
       await create("db", { A: "1" });
       await secrets().update(developer, { environment: main, name: "db", set: { A: "2" }, ifVersion: 1 });

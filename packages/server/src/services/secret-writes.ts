@@ -1,5 +1,5 @@
 import { AlreadyExistsError, ConflictError, InvalidError } from "../shared/errors.js";
-import { assertKeys, assertSecretName, assertValues, quote } from "../shared/rules.js";
+import { assertKeyCount, assertKeys, assertSecretName, assertValues, quote } from "../shared/rules.js";
 import type { SecretRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
@@ -33,6 +33,8 @@ export function createSecretWrites(deps: {
     head: SecretRow,
     change: { values: Values; previous: Values; action: string; environment: string; rollbackOf?: number },
   ): Promise<SecretInfo> {
+    // The merged result of an update, too: each part may be small and the whole too large.
+    assertKeyCount(Object.keys(change.values).length);
     const version = head.version + 1;
     const updatedAt = new Date().toISOString();
     const keyId = await tx.keys.currentMasterKeyId();

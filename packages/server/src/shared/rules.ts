@@ -5,6 +5,8 @@ export const limits = {
   nameMaxLength: 64,
   keyMaxLength: 16_384,
   valueMaxLength: 32_768,
+  /** Keys one secret holds at most: far more than any environment needs, few enough to stay fast. */
+  keysMaxCount: 1000,
   bundleMaxBytes: 32 * 1024 * 1024,
   tokenMaxLifetimeSeconds: 10 * 365 * 24 * 60 * 60,
   // The kernel's MAX_ARG_STRLEN: one `KEY=VALUE` string, with its NUL, at exec.
@@ -111,6 +113,8 @@ export function timeoutProblem(timeoutMs: unknown): string | undefined {
 
 /** Why a set of key/value pairs is not allowed, or undefined when every pair is. */
 export function valuesProblem(values: Record<string, unknown>): string | undefined {
+  const problem = keyCountProblem(Object.keys(values).length);
+  if (problem) return problem;
   for (const [key, value] of Object.entries(values)) {
     const problem = keyProblem(key) ?? valueProblem(key, value);
     if (problem) return problem;
@@ -118,8 +122,20 @@ export function valuesProblem(values: Record<string, unknown>): string | undefin
   return undefined;
 }
 
+/** Why a secret cannot hold `count` keys, or undefined when it can. */
+export function keyCountProblem(count: number): string | undefined {
+  return count > limits.keysMaxCount
+    ? `A secret holds at most ${limits.keysMaxCount} keys; this one would hold ${count}`
+    : undefined;
+}
+
 function check(problem: string | undefined): void {
   if (problem) throw new InvalidError(problem);
+}
+
+/** Throws `InvalidError` when a secret would hold more keys than it may. */
+export function assertKeyCount(count: number): void {
+  check(keyCountProblem(count));
 }
 
 /** Throws `InvalidError` unless `name` is a valid secret name. */
