@@ -11,6 +11,7 @@ import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
 import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
+import { createReadLog } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
@@ -87,7 +88,7 @@ async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditCh
 }
 
 function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec, chain: AuditChain) {
-  const secrets = createSecretService({ store, lookup, codec });
+  const secrets = createSecretService({ store, lookup, codec, readLog: createReadLog({ store }) });
   return {
     secrets,
     grants: createGrantService({ store, secrets }),

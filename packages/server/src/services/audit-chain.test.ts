@@ -119,6 +119,23 @@ describe("the audit log's hash chain", () => {
     expect(result).toMatchObject({ entries: 46, problems: [], head: { seq: 46 } });
   });
 
+  it("records each of fifty reads made at once, in groups, before any of them answers", async () => {
+    const { secrets } = box.services;
+    const ref = { environment: "main", name: "chained" };
+    const reads = Array.from({ length: 50 }, (_, i) =>
+      i % 2 === 0
+        ? secrets.reveal(box.admin, ref)
+        : secrets.resolve(box.admin, { environment: "main", secrets: [{ name: ref.name }] }),
+    );
+    await Promise.all(reads);
+    const actions = (await box.services.audit.list(box.admin, { limit: 1000 })).map((entry) => entry.action);
+    expect(actions.filter((action) => action === "secret.resolve")).toHaveLength(25);
+    expect(actions.filter((action) => action === "secret.reveal")).toHaveLength(25 + 4);
+    expect(await verify()).toMatchObject({ entries: 56, problems: [] });
+    const [info] = await secrets.list(box.admin, { environment: "main" });
+    expect(info?.lastUsedAt).toEqual(expect.any(String));
+  });
+
   it("links the entries written before the chain existed, on the first start that has it", async () => {
     await box.close();
     await tamper(async (db) => {

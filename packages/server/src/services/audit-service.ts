@@ -13,7 +13,12 @@ export interface AuditEvent {
 
 /** Appends an entry through `audit` (a transaction's, to commit with the change it records). */
 export function recordAudit(audit: StoreTables["audit"], actor: Actor, event: AuditEvent): Promise<unknown> {
-  return audit.append({
+  return audit.append(auditEntry(actor, event));
+}
+
+/** The entry `actor` leaves by `event`: who, from where, when, and what. */
+export function auditEntry(actor: Actor, event: AuditEvent) {
+  return {
     at: new Date().toISOString(),
     workspaceId: actor.workspaceId,
     actor: actor.name,
@@ -24,7 +29,7 @@ export function recordAudit(audit: StoreTables["audit"], actor: Actor, event: Au
     version: event.version ?? null,
     source: actor.source?.address ?? null,
     userAgent: actor.source?.userAgent ?? null,
-  });
+  };
 }
 
 export type AuditEntry = Omit<AuditRow, "workspaceId">;

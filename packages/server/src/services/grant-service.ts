@@ -4,6 +4,7 @@ import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { isTokenUsable } from "./authenticator.js";
 import { newId } from "./ids.js";
+import { writeReadRecords } from "./read-log.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "./secret-lookup.js";
 import type { SecretService } from "./secret-service.js";
 import { findByToken, hashToken } from "./token-service.js";
@@ -98,7 +99,9 @@ export function createGrantRedeemer(deps: {
     // can be tried again, and no two reads share one grant.
     return deps.store.transaction(async (tx) => {
       if (!(await tx.grants.redeem(row.id, now.toISOString()))) throw invalid();
-      return deps.lookup.readForUse(tx, actor, request, "container.start");
+      const { secrets, record } = await deps.lookup.readForUse(tx, actor, request, "container.start");
+      await writeReadRecords(tx, [record]);
+      return secrets;
     });
   };
 }

@@ -3,8 +3,9 @@ import { assertSecretName, quote } from "../shared/rules.js";
 import type { SecretRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { auditEntry } from "./audit-service.js";
 import { findEnvironment } from "./environment-service.js";
+import type { ReadRecord } from "./read-log.js";
 import type { Values, VersionCodec } from "./secret-versions.js";
 
 /** A named secret as listed and shown: key names, never values. */
@@ -109,24 +110,31 @@ export function createSecretLookup(codec: VersionCodec) {
     return toInfo(head, environment, row ? parseKeys(row.keys) : []);
   }
 
-  /** Reads `input.secrets` (current or pinned versions), in order, checking required keys; audited as `action`. */
-  async function readForUse(tx: StoreTables, actor: Actor, input: ResolveInput, action: string) {
+  /**
+   * Reads `input.secrets` (current or pinned versions), in order, checking required keys; and
+   * the record the read must leave (audited as `action`) before its values are handed out.
+   */
+  async function readForUse(
+    tables: Pick<StoreTables, "directory" | "secrets">,
+    actor: Actor,
+    input: ResolveInput,
+    action: string,
+  ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
     requireRole(actor, "developer", "read secret values");
     const resolved = [];
     for (const wanted of input.secrets) {
-      const head = await requireHead(tx, actor, { environment: input.environment, name: wanted.name });
-      const { row, values } = await readVersion(tx.secrets, head, wanted.version);
+      const head = await requireHead(tables, actor, { environment: input.environment, name: wanted.name });
+      const { row, values } = await readVersion(tables.secrets, head, wanted.version);
       assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
       resolved.push({ id: head.id, name: head.name, version: row.version, values });
     }
-    await tx.secrets.touchLastUsed(
-      resolved.map((secret) => secret.id),
-      new Date().toISOString(),
+    const entries = resolved.map(({ name, version }) =>
+      auditEntry(actor, { action, environment: input.environment, secret: name, version }),
     );
-    for (const { name, version } of resolved) {
-      await recordAudit(tx.audit, actor, { action, environment: input.environment, secret: name, version });
-    }
-    return resolved.map(({ name, version, values }): ResolvedSecret => ({ name, version, values }));
+    return {
+      secrets: resolved.map(({ name, version, values }) => ({ name, version, values })),
+      record: { entries, used: resolved.map((secret) => secret.id) },
+    };
   }
 
   return { findHead, requireHead, readVersion, currentInfo, readForUse };

@@ -1,12 +1,14 @@
 import type { ExportFormat } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { auditEntry } from "./audit-service.js";
 import { findEnvironment } from "./environment-service.js";
+import type { ReadLog } from "./read-log.js";
 import { formatExport } from "./secret-export.js";
 import {
   assertHasKeys,
   parseKeys,
+  type ResolvedSecret,
   type ResolveInput,
   type SecretInfo,
   type SecretLookup,
@@ -17,10 +19,11 @@ import {
 
 /** Reading named secrets: keys and history for anyone, values (audited) for developers and admins. */
 export function createSecretReads(deps: {
-  store: Pick<Store, "directory" | "secrets" | "replica" | "transaction">;
+  store: Pick<Store, "directory" | "secrets" | "replica">;
   lookup: SecretLookup;
+  readLog: ReadLog;
 }) {
-  const { store, lookup } = deps;
+  const { store, lookup, readLog } = deps;
   const { requireHead, readVersion, currentInfo } = lookup;
 
   /** The secret's current keys; `requiredKeys` that it lacks are a `NotFoundError`. */
@@ -39,17 +42,16 @@ export function createSecretReads(deps: {
     action = "secret.reveal",
   ) {
     requireRole(actor, "developer", "read secret values");
-    return store.transaction(async (tx) => {
-      const head = await requireHead(tx, actor, ref);
-      const { row, values } = await readVersion(tx.secrets, head, ref.version);
-      await recordAudit(tx.audit, actor, {
-        action,
-        environment: ref.environment,
-        secret: head.name,
-        version: row.version,
-      });
-      return { secret: toInfo(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
+    const head = await requireHead(store, actor, ref);
+    const { row, values } = await readVersion(store.secrets, head, ref.version);
+    const entry = auditEntry(actor, {
+      action,
+      environment: ref.environment,
+      secret: head.name,
+      version: row.version,
     });
+    await readLog.write({ entries: [entry], used: [] });
+    return { secret: toInfo(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
   }
 
   return {
@@ -91,7 +93,10 @@ export function createSecretReads(deps: {
     },
 
     /** Reads secrets to run something with them (`lockbox exec`): an audited read that sets "last used at". */
-    resolve: (actor: Actor, input: ResolveInput) =>
-      store.transaction((tx) => lookup.readForUse(tx, actor, input, "secret.resolve")),
+    async resolve(actor: Actor, input: ResolveInput): Promise<ResolvedSecret[]> {
+      const { secrets, record } = await lookup.readForUse(store, actor, input, "secret.resolve");
+      await readLog.write(record);
+      return secrets;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Store } from "../store/store.js";
+import type { ReadLog } from "./read-log.js";
 import type { SecretLookup } from "./secret-lookup.js";
 import { createSecretReads } from "./secret-reads.js";
 import type { VersionCodec } from "./secret-versions.js";
@@ -20,10 +21,11 @@ export function createSecretService(deps: {
   store: Pick<Store, "directory" | "secrets" | "replica" | "transaction">;
   codec: VersionCodec;
   lookup: SecretLookup;
+  readLog: ReadLog;
 }) {
-  const { codec, lookup } = deps;
+  const { codec, lookup, readLog } = deps;
   return {
-    ...createSecretReads({ store: deps.store, lookup }),
+    ...createSecretReads({ store: deps.store, lookup, readLog }),
     ...createSecretWrites({ store: deps.store, lookup, codec }),
   };
 }

@@ -1,0 +1,70 @@
+import type { AuditEvent } from "../store/audit-store.js";
+import type { Store, StoreTables } from "../store/store.js";
+
+/** What a read of values leaves behind: its audit entries, and the secrets it used. */
+export interface ReadRecord {
+  entries: AuditEvent[];
+  /** Secrets whose "last used at" the read sets. */
+  used: string[];
+}
+
+/** Writes a read's record in `tx`, for a read that has a transaction of its own (a grant's). */
+export async function writeReadRecords(tx: StoreTables, records: readonly ReadRecord[]): Promise<void> {
+  await tx.audit.append(...records.flatMap((record) => record.entries));
+  await tx.secrets.touchLastUsed(
+    [...new Set(records.flatMap((record) => record.used))],
+    new Date().toISOString(),
+  );
+}
+
+interface Waiting {
+  record: ReadRecord;
+  done(error?: unknown): void;
+}
+
+/**
+ * Group commit for reads of values: the records of reads made at about the same moment are
+ * written in one transaction (one fsync, one lock of each audit chain) while the next group
+ * gathers. Each read waits for its group to commit before it answers, and fails if the group
+ * fails: no value leaves without its audit entry.
+ */
+export function createReadLog(deps: { store: Pick<Store, "transaction"> }) {
+  let waiting: Waiting[] = [];
+  let writing = false;
+
+  async function writeGroups(): Promise<void> {
+    // Let the reads of this turn of the event loop join the first group.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      try {
+        await deps.store.transaction((tx) =>
+          writeReadRecords(
+            tx,
+            group.map((item) => item.record),
+          ),
+        );
+        for (const item of group) item.done();
+      } catch (error) {
+        for (const item of group) item.done(error);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    /** Resolves once `record` is committed; rejects when it cannot be. */
+    write(record: ReadRecord): Promise<void> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ record, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        if (!writing) {
+          writing = true;
+          void writeGroups();
+        }
+      });
+    },
+  };
+}
+
+export type ReadLog = ReturnType<typeof createReadLog>;
