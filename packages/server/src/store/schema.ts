@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable } from "kysely";
+import type { ChainedEntry } from "../crypto/audit-chain.js";
 
 // Times are ISO-8601 strings in UTC (`toISOString`), which sort as text in every dialect.
 
@@ -61,18 +62,9 @@ export interface TokenTable {
   environment: string | null;
 }
 
-export interface AuditTable {
+/** An audit entry: what the chain covers (see crypto/audit-chain.ts), its id and its hash. */
+export interface AuditTable extends Omit<ChainedEntry, "seq" | "prevHash"> {
   id: Generated<number>;
-  at: string;
-  workspaceId: string;
-  actor: string;
-  tokenId: string | null;
-  action: string;
-  environment: string | null;
-  secret: string | null;
-  version: number | null;
-  source: string | null;
-  userAgent: string | null;
   /** Place in the workspace's hash chain (1, 2, …); null only before the chain was introduced. */
   seq: number | null;
   prevHash: string | null;
