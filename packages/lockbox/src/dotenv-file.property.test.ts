@@ -41,9 +41,14 @@ function readDotenv(text: string): Record<string, string> {
   return readDotenvFile(path);
 }
 
-/** A value no way of quoting in a `.env` file holds: every quote style and escape is in the way. */
+/**
+ * A value no way of quoting in a `.env` file holds: every quote style and escape is in the way
+ * (a backslash at the end would escape a closing single quote or backtick).
+ */
 const unrepresentable = (value: string) =>
-  /['\r\n]/.test(value) && /[`\r]/.test(value) && /["\\]|\$\{/.test(value);
+  (/['\r\n]/.test(value) || value.endsWith("\\")) &&
+  (/[`\r]/.test(value) || value.endsWith("\\")) &&
+  /["\\]|\$\{/.test(value);
 
 const refusal =
   /^The value of '[A-Za-z0-9_]+…?' mixes quotes, backticks, backslashes and line breaks in a way a \.env file cannot represent; export it as json$/;
@@ -68,7 +73,8 @@ describe("readDotenvFile on `secret export --format dotenv`", () => {
         }
         expectSameValues(readDotenv(text), values);
       }),
-      { numRuns: 200 },
+      // The first: a value that ends in a backslash (found by this property in CI).
+      { numRuns: 200, examples: [[{ a: "\\", toString: " " }]] },
     );
     // The generator is meant to reach the round trip, not mostly the refusal.
     expect(refused).toBeLessThan(100);

@@ -5,9 +5,11 @@ import type { Values } from "./secret-versions.js";
 
 /** A quoted dotenv value that dotenv parses back to exactly `value`. */
 function dotenvValue(key: string, value: string): string {
-  if (!/['\r\n]/.test(value)) return `'${value}'`;
+  // In single quotes and backticks dotenv reads a backslash before the closing quote as an escape.
+  const endsInBackslash = value.endsWith("\\");
+  if (!/['\r\n]/.test(value) && !endsInBackslash) return `'${value}'`;
   // dotenv turns every raw "\r" into "\n" before parsing, so a carriage return must be escaped.
-  if (!/[`\r]/.test(value)) return `\`${value}\``;
+  if (!/[`\r]/.test(value) && !endsInBackslash) return `\`${value}\``;
   // Double quotes expand ${VAR} on the way back in: only for a value without one.
   if (!/["\\]|\$\{/.test(value)) return `"${value.replace(/\r/g, "\\r").replace(/\n/g, "\\n")}"`;
   throw new InvalidError(
