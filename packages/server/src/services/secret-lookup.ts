@@ -121,9 +121,13 @@ export function createSecretLookup(codec: VersionCodec) {
     action: string,
   ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
     requireRole(actor, "developer", "read secret values");
+    for (const wanted of input.secrets) assertSecretName(wanted.name);
+    // One environment for all: looked up once.
+    const environment = await findEnvironment(tables.directory, actor, input.environment);
     const resolved = [];
     for (const wanted of input.secrets) {
-      const head = await requireHead(tables, actor, { environment: input.environment, name: wanted.name });
+      const head = await tables.secrets.find(environment.id, wanted.name);
+      if (!head) throw notFound({ environment: input.environment, name: wanted.name });
       const { row, values } = await readVersion(tables.secrets, head, wanted.version);
       assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
       resolved.push({ id: head.id, name: head.name, version: row.version, values });

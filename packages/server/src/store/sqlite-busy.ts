@@ -27,7 +27,13 @@ function retryingConnection(connection: DatabaseConnection): DatabaseConnection 
 class RetryingDriver implements Driver {
   constructor(private readonly driver: Driver) {}
   init = () => this.driver.init();
-  acquireConnection = async () => retryingConnection(await this.driver.acquireConnection());
+  acquireConnection = async () => {
+    // better-sqlite3 answers synchronously: without a turn of the event loop before each use of
+    // the connection, queries queued behind one another would run back to back, and sockets
+    // (new connections, requests) would wait for the whole queue.
+    await new Promise((resolve) => setImmediate(resolve));
+    return retryingConnection(await this.driver.acquireConnection());
+  };
   beginTransaction = (connection: DatabaseConnection, settings: TransactionSettings) =>
     this.driver.beginTransaction(connection, settings);
   commitTransaction = (connection: DatabaseConnection) => this.driver.commitTransaction(connection);

@@ -1,10 +1,36 @@
 import { chmodSync, existsSync } from "node:fs";
 import SqliteDatabase from "better-sqlite3";
-import { CamelCasePlugin, Kysely, sql } from "kysely";
+import {
+  CamelCasePlugin,
+  Kysely,
+  type SqliteDatabase as SqliteDialectDatabase,
+  type SqliteStatement as SqliteDialectStatement,
+  sql,
+} from "kysely";
 import { migrate } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { BusyRetrySqliteDialect } from "./sqlite-busy.js";
 import { createStore, type Store } from "./store.js";
+
+// Kysely prepares every statement anew; the same few dozen statements run all the time.
+const cachedStatementsMax = 500;
+
+/** `database`, with its prepared statements kept and used again (the oldest dropped past the limit). */
+function reusingStatements(database: SqliteDatabase.Database): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDialectStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size >= cachedStatementsMax) statements.delete(statements.keys().next().value ?? "");
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 /** Opens (and creates, mode 0600) the SQLite database at `path`: WAL, full fsync on commit, foreign keys on. */
 export function openSqliteStore(path: string): Store {
@@ -19,7 +45,7 @@ export function openSqliteStore(path: string): Store {
   database.pragma("busy_timeout = 0"); // the dialect waits for a busy lock, without blocking
   database.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({
-    dialect: new BusyRetrySqliteDialect({ database }),
+    dialect: new BusyRetrySqliteDialect({ database: reusingStatements(database) }),
     plugins: [new CamelCasePlugin()],
   });
   // SQLite has one connection here; BEGIN IMMEDIATE takes the write lock up front, so that

@@ -20,16 +20,23 @@ export interface Dialect {
   migrate(): Promise<void>;
 }
 
-function createTables(db: Kysely<Database>, dialect: Dialect, chain: AuditChain | undefined) {
+function createTables(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  chain: AuditChain | undefined,
+  inTransaction = false,
+) {
+  // Row locks hold only until commit: outside a transaction they would only make reads wait.
+  const locking = { lockRows: dialect.lockRows && inTransaction };
   return {
     directory: createDirectoryStore(db),
-    keys: createKeyStore(db, dialect),
-    secrets: createSecretStore(db, dialect),
+    keys: createKeyStore(db, locking),
+    secrets: createSecretStore(db, locking),
     tokens: createTokenStore(db),
     grants: createGrantStore(db),
     deployments: createDeploymentStore(db),
     sessions: createSessionStore(db),
-    audit: createAuditStore(db, dialect, chain),
+    audit: createAuditStore(db, locking, chain),
   };
 }
 
@@ -81,7 +88,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db
   return {
     ...createTables(db, dialect, chain),
     replica: createTables(replica, dialect, chain),
-    transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect, chain))),
+    transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect, chain, true))),
     withAuditChain: (auditChain) => createStore(db, dialect, replica, auditChain),
     migrate: dialect.migrate,
     readiness: () => readiness(db, replica),
