@@ -1,6 +1,6 @@
 import { NotFoundError } from "../shared/errors.js";
 import { assertSecretName, quote } from "../shared/rules.js";
-import type { SecretRow } from "../store/schema.js";
+import type { SecretRow, SecretVersionRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-service.js";
@@ -99,10 +99,13 @@ export function createSecretLookup(codec: VersionCodec) {
     return head;
   }
 
-  async function readVersion(secrets: StoreTables["secrets"], head: SecretRow, version = head.version) {
-    const row = await secrets.getVersion(head.id, version);
+  function openVersion(head: SecretRow, row: SecretVersionRow | undefined, version: number) {
     if (!row) throw new NotFoundError(`Secret ${quote(head.name)} has no version ${version}`);
     return { row, values: codec.open(head, row) };
+  }
+
+  async function readVersion(secrets: StoreTables["secrets"], head: SecretRow, version = head.version) {
+    return openVersion(head, await secrets.getVersion(head.id, version), version);
   }
 
   async function currentInfo(secrets: StoreTables["secrets"], head: SecretRow, environment: string) {
@@ -122,16 +125,26 @@ export function createSecretLookup(codec: VersionCodec) {
   ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
     requireRole(actor, "developer", "read secret values");
     for (const wanted of input.secrets) assertSecretName(wanted.name);
-    // One environment for all: looked up once.
+    // One environment, one query for the heads, one for the versions: a resolve is three reads.
     const environment = await findEnvironment(tables.directory, actor, input.environment);
-    const resolved = [];
-    for (const wanted of input.secrets) {
-      const head = await tables.secrets.find(environment.id, wanted.name);
+    const names = input.secrets.map((wanted) => wanted.name);
+    const heads = new Map(
+      (await tables.secrets.findMany(environment.id, names)).map((head) => [head.name, head]),
+    );
+    const wantedVersions = input.secrets.map((wanted) => {
+      const head = heads.get(wanted.name);
       if (!head) throw notFound({ environment: input.environment, name: wanted.name });
-      const { row, values } = await readVersion(tables.secrets, head, wanted.version);
+      return { head, wanted, version: wanted.version ?? head.version };
+    });
+    const rows = await tables.secrets.getVersions(
+      wantedVersions.map(({ head, version }) => ({ secretId: head.id, version })),
+    );
+    const resolved = wantedVersions.map(({ head, wanted, version }) => {
+      const row = rows.find((candidate) => candidate.secretId === head.id && candidate.version === version);
+      const { values } = openVersion(head, row, version);
       assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
-      resolved.push({ id: head.id, name: head.name, version: row.version, values });
-    }
+      return { id: head.id, name: head.name, version, values };
+    });
     const entries = resolved.map(({ name, version }) =>
       auditEntry(actor, { action, environment: input.environment, secret: name, version }),
     );

@@ -4,6 +4,8 @@ import { InternalError } from "../shared/errors.js";
 import type { AuditHeadRow, Database, NewAuditEntry } from "./schema.js";
 import type { Dialect } from "./store.js";
 
+const insertRowsMax = 500;
+
 /** An entry as the services write it; its place in the chain is the store's to give. */
 export type AuditEvent = Omit<ChainedEntry, "seq" | "prevHash">;
 
@@ -43,17 +45,19 @@ export function createAuditStore(
   async function link(
     workspaceId: string,
     events: AuditEvent[],
-    write: (entry: NewAuditEntry, index: number) => Promise<unknown>,
+    write: (entries: NewAuditEntry[]) => Promise<unknown>,
   ): Promise<void> {
     const sealer = requireChain();
     const head = await lockHead(sealer, workspaceId);
     let { seq, hash } = head;
-    for (const [index, event] of events.entries()) {
+    const entries: NewAuditEntry[] = [];
+    for (const event of events) {
       const linked = { ...event, workspaceId, seq: seq + 1, prevHash: hash };
       hash = sealer.entryHash(linked);
       seq = linked.seq;
-      await write({ ...linked, hash }, index);
+      entries.push({ ...linked, hash });
     }
+    await write(entries);
     await db
       .updateTable("auditHeads")
       .set({ seq, hash, seal: sealer.headSeal(workspaceId, seq, hash) })
@@ -92,7 +96,15 @@ export function createAuditStore(
     /** Appends entries to their workspaces' chains, in order. Call it inside a transaction. */
     async append(...events: AuditEvent[]): Promise<void> {
       for (const [workspaceId, group] of byWorkspace(events)) {
-        await link(workspaceId, group, (entry) => db.insertInto("auditEntries").values(entry).execute());
+        await link(workspaceId, group, async (entries) => {
+          // A group's entries in few statements, each well under PostgreSQL's 65,535 parameters.
+          for (let start = 0; start < entries.length; start += insertRowsMax) {
+            await db
+              .insertInto("auditEntries")
+              .values(entries.slice(start, start + insertRowsMax))
+              .execute();
+          }
+        });
       }
     },
 
@@ -105,13 +117,12 @@ export function createAuditStore(
         .orderBy("id")
         .execute();
       for (const [workspaceId, group] of byWorkspace(rows)) {
-        await link(workspaceId, group, ({ seq, prevHash, hash }, index) =>
-          db
-            .updateTable("auditEntries")
-            .set({ seq, prevHash, hash })
-            .where("id", "=", group[index]?.id ?? -1)
-            .execute(),
-        );
+        await link(workspaceId, group, async (entries) => {
+          for (const [index, { seq, prevHash, hash }] of entries.entries()) {
+            const id = group[index]?.id ?? -1;
+            await db.updateTable("auditEntries").set({ seq, prevHash, hash }).where("id", "=", id).execute();
+          }
+        });
       }
       return rows.length;
     },

@@ -20,6 +20,17 @@ export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "
       return (dialect.lockRows ? query.forUpdate() : query).executeTakeFirst();
     },
 
+    /** The head rows of `names` that exist, in one query; locked like `find`. */
+    findMany(environmentId: string, names: readonly string[]): Promise<SecretRow[]> {
+      if (names.length === 0) return Promise.resolve([]);
+      const query = db
+        .selectFrom("secrets")
+        .selectAll()
+        .where("environmentId", "=", environmentId)
+        .where("name", "in", names);
+      return (dialect.lockRows ? query.forUpdate() : query).execute();
+    },
+
     /** Heads with the key names of their current version, newest first. */
     list(environmentId: string, page: ListPage) {
       let query = db
@@ -66,6 +77,22 @@ export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "
         .where("secretId", "=", secretId)
         .where("version", "=", version)
         .executeTakeFirst(),
+
+    /** The versions named by (secret id, version) pairs that exist, in one query. */
+    getVersions(wanted: readonly { secretId: string; version: number }[]): Promise<SecretVersionRow[]> {
+      if (wanted.length === 0) return Promise.resolve([]);
+      return db
+        .selectFrom("secretVersions")
+        .selectAll()
+        .where((eb) =>
+          eb.or(
+            wanted.map(({ secretId, version }) =>
+              eb.and([eb("secretId", "=", secretId), eb("version", "=", version)]),
+            ),
+          ),
+        )
+        .execute();
+    },
 
     /** Every version's metadata, newest first; no ciphertext. */
     listVersions: (secretId: string) =>
