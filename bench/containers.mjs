@@ -1,4 +1,5 @@
-// Cold and warm `.remote()` calls against spawning bare `node` with the same container backend.
+// Cold and warm `.remote()` calls against spawning bare `node` with the same container backend,
+// and `.map` over 1,000 inputs on warm containers.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +48,17 @@ async function setUp() {
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+const mapInputs = Array.from({ length: 1000 }, (_, i) => i);
+
+/** One `.map` over `inputs`, checking that every result came back, in order. */
+async function mapOnce(fn, inputs) {
+  let next = 0;
+  for await (const result of fn.map(inputs)) {
+    if (result !== inputs[next++]) throw new Error(`.map yielded ${result} for input ${next - 1}`);
+  }
+  if (next !== inputs.length) throw new Error(`.map yielded ${next} of ${inputs.length} results`);
+}
+
 const elapsedMs = async (action) => {
   const started = process.hrtime.bigint();
   await action();
@@ -55,9 +67,10 @@ const elapsedMs = async (action) => {
 
 /**
  * One backend: cold calls (a new secret version each time forces a new container) interleaved
- * with bare spawns, so that the machine's noise falls on both alike; then warm calls.
+ * with bare spawns, so that the machine's noise falls on both alike; then warm calls; then `.map`,
+ * after a shorter unmeasured one that starts the containers it runs on (the pool's most per function).
  */
-async function measure(backend, root, { coldRuns, warmRuns }) {
+async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
   process.env.LOCKBOX_CONTAINER = backend;
   const { startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
   const { Secret } = await import("lockbox");
@@ -76,6 +89,8 @@ async function measure(backend, root, { coldRuns, warmRuns }) {
       cold.push(coldMs);
     }
     const warm = await sample(warmRuns, (i) => noop.remote(i), { warmup: 20 });
+    await mapOnce(noop, mapInputs.slice(0, 100));
+    const mapSeconds = median(await sample(mapRuns, () => mapOnce(noop, mapInputs), { warmup: 0 })) / 1000;
     const bareSpawnP50Ms = median(bare);
     const p50Ms = median(cold);
     return {
@@ -86,6 +101,11 @@ async function measure(backend, root, { coldRuns, warmRuns }) {
         ratio: round(p50Ms / bareSpawnP50Ms),
       },
       warmCall: { p50Ms: round(median(warm), 3) },
+      mapCall: {
+        inputs: mapInputs.length,
+        seconds: round(mapSeconds, 3),
+        callsPerSecond: Math.round(mapInputs.length / mapSeconds),
+      },
     };
   } finally {
     await run.stop();
@@ -104,7 +124,7 @@ export async function containerBenchmarks({ quick }) {
         await measure(
           backend,
           root,
-          quick ? { coldRuns: 7, warmRuns: 200 } : { coldRuns: 21, warmRuns: 1000 },
+          quick ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 } : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 },
         ),
       );
     }
