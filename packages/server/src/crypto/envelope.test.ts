@@ -112,6 +112,18 @@ describe("createEnvelope", () => {
     expect(error.message).toMatch(/changed or moved/);
   });
 
+  it("refuses changed and moved data after its data key was opened (and cached)", () => {
+    const sealed = seal(context, plaintext);
+    const other = seal(context, plaintext);
+    expect(envelope.open(context, sealed, "x").equals(plaintext)).toBe(true);
+    expect(envelope.open(context, other, "x").equals(plaintext)).toBe(true);
+    openError(() => envelope.open(context, { ...sealed, ciphertext: flipByte(sealed.ciphertext, 14) }, "x"));
+    openError(() => envelope.open(context, { ...sealed, wrappedKey: flipByte(sealed.wrappedKey, 20) }, "x"));
+    openError(() => envelope.open({ ...context, secretId: "st-b" }, sealed, "x"));
+    openError(() => envelope.open(context, { ...sealed, wrappedKey: other.wrappedKey }, "x"));
+    expect(envelope.open(context, sealed, "x").equals(plaintext)).toBe(true);
+  });
+
   it("refuses a payload whose data key was swapped for another seal's", () => {
     const first = seal(context, plaintext);
     const second = seal(context, plaintext);

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { IntegrityError } from "../shared/errors.js";
+import { createDataKeyCache, type DataKeyCache } from "./data-key-cache.js";
 import type { MasterKey } from "./master-key.js";
 
 /** Where a payload belongs; bound into the ciphertext as associated data, so it cannot be moved. */
@@ -69,7 +70,11 @@ export interface WrappedKey {
  * names current; `reload` reads the ring again when a key it lacks is asked for (the key file
  * changed under a running server).
  */
-export function createEnvelope(keys: MasterKey[], reload?: () => MasterKey[]) {
+export function createEnvelope(
+  keys: MasterKey[],
+  reload?: () => MasterKey[],
+  dataKeys: DataKeyCache = createDataKeyCache(),
+) {
   let ring = new Map(keys.map((key) => [key.id, key.key]));
 
   function masterKey(keyId: string): Buffer | undefined {
@@ -118,9 +123,11 @@ export function createEnvelope(keys: MasterKey[], reload?: () => MasterKey[]) {
     },
 
     open(context: SealContext, sealed: Sealed, label: string): Buffer {
-      const dataKey = unwrap(sealed, associatedData("key", context), label);
+      const keyData = associatedData("key", context);
+      // Found by everything the unwrap checks: the master key, the bound context, the bytes.
+      const cacheId = `${sealed.keyId}\n${keyData.toString()}\n${sealed.wrappedKey.toString("base64")}`;
+      const dataKey = dataKeys.get(cacheId, () => unwrap(sealed, keyData, label));
       const plaintext = dataKey && decrypt(dataKey, sealed.ciphertext, associatedData("data", context));
-      dataKey?.fill(0);
       if (!plaintext) {
         throw new IntegrityError(`${label} failed its integrity check: the stored data was changed or moved`);
       }

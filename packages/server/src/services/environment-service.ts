@@ -7,20 +7,25 @@ import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
 
 /**
- * The actor's environment called `name`, or `NotFoundError`; `PermissionDeniedError` for a token
- * limited to another environment (before the lookup: it learns nothing of the others).
+ * Refuses a bad environment name, and a token limited to another environment (before any lookup:
+ * it learns nothing of the others) with `PermissionDeniedError`.
  */
-export async function findEnvironment(
-  directory: StoreTables["directory"],
-  actor: Actor,
-  name: string,
-): Promise<EnvironmentRow> {
+export function assertEnvironmentAccess(actor: Actor, name: string): void {
   assertEnvironmentName(name);
   if (actor.environment && actor.environment !== name) {
     throw new PermissionDeniedError(
       `This token is limited to environment ${quote(actor.environment)}: it cannot act in ${quote(name)}`,
     );
   }
+}
+
+/** The actor's environment called `name`, or `NotFoundError`; checked first as `assertEnvironmentAccess` does. */
+export async function findEnvironment(
+  directory: StoreTables["directory"],
+  actor: Actor,
+  name: string,
+): Promise<EnvironmentRow> {
+  assertEnvironmentAccess(actor, name);
   const environment = await directory.findEnvironment(actor.workspaceId, name);
   if (!environment) throw new NotFoundError(`Environment ${quote(name)} not found`);
   return environment;

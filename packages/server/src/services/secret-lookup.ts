@@ -1,10 +1,10 @@
 import { NotFoundError } from "../shared/errors.js";
 import { assertSecretName, quote } from "../shared/rules.js";
-import type { SecretRow, SecretVersionRow } from "../store/schema.js";
+import type { SealedVersion, SecretRow, SecretVersionRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-service.js";
-import { findEnvironment } from "./environment-service.js";
+import { assertEnvironmentAccess, findEnvironment } from "./environment-service.js";
 import type { ReadRecord } from "./read-log.js";
 import type { Values, VersionCodec } from "./secret-versions.js";
 
@@ -67,6 +67,9 @@ export interface ResolveInput {
 export const notFound = (ref: SecretRef) =>
   new NotFoundError(`Secret ${quote(ref.name)} not found in environment ${quote(ref.environment)}`);
 
+const noSuchVersion = (name: string, version: number) =>
+  new NotFoundError(`Secret ${quote(name)} has no version ${version}`);
+
 export function toInfo(head: SecretRow, environment: string, keys: string[]): SecretInfo {
   const { name, version, createdAt, createdBy, updatedAt, lastUsedAt } = head;
   return { name, environment, version, keys, createdAt, createdBy, updatedAt, lastUsedAt };
@@ -100,7 +103,7 @@ export function createSecretLookup(codec: VersionCodec) {
   }
 
   function openVersion(head: SecretRow, row: SecretVersionRow | undefined, version: number) {
-    if (!row) throw new NotFoundError(`Secret ${quote(head.name)} has no version ${version}`);
+    if (!row) throw noSuchVersion(head.name, version);
     return { row, values: codec.open(head, row) };
   }
 
@@ -111,6 +114,46 @@ export function createSecretLookup(codec: VersionCodec) {
   async function currentInfo(secrets: StoreTables["secrets"], head: SecretRow, environment: string) {
     const row = await secrets.getVersion(head.id, head.version);
     return toInfo(head, environment, row ? parseKeys(row.keys) : []);
+  }
+
+  /**
+   * The heads and sealed versions of `input.secrets`, in order. The current versions of secrets
+   * that all exist take one query; pinned versions, or a missing secret or environment (whose
+   * error must say which), take three: the environment, the heads, their versions.
+   */
+  async function readSealed(
+    tables: Pick<StoreTables, "directory" | "secrets">,
+    actor: Actor,
+    input: ResolveInput,
+  ): Promise<{ head: SecretRow; sealed: SealedVersion }[]> {
+    const names = input.secrets.map((wanted) => wanted.name);
+    if (input.secrets.every((wanted) => wanted.version === undefined)) {
+      const found = new Map(
+        (await tables.secrets.findCurrent(actor.workspaceId, input.environment, names)).map((row) => [
+          row.head.name,
+          row,
+        ]),
+      );
+      const rows = input.secrets.map((wanted) => found.get(wanted.name));
+      if (rows.every((row) => row !== undefined)) return rows;
+    }
+    const environment = await findEnvironment(tables.directory, actor, input.environment);
+    const heads = new Map(
+      (await tables.secrets.findMany(environment.id, names)).map((head) => [head.name, head]),
+    );
+    const wantedVersions = input.secrets.map((wanted) => {
+      const head = heads.get(wanted.name);
+      if (!head) throw notFound({ environment: input.environment, name: wanted.name });
+      return { head, version: wanted.version ?? head.version };
+    });
+    const versions = await tables.secrets.getVersions(
+      wantedVersions.map(({ head, version }) => ({ secretId: head.id, version })),
+    );
+    return wantedVersions.map(({ head, version }) => {
+      const sealed = versions.find((row) => row.secretId === head.id && row.version === version);
+      if (!sealed) throw noSuchVersion(head.name, version);
+      return { head, sealed };
+    });
   }
 
   /**
@@ -125,33 +168,19 @@ export function createSecretLookup(codec: VersionCodec) {
   ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
     requireRole(actor, "developer", "read secret values");
     for (const wanted of input.secrets) assertSecretName(wanted.name);
-    // One environment, one query for the heads, one for the versions: a resolve is three reads.
-    const environment = await findEnvironment(tables.directory, actor, input.environment);
-    const names = input.secrets.map((wanted) => wanted.name);
-    const heads = new Map(
-      (await tables.secrets.findMany(environment.id, names)).map((head) => [head.name, head]),
-    );
-    const wantedVersions = input.secrets.map((wanted) => {
-      const head = heads.get(wanted.name);
-      if (!head) throw notFound({ environment: input.environment, name: wanted.name });
-      return { head, wanted, version: wanted.version ?? head.version };
-    });
-    const rows = await tables.secrets.getVersions(
-      wantedVersions.map(({ head, version }) => ({ secretId: head.id, version })),
-    );
-    const resolved = wantedVersions.map(({ head, wanted, version }) => {
-      const row = rows.find((candidate) => candidate.secretId === head.id && candidate.version === version);
-      const { values } = openVersion(head, row, version);
+    assertEnvironmentAccess(actor, input.environment);
+    const sealedVersions = await readSealed(tables, actor, input);
+    const secrets = input.secrets.map((wanted, index) => {
+      const { head, sealed } = sealedVersions[index] as (typeof sealedVersions)[number];
+      const values = codec.open(head, sealed);
       assertHasKeys(wanted.name, Object.keys(values), wanted.requiredKeys);
-      return { id: head.id, name: head.name, version, values };
+      return { name: head.name, version: sealed.version, values };
     });
-    const entries = resolved.map(({ name, version }) =>
+    const entries = secrets.map(({ name, version }) =>
       auditEntry(actor, { action, environment: input.environment, secret: name, version }),
     );
-    return {
-      secrets: resolved.map(({ name, version, values }) => ({ name, version, values })),
-      record: { entries, used: resolved.map((secret) => secret.id) },
-    };
+    const used = sealedVersions.map(({ head }) => head.id);
+    return { secrets, record: { entries, used } };
   }
 
   return { findHead, requireHead, readVersion, currentInfo, readForUse };

@@ -1,6 +1,6 @@
 import type { Envelope } from "../crypto/envelope.js";
 import { quote } from "../shared/rules.js";
-import type { SecretRow, SecretVersionRow } from "../store/schema.js";
+import type { SealedVersion, SecretRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 
 export type Values = Record<string, string>;
@@ -30,10 +30,7 @@ export function sealContext(head: Pick<SecretRow, "workspaceId" | "environmentId
 export function createVersionCodec(envelope: Envelope) {
   return {
     /** Decrypts a version's values; a changed or moved ciphertext is an `IntegrityError`. */
-    open(
-      head: SecretRow,
-      row: Pick<SecretVersionRow, "version" | "keyId" | "wrappedKey" | "ciphertext">,
-    ): Values {
+    open(head: SecretRow, row: SealedVersion): Values {
       const label = `Secret ${quote(head.name)} version ${row.version}`;
       const plaintext = envelope.open(sealContext(head, row.version), row, label);
       try {

@@ -159,6 +159,8 @@ export type WorkspaceRow = Selectable<WorkspaceTable>;
 export type EnvironmentRow = Selectable<EnvironmentTable>;
 export type SecretRow = Selectable<SecretTable>;
 export type SecretVersionRow = Selectable<SecretVersionTable>;
+/** What opening a version needs: its number and its sealed values. */
+export type SealedVersion = Pick<SecretVersionRow, "version" | "keyId" | "wrappedKey" | "ciphertext">;
 export type TokenRow = Selectable<TokenTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
 export type GrantRow = Selectable<GrantTable>;

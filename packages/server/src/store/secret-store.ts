@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Database, SecretRow, SecretVersionRow } from "./schema.js";
+import type { Database, SealedVersion, SecretRow, SecretVersionRow } from "./schema.js";
 import type { Dialect } from "./store.js";
 
 export interface ListPage {
@@ -29,6 +29,36 @@ export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "
         .where("environmentId", "=", environmentId)
         .where("name", "in", names);
       return (dialect.lockRows ? query.forUpdate() : query).execute();
+    },
+
+    /**
+     * The heads of `names` that exist in the workspace's environment called `environmentName`,
+     * each with its current version's sealed values: what a resolve reads, in one query.
+     */
+    async findCurrent(
+      workspaceId: string,
+      environmentName: string,
+      names: readonly string[],
+    ): Promise<{ head: SecretRow; sealed: SealedVersion }[]> {
+      if (names.length === 0) return [];
+      const query = db
+        .selectFrom("environments")
+        .innerJoin("secrets", "secrets.environmentId", "environments.id")
+        .innerJoin("secretVersions", (join) =>
+          join
+            .onRef("secretVersions.secretId", "=", "secrets.id")
+            .onRef("secretVersions.version", "=", "secrets.version"),
+        )
+        .selectAll("secrets")
+        .select(["secretVersions.keyId", "secretVersions.wrappedKey", "secretVersions.ciphertext"])
+        .where("environments.workspaceId", "=", workspaceId)
+        .where("environments.name", "=", environmentName)
+        .where("secrets.name", "in", names);
+      const rows = await (dialect.lockRows ? query.forUpdate("secrets") : query).execute();
+      return rows.map(({ keyId, wrappedKey, ciphertext, ...head }) => ({
+        head,
+        sealed: { version: head.version, keyId, wrappedKey, ciphertext },
+      }));
     },
 
     /** Heads with the key names of their current version, newest first. */

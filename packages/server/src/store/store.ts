@@ -6,6 +6,7 @@ import { createDirectoryStore } from "./directory-store.js";
 import { createGrantStore } from "./grant-store.js";
 import { createKeyStore } from "./key-store.js";
 import { unappliedMigrations } from "./migrations.js";
+import { createReadCache, type ReadCache } from "./read-cache.js";
 import type { Database } from "./schema.js";
 import { createSecretStore } from "./secret-store.js";
 import { createSessionStore } from "./session-store.js";
@@ -18,6 +19,11 @@ export interface Dialect {
   lockRows: boolean;
   /** Brings the database to the latest schema, safely when several processes start at once. */
   migrate(): Promise<void>;
+  /**
+   * A mark that changes whenever a write by this process or a commit by any other may have
+   * changed the database; hot reads are cached while it stays the same. Absent: no caching.
+   */
+  changeMark?: (() => string) | undefined;
 }
 
 function createTables(
@@ -41,6 +47,25 @@ function createTables(
 }
 
 export type StoreTables = ReturnType<typeof createTables>;
+
+/** `tables` with the reads every resolve makes (its token, its secrets) served from `cache`. */
+function withCachedReads(tables: StoreTables, cache: ReadCache): StoreTables {
+  const { tokens, secrets } = tables;
+  return {
+    ...tables,
+    tokens: {
+      ...tokens,
+      findByHash: (hash) => cache.get(`token ${hash}`, () => tokens.findByHash(hash)),
+    },
+    secrets: {
+      ...secrets,
+      findCurrent: (workspaceId, environmentName, names) =>
+        cache.get(JSON.stringify(["current", workspaceId, environmentName, names]), () =>
+          secrets.findCurrent(workspaceId, environmentName, names),
+        ),
+    },
+  };
+}
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -85,8 +110,9 @@ async function readiness(primary: Kysely<Database>, replica: Kysely<Database>): 
 
 /** A store over `db`, whose listings read from `replica` when given. */
 export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db, chain?: AuditChain): Store {
+  const tables = createTables(db, dialect, chain);
   return {
-    ...createTables(db, dialect, chain),
+    ...(dialect.changeMark ? withCachedReads(tables, createReadCache(dialect.changeMark)) : tables),
     replica: createTables(replica, dialect, chain),
     transaction: (fn) => dialect.transaction((tx) => fn(createTables(tx, dialect, chain, true))),
     withAuditChain: (auditChain) => createStore(db, dialect, replica, auditChain),
