@@ -22,35 +22,47 @@ interface Waiting {
   done(error?: unknown): void;
 }
 
+// A group commits while the next one gathers and goes to the database (where it waits for the
+// first to commit, or on SQLite only for its flush to disk).
+const groupsInFlight = 2;
+
 /**
  * Group commit for reads of values: the records of reads made at about the same moment are
- * written in one transaction (one fsync, one lock of each audit chain) while the next group
- * gathers. Each read waits for its group to commit before it answers, and fails if the group
- * fails: no value leaves without its audit entry.
+ * written in one transaction (one flush to disk, one lock of each audit chain) while the next
+ * group gathers. Each read waits for its group to commit before it answers, and fails if the
+ * group fails: no value leaves without its audit entry.
  */
 export function createReadLog(deps: { store: Pick<Store, "transaction"> }) {
   let waiting: Waiting[] = [];
-  let writing = false;
+  let inFlight = 0;
+  let gathering = false;
 
-  async function writeGroups(): Promise<void> {
-    // Let the reads of this turn of the event loop join the first group.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
-      try {
-        await deps.store.transaction((tx) =>
-          writeReadRecords(
-            tx,
-            group.map((item) => item.record),
-          ),
-        );
-        for (const item of group) item.done();
-      } catch (error) {
-        for (const item of group) item.done(error);
-      }
+  async function writeGroup(): Promise<void> {
+    gathering = false;
+    const group = waiting;
+    waiting = [];
+    inFlight++;
+    try {
+      await deps.store.transaction((tx) =>
+        writeReadRecords(
+          tx,
+          group.map((item) => item.record),
+        ),
+      );
+      for (const item of group) item.done();
+    } catch (error) {
+      for (const item of group) item.done(error);
+    } finally {
+      inFlight--;
+      gatherNext();
     }
-    writing = false;
+  }
+
+  /** Lets the reads of this turn of the event loop join the next group, if one may start. */
+  function gatherNext(): void {
+    if (gathering || waiting.length === 0 || inFlight >= groupsInFlight) return;
+    gathering = true;
+    setImmediate(() => void writeGroup());
   }
 
   return {
@@ -58,10 +70,7 @@ export function createReadLog(deps: { store: Pick<Store, "transaction"> }) {
     write(record: ReadRecord): Promise<void> {
       return new Promise((resolve, reject) => {
         waiting.push({ record, done: (error) => (error === undefined ? resolve() : reject(error)) });
-        if (!writing) {
-          writing = true;
-          void writeGroups();
-        }
+        gatherNext();
       });
     },
   };
