@@ -18,8 +18,8 @@ function tail(stream, maxChars = 2000) {
 }
 
 /**
- * Spawns `node ...args` and waits for it to print "listening on URL"; returns the URL, `stop`
- * and `stderr` (its last lines). `label` names the server in errors.
+ * Spawns `node ...args` and waits for it to print "listening on URL"; returns the URL, its `pid`,
+ * `stop` and `stderr` (its last lines). `label` names the server in errors.
  */
 export function startChildServer(label, args, { env = process.env } = {}) {
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -56,7 +56,7 @@ export function startChildServer(label, args, { env = process.env } = {}) {
     });
   });
   return url.then(
-    (address) => ({ url: address, stop, stderr }),
+    (address) => ({ url: address, pid: child.pid, stop, stderr }),
     async (error) => {
       await stop();
       throw error;

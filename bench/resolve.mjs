@@ -17,7 +17,7 @@ const resolvePath = "/v1/environments/main/resolve";
 const connections = 50;
 
 /** The real `lockbox server` with its own data folder, on SQLite or on `databaseUrl`. */
-function startLockbox(label, { home, token, databaseUrl }) {
+export function startLockbox(label, { home, token, databaseUrl }) {
   const env = {
     ...process.env,
     LOCKBOX_HOME: home,

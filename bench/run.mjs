@@ -4,6 +4,7 @@ import { cpus, loadavg } from "node:os";
 import { containerBenchmarks } from "./containers.mjs";
 import { dashboardBenchmarks } from "./dashboard.mjs";
 import { resolveBenchmarks } from "./resolve.mjs";
+import { scaleBenchmarks } from "./scale.mjs";
 
 const quick = process.argv.includes("--quick");
 
@@ -19,6 +20,7 @@ async function timed(name, benchmark) {
 const containers = await timed("containers", containerBenchmarks);
 const dashboard = await timed("dashboard", dashboardBenchmarks);
 const resolve = await timed("resolve", resolveBenchmarks);
+const scale = await timed("scale", scaleBenchmarks);
 const preferred = containers.find((result) => result.backend === "sandbox") ?? containers[0];
 const results = {
   date: new Date().toISOString(),
@@ -31,8 +33,11 @@ const results = {
   containers,
   dashboard,
   resolve,
+  scale,
 };
 
+const count = (n) => n.toLocaleString("en-US");
+const { library, http } = scale.create;
 const rows = containers.map(
   ({ backend, coldCall, warmCall, mapCall }) =>
     `| ${backend} | ${coldCall.bareSpawnP50Ms} | ${coldCall.p50Ms} | ${coldCall.ratio}× (target ≤ 1.5×) | ${warmCall.p50Ms} (target ≤ 3) | ${mapCall.callsPerSecond} |`,
@@ -52,6 +57,13 @@ const table = [
   `| bare Fastify route | ${resolve.bareRps} | ${resolve.bareP99Ms} | 1× |`,
   `| lockbox server, SQLite | ${resolve.rps} | ${resolve.p99Ms} (target < 5) | ${resolve.ratio}× (target ≥ 0.6×) |`,
   `| lockbox server, PostgreSQL | ${resolve.postgres.rps} | ${resolve.postgres.p99Ms} | ${resolve.postgres.ratio}× |`,
+  "",
+  `| scale (10 keys a secret, ${scale.connections} connections) | ${count(scale.secrets)} secrets | ${scale.baselineSecrets} secrets | ratio |`,
+  "| --- | --- | --- | --- |",
+  `| list, first page, p50 / p99 (ms) | ${scale.list.p50Ms} / ${scale.list.p99Ms} | ${scale.list.baselineP50Ms} / ${scale.list.baselineP99Ms} | ${scale.listRatio}× (target ≤ 1.5×) |`,
+  `| resolve 3 secrets, p50 / p99 (ms) | ${scale.resolve.p50Ms} / ${scale.resolve.p99Ms} | ${scale.resolve.baselineP50Ms} / ${scale.resolve.baselineP99Ms} | ${scale.resolveRatio}× (target ≤ 1.5×) |`,
+  `| server's resident memory (MB) | ${scale.rssMb} | ${scale.baselineRssMb} | |`,
+  `| created in (s) | ${scale.createSeconds}: ${count(library.secrets)} through the library (${count(library.perSecond)}/s), ${count(http.secrets)} over HTTP (${count(http.perSecond)}/s) | | |`,
 ].join("\n");
 
 const resultsDir = new URL("results/", import.meta.url);
