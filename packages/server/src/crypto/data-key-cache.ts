@@ -43,5 +43,3 @@ export function createDataKeyCache({
     },
   };
 }
-
-export type DataKeyCache = ReturnType<typeof createDataKeyCache>;

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { IntegrityError } from "../shared/errors.js";
-import { createDataKeyCache, type DataKeyCache } from "./data-key-cache.js";
+import { createDataKeyCache } from "./data-key-cache.js";
 import type { MasterKey } from "./master-key.js";
 
 /** Where a payload belongs; bound into the ciphertext as associated data, so it cannot be moved. */
@@ -70,12 +70,9 @@ export interface WrappedKey {
  * names current; `reload` reads the ring again when a key it lacks is asked for (the key file
  * changed under a running server).
  */
-export function createEnvelope(
-  keys: MasterKey[],
-  reload?: () => MasterKey[],
-  dataKeys: DataKeyCache = createDataKeyCache(),
-) {
+export function createEnvelope(keys: MasterKey[], reload?: () => MasterKey[]) {
   let ring = new Map(keys.map((key) => [key.id, key.key]));
+  const dataKeys = createDataKeyCache();
 
   function masterKey(keyId: string): Buffer | undefined {
     if (!ring.has(keyId) && reload) ring = new Map(reload().map((key) => [key.id, key.key]));
