@@ -88,24 +88,27 @@ async function setUp(token) {
 
 /**
  * Median requests/s and p99 of each target over `runs` runs after one warm-up, the targets taking
- * turns so that the machine's noise falls on each alike.
+ * turns so that the machine's noise falls on each alike. A target sends the resolve unless it
+ * names another `path` (a GET).
  */
 async function measure(targets, token, { runs, durationSeconds, warmupSeconds }) {
-  const request = {
+  const authorization = `Bearer ${token}`;
+  const resolve = {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    headers: { authorization, "content-type": "application/json" },
     body: resolveBody,
   };
   const samples = targets.map(() => []);
   for (let turn = 0; turn <= runs; turn++) {
     for (const [i, target] of targets.entries()) {
       const options = { connections, durationSeconds: turn === 0 ? warmupSeconds : durationSeconds };
-      const sample = await loadRun(target.label, `${target.url}${resolvePath}`, request, options).catch(
-        (error) => {
-          const stderr = target.stderr();
-          throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
-        },
-      );
+      const [path, request] = target.path
+        ? [target.path, { method: "GET", headers: { authorization } }]
+        : [resolvePath, resolve];
+      const sample = await loadRun(target.label, `${target.url}${path}`, request, options).catch((error) => {
+        const stderr = target.stderr();
+        throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
+      });
       if (turn > 0) samples[i].push(sample);
     }
   }
@@ -122,8 +125,12 @@ export async function resolveBenchmarks({ quick }) {
   const interrupted = () => dispose().finally(() => process.exit(130));
   process.once("SIGINT", interrupted);
   try {
-    const [bare, sqlite, postgres] = await measure(
-      targets,
+    // In a full run, the same SQLite server answering an authenticated request that reads no
+    // value and leaves no audit entry: how near to the bare route the HTTP stack alone comes.
+    const sqliteServer = targets.find((target) => target.label === "SQLite");
+    const floor = { ...sqliteServer, label: "SQLite, GET /v1/environments", path: "/v1/environments" };
+    const [bare, sqlite, postgres, authenticated] = await measure(
+      quick ? targets : [...targets, floor],
       token,
       quick
         ? { runs: 2, durationSeconds: 2, warmupSeconds: 1 }
@@ -140,6 +147,13 @@ export async function resolveBenchmarks({ quick }) {
         p99Ms: round(postgres.p99Ms),
         ratio: round(postgres.rps / bare.rps),
       },
+      ...(authenticated && {
+        authenticatedGet: {
+          rps: Math.round(authenticated.rps),
+          p99Ms: round(authenticated.p99Ms),
+          ratio: round(authenticated.rps / bare.rps),
+        },
+      }),
     };
   } finally {
     process.off("SIGINT", interrupted);

@@ -57,6 +57,11 @@ const table = [
   `| bare Fastify route | ${resolve.bareRps} | ${resolve.bareP99Ms} | 1× |`,
   `| lockbox server, SQLite | ${resolve.rps} | ${resolve.p99Ms} (target < 5) | ${resolve.ratio}× (target ≥ 0.6×) |`,
   `| lockbox server, PostgreSQL | ${resolve.postgres.rps} | ${resolve.postgres.p99Ms} | ${resolve.postgres.ratio}× |`,
+  ...(resolve.authenticatedGet
+    ? [
+        `| lockbox server, SQLite: \`GET /v1/environments\` instead (authenticated; no value, no audit entry) | ${resolve.authenticatedGet.rps} | ${resolve.authenticatedGet.p99Ms} | ${resolve.authenticatedGet.ratio}× |`,
+      ]
+    : []),
   "",
   `| scale (10 keys a secret, ${scale.connections} connections) | ${count(scale.secrets)} secrets | ${scale.baselineSecrets} secrets | ratio |`,
   "| --- | --- | --- | --- |",
