@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrate } from "./migrations.js";
+import { planChanged, prepareStatements } from "./postgres-prepared.js";
 import type { Database } from "./schema.js";
 import { createStore, type Store } from "./store.js";
 
@@ -18,7 +19,8 @@ export interface PostgresStoreOptions {
 // Transient failures: the transaction is rolled back and tried again from the start.
 // 23505 (unique violation) is there too: two instances that both found a name free and both
 // inserted it; tried again, the loser sees the winner's row and answers as the service would.
-const retriedCodes = new Set(["40001", "40P01", "23505"]);
+// And a statement prepared before a migration changed its table, which is then sent unnamed.
+const retriedCodes = new Set(["40001", "40P01", "23505", planChanged]);
 
 function isRetried(error: unknown): boolean {
   return retriedCodes.has((error as { code?: string }).code ?? "");
@@ -45,7 +47,10 @@ function connect(url: string, maxConnections: number, statementTimeoutMs: number
   // A connection the server drops (a crash, a failover) must not crash the process: idle, the pool
   // replaces it; in use, its query fails and the pool discards it when it is released.
   pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    prepareStatements(client);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 

@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+
+// Statements each connection keeps prepared at most; past it, the rest are sent unnamed.
+const preparedMax = 200;
+// Longer statements (an audit group's INSERT of many rows) vary too much to be worth keeping.
+const preparedTextMax = 2000;
+// "cached plan must not change result type": a newer instance migrated a table under a statement
+// this connection prepared earlier.
+export const planChanged = "0A000";
+
+type QueryText = (text: string, values: unknown[]) => Promise<pg.QueryResult>;
+
+/**
+ * Makes `client` prepare each statement Kysely sends once, by name, and run it again by that
+ * name: node-postgres sends statements unnamed, and PostgreSQL parses and plans each of them
+ * every time (about half of its CPU for a resolve). A statement whose plan a migration made stale
+ * is sent unnamed instead.
+ */
+export function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as unknown as QueryText &
+    ((config: pg.QueryConfig) => Promise<pg.QueryResult>);
+  const prepared = new Set<string>();
+  // Prepared before a migration changed their tables: sent unnamed from then on.
+  const stale = new Set<string>();
+  const queryText: QueryText = async (text, values) => {
+    const name = createHash("sha256").update(text).digest("hex").slice(0, 32);
+    const named =
+      !stale.has(name) &&
+      (prepared.has(name) || (prepared.size < preparedMax && text.length <= preparedTextMax));
+    if (!named) return query(text, values);
+    prepared.add(name);
+    try {
+      return await query({ name, text, values });
+    } catch (error) {
+      if ((error as { code?: string }).code !== planChanged) throw error;
+      stale.add(name);
+      // Inside a transaction the failure has aborted it; the store tries the transaction again.
+      return query(text, values);
+    }
+  };
+  const original = client.query;
+  client.query = ((...args: unknown[]) =>
+    typeof args[0] === "string" && Array.isArray(args[1]) && args.length === 2
+      ? queryText(args[0], args[1])
+      : (original as (...args: unknown[]) => unknown).apply(client, args)) as typeof client.query;
+}
