@@ -49,6 +49,14 @@ describe.skipIf(!usesPostgres)("prepareStatements", () => {
     await client.query("commit");
   });
 
+  it("answers a statement the server no longer holds, as behind a pooler that moved the session", async () => {
+    const text = "select name from things where id = $1";
+    await client.query(text, [1]);
+    await client.query("deallocate all");
+    expect((await client.query(text, [2])).rows).toEqual([{ name: "two" }]);
+    expect(await prepared()).toEqual([]);
+  });
+
   it("keeps at most 200 statements prepared on a connection, and sends the rest unnamed", async () => {
     for (let i = 0; i < 210; i++) await client.query(`select $1::int + ${i} as n`, [1]);
     expect((await client.query(`select $1::int + 209 as n`, [1])).rows).toEqual([{ n: 210 }]);

@@ -1,7 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrate } from "./migrations.js";
-import { planChanged, prepareStatements } from "./postgres-prepared.js";
+import { notReusable, prepareStatements } from "./postgres-prepared.js";
 import type { Database } from "./schema.js";
 import { createStore, type Store } from "./store.js";
 
@@ -19,8 +19,8 @@ export interface PostgresStoreOptions {
 // Transient failures: the transaction is rolled back and tried again from the start.
 // 23505 (unique violation) is there too: two instances that both found a name free and both
 // inserted it; tried again, the loser sees the winner's row and answers as the service would.
-// And a statement prepared before a migration changed its table, which is then sent unnamed.
-const retriedCodes = new Set(["40001", "40P01", "23505", planChanged]);
+// And a statement that could not run by the name it was prepared under, then sent unnamed.
+const retriedCodes = new Set(["40001", "40P01", "23505", ...notReusable]);
 
 function isRetried(error: unknown): boolean {
   return retriedCodes.has((error as { code?: string }).code ?? "");
