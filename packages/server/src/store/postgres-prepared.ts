@@ -40,9 +40,9 @@ export function prepareStatements(client: pg.PoolClient): void {
       return query(text, values);
     }
   };
-  const original = client.query;
+  // Kysely's queries are `query(text, values)`; anything else (a cursor, a callback) goes as it was.
   client.query = ((...args: unknown[]) =>
     typeof args[0] === "string" && Array.isArray(args[1]) && args.length === 2
       ? queryText(args[0], args[1])
-      : (original as (...args: unknown[]) => unknown).apply(client, args)) as typeof client.query;
+      : (query as (...args: unknown[]) => unknown)(...args)) as typeof client.query;
 }
