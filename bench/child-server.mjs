@@ -1,6 +1,7 @@
 // An HTTP server in a child process of its own, so that the load generator in this process
 // does not share its event loop.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 const listening = /listening on (http:\/\/\S+)/;
 const startTimeoutMs = 30_000;
@@ -17,9 +18,17 @@ function tail(stream, maxChars = 2000) {
   return () => text.trim();
 }
 
+/** CPU time (user and system) that process `pid` has used, in ms; Linux only (`/proc`). */
+function cpuMs(pid) {
+  // Fields 14 and 15, counted after the command name, which may hold spaces; in clock ticks of 10 ms.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /**
  * Spawns `node ...args` and waits for it to print "listening on URL"; returns the URL, its `pid`,
- * `stop` and `stderr` (its last lines). `label` names the server in errors.
+ * `cpuMs` (the CPU time it has used so far), `stop` and `stderr` (its last lines). `label` names
+ * the server in errors.
  */
 export function startChildServer(label, args, { env = process.env } = {}) {
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -56,7 +65,7 @@ export function startChildServer(label, args, { env = process.env } = {}) {
     });
   });
   return url.then(
-    (address) => ({ url: address, pid: child.pid, stop, stderr }),
+    (address) => ({ url: address, pid: child.pid, cpuMs: () => cpuMs(child.pid), stop, stderr }),
     async (error) => {
       await stop();
       throw error;

@@ -87,9 +87,9 @@ async function setUp(token) {
 }
 
 /**
- * Median requests/s and p99 of each target over `runs` runs after one warm-up, the targets taking
- * turns so that the machine's noise falls on each alike. A target sends the resolve unless it
- * names another `path` (a GET).
+ * Median requests/s, p99 and server CPU time per request of each target over `runs` runs after
+ * one warm-up, the targets taking turns so that the machine's noise falls on each alike. A target
+ * sends the resolve unless it names another `path` (a GET).
  */
 async function measure(targets, token, { runs, durationSeconds, warmupSeconds }) {
   const authorization = `Bearer ${token}`;
@@ -105,16 +105,20 @@ async function measure(targets, token, { runs, durationSeconds, warmupSeconds })
       const [path, request] = target.path
         ? [target.path, { method: "GET", headers: { authorization } }]
         : [resolvePath, resolve];
+      const cpuBefore = target.cpuMs();
       const sample = await loadRun(target.label, `${target.url}${path}`, request, options).catch((error) => {
         const stderr = target.stderr();
         throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
       });
-      if (turn > 0) samples[i].push(sample);
+      const cpuUsPerRequest = ((target.cpuMs() - cpuBefore) * 1000) / (sample.rps * options.durationSeconds);
+      if (turn > 0) samples[i].push({ ...sample, cpuUsPerRequest });
     }
   }
+  const medianOf = (runSamples, field) => median(runSamples.map((sample) => sample[field]));
   return samples.map((runSamples) => ({
-    rps: median(runSamples.map((sample) => sample.rps)),
-    p99Ms: median(runSamples.map((sample) => sample.p99Ms)),
+    rps: Math.round(medianOf(runSamples, "rps")),
+    p99Ms: round(medianOf(runSamples, "p99Ms")),
+    cpuUsPerRequest: Math.round(medianOf(runSamples, "cpuUsPerRequest")),
   }));
 }
 
@@ -136,24 +140,14 @@ export async function resolveBenchmarks({ quick }) {
         ? { runs: 2, durationSeconds: 2, warmupSeconds: 1 }
         : { runs: 5, durationSeconds: 5, warmupSeconds: 3 },
     );
+    const versusBare = (figures) => ({ ...figures, ratio: round(figures.rps / bare.rps) });
     return {
-      rps: Math.round(sqlite.rps),
-      p99Ms: round(sqlite.p99Ms),
-      bareRps: Math.round(bare.rps),
-      bareP99Ms: round(bare.p99Ms),
-      ratio: round(sqlite.rps / bare.rps),
-      postgres: {
-        rps: Math.round(postgres.rps),
-        p99Ms: round(postgres.p99Ms),
-        ratio: round(postgres.rps / bare.rps),
-      },
-      ...(authenticated && {
-        authenticatedGet: {
-          rps: Math.round(authenticated.rps),
-          p99Ms: round(authenticated.p99Ms),
-          ratio: round(authenticated.rps / bare.rps),
-        },
-      }),
+      ...versusBare(sqlite),
+      bareRps: bare.rps,
+      bareP99Ms: bare.p99Ms,
+      bareCpuUsPerRequest: bare.cpuUsPerRequest,
+      postgres: versusBare(postgres),
+      ...(authenticated && { authenticatedGet: versusBare(authenticated) }),
     };
   } finally {
     process.off("SIGINT", interrupted);

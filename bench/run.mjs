@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick]`: every benchmark, written to bench/results/latest.json and .md.
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { auditCostBenchmarks } from "./audit-cost.mjs";
 import { containerBenchmarks } from "./containers.mjs";
 import { dashboardBenchmarks } from "./dashboard.mjs";
 import { resolveBenchmarks } from "./resolve.mjs";
@@ -21,6 +22,8 @@ const containers = await timed("containers", containerBenchmarks);
 const dashboard = await timed("dashboard", dashboardBenchmarks);
 const resolve = await timed("resolve", resolveBenchmarks);
 const scale = await timed("scale", scaleBenchmarks);
+// Full runs only, like the authenticated GET: `--quick` has no second to spare.
+const auditCost = quick ? undefined : await timed("auditCost", auditCostBenchmarks);
 const preferred = containers.find((result) => result.backend === "sandbox") ?? containers[0];
 const results = {
   date: new Date().toISOString(),
@@ -34,9 +37,27 @@ const results = {
   dashboard,
   resolve,
   scale,
+  ...(auditCost && { auditCost }),
 };
 
 const count = (n) => n.toLocaleString("en-US");
+
+/** The audit entry's cost against its floor, and what that leaves of the resolve's budget at 0.6×. */
+function auditCostTable({ entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }, resolve) {
+  const budgetUs = Math.round(1e6 / (0.6 * resolve.bareRps));
+  const floorUs = Math.round(3 * (sqliteInsertUs + hmacUs));
+  return [
+    `| audit entry, in groups of ${entriesPerGroup} | CPU per entry (µs) |`,
+    "| --- | --- |",
+    `| through the audit store: hash chain, INSERT, commit, flush to disk | ${storeUs} |`,
+    `| floor: the same row by a prepared INSERT, same commits and flushes | ${sqliteInsertUs} |`,
+    `| floor: the entry's HMAC | ${hmacUs} |`,
+    "",
+    `At 0.6× the bare route's ${count(resolve.bareRps)} req/s, the server has ${budgetUs} µs of CPU a request (one core: the load generator holds the other). ` +
+      `The bare route itself uses ${resolve.bareCpuUsPerRequest} µs, and a resolve's 3 audit entries need at least ` +
+      `3 × (${sqliteInsertUs} + ${hmacUs}) = ${floorUs} µs.`,
+  ];
+}
 const { library, http } = scale.create;
 const rows = containers.map(
   ({ backend, coldCall, warmCall, mapCall }) =>
@@ -52,16 +73,17 @@ const table = [
   `| JavaScript, gzipped | ${Math.round(dashboard.jsGzipBytes / 1024)} KB | ≤ 150 KB |`,
   `| list of 1,000 secrets rendered, p50 | ${dashboard.list1000P50Ms} ms (10 secrets: ${dashboard.list10P50Ms} ms, ${dashboard.ratio}×) | < 1000 ms |`,
   "",
-  "| `POST …/resolve` (3 secrets × 10 keys, 50 connections) | req/s | p99 (ms) | ratio to bare |",
-  "| --- | --- | --- | --- |",
-  `| bare Fastify route | ${resolve.bareRps} | ${resolve.bareP99Ms} | 1× |`,
-  `| lockbox server, SQLite | ${resolve.rps} | ${resolve.p99Ms} (target < 5) | ${resolve.ratio}× (target ≥ 0.6×) |`,
-  `| lockbox server, PostgreSQL | ${resolve.postgres.rps} | ${resolve.postgres.p99Ms} | ${resolve.postgres.ratio}× |`,
+  "| `POST …/resolve` (3 secrets × 10 keys, 50 connections) | req/s | p99 (ms) | ratio to bare | server CPU a request (µs) |",
+  "| --- | --- | --- | --- | --- |",
+  `| bare Fastify route | ${resolve.bareRps} | ${resolve.bareP99Ms} | 1× | ${resolve.bareCpuUsPerRequest} |`,
+  `| lockbox server, SQLite | ${resolve.rps} | ${resolve.p99Ms} (target < 5) | ${resolve.ratio}× (target ≥ 0.6×) | ${resolve.cpuUsPerRequest} |`,
+  `| lockbox server, PostgreSQL | ${resolve.postgres.rps} | ${resolve.postgres.p99Ms} | ${resolve.postgres.ratio}× | ${resolve.postgres.cpuUsPerRequest} |`,
   ...(resolve.authenticatedGet
     ? [
-        `| lockbox server, SQLite: \`GET /v1/environments\` instead (authenticated; no value, no audit entry) | ${resolve.authenticatedGet.rps} | ${resolve.authenticatedGet.p99Ms} | ${resolve.authenticatedGet.ratio}× |`,
+        `| lockbox server, SQLite: \`GET /v1/environments\` instead (authenticated; no value, no audit entry) | ${resolve.authenticatedGet.rps} | ${resolve.authenticatedGet.p99Ms} | ${resolve.authenticatedGet.ratio}× | ${resolve.authenticatedGet.cpuUsPerRequest} |`,
       ]
     : []),
+  ...(auditCost ? ["", ...auditCostTable(auditCost, resolve)] : []),
   "",
   `| scale (10 keys a secret, ${scale.connections} connections) | ${count(scale.secrets)} secrets | ${scale.baselineSecrets} secrets | ratio |`,
   "| --- | --- | --- | --- |",
