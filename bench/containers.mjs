@@ -10,11 +10,21 @@ import { median, round, sample } from "./stats.mjs";
 
 const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
 
+// `noopFresh` also sets a variable node reads only as it starts: its containers never start from
+// a spare (see container-spares.ts), as the first container of a bundle does not.
 const userModule = `
 import { App, Secret } from "lockbox";
 const app = new App("bench");
 export const noop = app.function({ secrets: [Secret.fromName("bench-secret")] }, async (n) => n);
+export const noopFresh = app.function(
+  { secrets: [Secret.fromName("bench-secret"), Secret.fromDict({ NODE_NO_WARNINGS: "1" })] },
+  async (n) => n,
+);
 `;
+
+// After a cold call the pool starts the bundle's next spare: let it finish before the next
+// measurement, so that it slows neither side.
+const settleMs = 300;
 
 /** Bare node until it exits, launched the way the backend launches a container's node (rlimits, and the sandbox). */
 function bareNode(backend) {
@@ -66,9 +76,10 @@ const elapsedMs = async (action) => {
 };
 
 /**
- * One backend: cold calls (a new secret version each time forces a new container) interleaved
- * with bare spawns, so that the machine's noise falls on both alike; then warm calls; then `.map`,
- * after a shorter unmeasured one that starts the containers it runs on (the pool's most per function).
+ * One backend: cold calls (a new secret version each time forces a new container), from a spare
+ * and started afresh, interleaved with bare spawns, so that the machine's noise falls on all
+ * alike; then warm calls; then `.map`, after a shorter unmeasured one that starts the containers
+ * it runs on (the pool's most per function).
  */
 async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
   process.env.LOCKBOX_CONTAINER = backend;
@@ -77,15 +88,20 @@ async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
   const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
   try {
     const noop = run.findFunction("noop");
+    const noopFresh = run.findFunction("noopFresh");
     const secret = Secret.fromName("bench-secret");
     const bare = [];
     const cold = [];
+    const fresh = [];
     for (let i = 0; i <= coldRuns; i++) {
-      await secret.update({ ROUND: `${i}` }); // new version: the next call needs a new container
+      await secret.update({ ROUND: `${i}` }); // new version: the next calls need new containers
       const bareMs = await elapsedMs(() => bareNode(backend));
+      const freshMs = await elapsedMs(() => noopFresh.remote(i));
       const coldMs = await elapsedMs(() => noop.remote(i));
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
       if (i === 0) continue; // the first round warms caches
       bare.push(bareMs);
+      fresh.push(freshMs);
       cold.push(coldMs);
     }
     const warm = await sample(warmRuns, (i) => noop.remote(i), { warmup: 20 });
@@ -99,6 +115,8 @@ async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
         p50Ms: round(p50Ms),
         bareSpawnP50Ms: round(bareSpawnP50Ms),
         ratio: round(p50Ms / bareSpawnP50Ms),
+        freshP50Ms: round(median(fresh)),
+        freshRatio: round(median(fresh) / bareSpawnP50Ms),
       },
       warmCall: { p50Ms: round(median(warm), 3) },
       mapCall: {

@@ -3,12 +3,21 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InternalError } from "../shared/errors.js";
-import type { ContainerBackendName, ContainerSpec } from "./container-types.js";
+import type { ContainerBackendName } from "./container-types.js";
+
+/**
+ * A container to start for a bundle, with its secrets in its environment from the start; or,
+ * without `env`, one started ahead of need that waits for them over IPC (see container-spares.ts).
+ */
+export interface ContainerLaunch {
+  bundlePath: string;
+  env?: Record<string, string> | undefined;
+}
 
 /** One way of starting a container: a process running `container-main.js` on a bundle. */
 export interface ContainerBackend {
   readonly name: ContainerBackendName;
-  spawn(spec: ContainerSpec): ChildProcess;
+  spawn(launch: ContainerLaunch): ChildProcess;
 }
 
 /** Memory limit of a container, in MiB: its private writable memory (there are no cgroups here). */
@@ -57,16 +66,22 @@ export function limited(command: string[], prlimit = findExecutable("prlimit")):
 }
 
 /**
- * `node container-main.js BUNDLE`, limited. The `lockbox-container` condition picks the SDK's
- * single-file build (package.json "exports"): each module file costs a cold start about 1.5 ms.
+ * `node container-main.js BUNDLE`, limited; a launch without `env` waits for it. The
+ * `lockbox-container` condition picks the SDK's single-file build (package.json "exports"): each
+ * module file costs a cold start about 1.5 ms.
  */
 export function nodeCommand(
-  spec: ContainerSpec,
+  launch: ContainerLaunch,
   prlimit: string | undefined,
   extra: string[] = [],
 ): string[] {
-  const node = [process.execPath, "--conditions=lockbox-container", containerMain(), spec.bundlePath];
-  return [...limited(node, prlimit), ...extra];
+  const node = [process.execPath, "--conditions=lockbox-container", containerMain(), launch.bundlePath];
+  return [...limited(node, prlimit), ...extra, ...(launch.env ? [] : ["--await-environment"])];
+}
+
+/** The environment a launch starts with: the base, plus its secrets when it has them. */
+export function launchEnvironment(launch: ContainerLaunch): Record<string, string> {
+  return { ...baseEnvironment(), ...launch.env };
 }
 
 /** Spawns a container process: its own process group, IPC with structured clone, and `env` only. */

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
-import { type ContainerBackend, killContainer } from "./container-backend.js";
+import { killContainer } from "./container-backend.js";
 import type { ContainerSpec } from "./container-types.js";
 import { maskText, OutputMask } from "./output-mask.js";
 import type { OutputSink } from "./output-sink.js";
@@ -63,13 +63,11 @@ function watchExit(child: ChildProcess): Promise<string> {
   });
 }
 
-/** Spawns a container for `spec`; calls may be made once `ready` resolves. */
-export function createContainer(
-  backend: ContainerBackend,
-  spec: ContainerSpec,
-  output: ContainerSinks,
-): Container {
-  const child = backend.spawn(spec);
+/**
+ * The container for `spec` that `child` runs (spawned for it, or a spare given its environment);
+ * calls may be made once `ready` resolves.
+ */
+export function createContainer(child: ChildProcess, spec: ContainerSpec, output: ContainerSinks): Container {
   const name = quote(spec.functionName);
   const masks = [
     stream(child.stdout, output.stdout, spec.maskValues),

@@ -1,8 +1,14 @@
-// Runs inside a container: `node container-main.js BUNDLE [--unset-pwd]`. It imports the user's
-// bundle, then runs the calls that arrive on the IPC channel. Only tiny imports: this is the
-// cold-start path.
+// Runs inside a container: `node container-main.js BUNDLE [--unset-pwd | --await-environment]`.
+// It imports the user's bundle, then runs the calls that arrive on the IPC channel. A container
+// started ahead of need (`--await-environment`, see container-spares.ts) first says it is waiting,
+// then takes its secrets from the first message. Only tiny imports: this is the cold-start path.
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
+
+interface EnvironmentMessage {
+  type: "environment";
+  env: Record<string, string>;
+}
 
 interface CallMessage {
   type: "call";
@@ -51,9 +57,9 @@ async function run(call: CallMessage): Promise<void> {
 for (const name of Object.keys(process.env)) {
   if (name.startsWith("NODE_CHANNEL_")) delete process.env[name];
 }
-// bubblewrap always sets PWD; the sandbox asks to drop it when no secret gave one.
-if (process.argv.includes("--unset-pwd", 3)) delete process.env.PWD;
 (globalThis as unknown as Record<symbol, unknown>)[insideContainerSymbol] = true;
+// The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
+process.on("disconnect", () => process.exit(0));
 
 async function serve(bundlePath: string): Promise<void> {
   try {
@@ -65,9 +71,20 @@ async function serve(bundlePath: string): Promise<void> {
   process.on("message", (message: CallMessage) => {
     if (message.type === "call") void run(message);
   });
-  // The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
-  process.on("disconnect", () => process.exit(0));
   send({ type: "ready" });
 }
 
-await serve(process.argv[2] ?? "");
+const bundlePath = process.argv[2] ?? "";
+if (process.argv.includes("--await-environment", 3)) {
+  process.once("message", (message: EnvironmentMessage) => {
+    // The base this process started with, plus the secrets: bubblewrap's PWD only if one gave it.
+    if (!("PWD" in message.env)) delete process.env.PWD;
+    Object.assign(process.env, message.env);
+    void serve(bundlePath);
+  });
+  send({ type: "waiting" });
+} else {
+  // bubblewrap always sets PWD; the sandbox asks to drop it when no secret gave one.
+  if (process.argv.includes("--unset-pwd", 3)) delete process.env.PWD;
+  await serve(bundlePath);
+}

@@ -23,8 +23,12 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** Waits until no container of `marker`'s bundle runs (a spare may wait). */
 async function gone(marker: string): Promise<void> {
-  await vi.waitFor(() => expect(processesWith(marker)).toEqual([]), { timeout: 3000, interval: 20 });
+  await vi.waitFor(() => expect(processesWith(marker, { spares: false })).toEqual([]), {
+    timeout: 3000,
+    interval: 20,
+  });
 }
 
 describe.each(backends)("createContainerPool (%s)", (backend) => {
@@ -204,6 +208,40 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
       const spec = own.spec("env", { bundlePath: path, functionIndex: 0, functionName: "external" });
       expect(await pool.call("external", start(spec), [])).toBe(true);
     } finally {
+      own.remove();
+    }
+  });
+
+  it("starts a bundle's next container from a spare, which takes its secrets over IPC", async () => {
+    const own = writeTestBundle();
+    const spared = createContainerPool({ backend, output: captureOutput() });
+    try {
+      await spared.call("first", start(own.spec("whoami")), []);
+      const spares = () => processesWith(own.dir).length - processesWith(own.dir, { spares: false }).length;
+      await vi.waitFor(() => expect(spares()).toBeGreaterThan(0), { timeout: 3000 });
+      const canary = `spare-${process.pid}-canary`;
+      const env = Object.fromEntries([
+        ["CANARY", canary],
+        ["PWD", "/given"],
+        ["__proto__", "a key like any other"],
+      ]);
+      const spare = (await spared.call("second", start(own.spec("environ", { env })), [canary])) as {
+        env: Record<string, string>;
+        inEnviron: boolean;
+      };
+      expect(spare.env).toEqual({ ...base, ...env });
+      // Not in the environment the process started with: it came over IPC, into a spare.
+      expect(spare.inEnviron).toBe(false);
+      // A variable node reads only as it starts: the container starts with its secrets.
+      const nodeEnv = { CANARY: canary, NODE_NO_WARNINGS: "1" };
+      const fresh = (await spared.call("third", start(own.spec("environ", { env: nodeEnv })), [canary])) as {
+        env: Record<string, string>;
+        inEnviron: boolean;
+      };
+      expect(fresh.env).toEqual({ ...base, ...nodeEnv });
+      expect(fresh.inEnviron).toBe(true);
+    } finally {
+      await spared.close();
       own.remove();
     }
   });

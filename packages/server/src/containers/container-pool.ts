@@ -4,6 +4,7 @@ import { assertExecEnvironment } from "../shared/rules.js";
 import { baseEnvironment, type ContainerBackend } from "./container-backend.js";
 import { createBackend, detectBackend } from "./container-detect.js";
 import { type Container, type ContainerSinks, createContainer } from "./container-instance.js";
+import { createSpares, type Spares } from "./container-spares.js";
 import type { ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
 import { createOutputSink } from "./output-sink.js";
 
@@ -21,11 +22,14 @@ interface Slot {
 
 interface Scheduler {
   backend: ContainerBackend;
+  spares: Spares;
   output: ContainerSinks;
   maxPerKey: number;
   slots: Map<string, Slot>;
   /** Every live container and the slot it counts in. */
   running: Map<Container, Slot>;
+  /** Containers being started, which `close` waits for. */
+  launches: Set<Promise<Container>>;
   idleTimers: Map<Container, NodeJS.Timeout>;
   closed: boolean;
 }
@@ -59,15 +63,20 @@ function forget(pool: Scheduler, container: Container): void {
   release(pool, slot, undefined);
 }
 
-async function launch(pool: Scheduler, slot: Slot, start: () => Promise<ContainerSpec>): Promise<Container> {
+async function startContainer(
+  pool: Scheduler,
+  slot: Slot,
+  start: () => Promise<ContainerSpec>,
+): Promise<Container> {
   slot.count++;
   let container: Container;
   try {
     const spec = await start();
-    // The exact environment the process gets, checked before anything is spawned.
+    // The exact environment the container gets, checked before anything is spawned.
     assertExecEnvironment({ ...baseEnvironment(), ...spec.env }, spec.sources ?? []);
     if (pool.closed) throw closedError();
-    container = createContainer(pool.backend, spec, pool.output);
+    const spare = await pool.spares.take(spec);
+    container = createContainer(spare ?? pool.backend.spawn(spec), spec, pool.output);
   } catch (error) {
     release(pool, slot, undefined);
     throw error;
@@ -75,8 +84,17 @@ async function launch(pool: Scheduler, slot: Slot, start: () => Promise<Containe
   // From here its exit frees its place, whether it starts or not; `close` stops it too.
   pool.running.set(container, slot);
   void container.exited.then(() => forget(pool, container));
+  if (pool.closed) void container.stop(); // the pool closed while the spare was taken
   await container.ready;
   return container;
+}
+
+function launch(pool: Scheduler, slot: Slot, start: () => Promise<ContainerSpec>): Promise<Container> {
+  const launching = startContainer(pool, slot, start);
+  pool.launches.add(launching);
+  const done = () => pool.launches.delete(launching);
+  void launching.then(done, done);
+  return launching;
 }
 
 async function acquire(
@@ -105,8 +123,10 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
   if (!Number.isInteger(maxPerKey) || maxPerKey < 1) {
     throw new InvalidError("maxContainersPerKey must be a whole number of at least 1");
   }
+  const backend = createBackend(options.backend ?? detectBackend(), options.hiddenPaths);
   const pool: Scheduler = {
-    backend: createBackend(options.backend ?? detectBackend(), options.hiddenPaths),
+    backend,
+    spares: createSpares(backend, { idleStopMs }),
     output: {
       stdout: createOutputSink(options.output.stdout),
       stderr: createOutputSink(options.output.stderr),
@@ -114,6 +134,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
     maxPerKey,
     slots: new Map(),
     running: new Map(),
+    launches: new Set(),
     idleTimers: new Map(),
     closed: false,
   };
@@ -126,12 +147,19 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       } finally {
         const slot = pool.running.get(container);
         if (slot) release(pool, slot, container);
+        // The bundle's next cold start takes a spare. Spawning one blocks this process for a
+        // few ms (fork), so not before this call's caller has its answer.
+        setImmediate(() => pool.closed || pool.spares.prepare(container.spec.bundlePath));
       }
     },
     async close() {
       pool.closed = true;
       for (const slot of pool.slots.values()) for (const waiter of slot.waiters.splice(0)) waiter(undefined);
-      await Promise.all([...pool.running.keys()].map((container) => container.stop()));
+      await Promise.all([
+        ...[...pool.running.keys()].map((container) => container.stop()),
+        pool.spares.close(),
+      ]);
+      await Promise.allSettled(pool.launches);
       pool.output.stdout.detach();
       pool.output.stderr.detach();
     },

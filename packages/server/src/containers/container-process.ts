@@ -1,8 +1,8 @@
 import { tmpdir } from "node:os";
 import {
-  baseEnvironment,
   type ContainerBackend,
   findExecutable,
+  launchEnvironment,
   nodeCommand,
   spawnContainer,
 } from "./container-backend.js";
@@ -12,9 +12,7 @@ export function createProcessBackend(): ContainerBackend {
   const prlimit = findExecutable("prlimit");
   return {
     name: "process",
-    spawn(spec) {
-      const env = { ...baseEnvironment(), ...spec.env };
-      return spawnContainer(nodeCommand(spec, prlimit), env, { cwd: tmpdir() });
-    },
+    spawn: (launch) =>
+      spawnContainer(nodeCommand(launch, prlimit), launchEnvironment(launch), { cwd: tmpdir() }),
   };
 }

@@ -10,6 +10,7 @@ import {
   type ContainerBackend,
   containerMain,
   findExecutable,
+  launchEnvironment,
   nodeCommand,
   spawnContainer,
 } from "./container-backend.js";
@@ -134,17 +135,18 @@ export function createSandboxBackend(hiddenPaths: readonly string[] = []): Conta
   const user = hostUser();
   return {
     name: "sandbox",
-    spawn(spec) {
-      if ("uid" in user) shareBundle(spec.bundlePath);
+    spawn(launch) {
+      if ("uid" in user) shareBundle(launch.bundlePath);
       // bubblewrap adds PWD (and overrides a secret named PWD): drop it unless a secret gave one.
-      const extra = "PWD" in spec.env ? [] : ["--unset-pwd"];
+      // A container waiting for its secrets decides when they come (container-main.ts).
+      const extra = launch.env && !("PWD" in launch.env) ? ["--unset-pwd"] : [];
       const command = [
         bwrap,
-        ...sandboxFlags(dirname(spec.bundlePath), hiddenPaths),
-        ...nodeCommand(spec, prlimit, extra),
+        ...sandboxFlags(dirname(launch.bundlePath), hiddenPaths),
+        ...nodeCommand(launch, prlimit, extra),
       ];
       // bubblewrap passes its environment on unchanged (plus PWD): no --setenv, values stay off argv.
-      return spawnContainer(command, { ...baseEnvironment(), ...spec.env }, user);
+      return spawnContainer(command, launchEnvironment(launch), user);
     },
   };
 }

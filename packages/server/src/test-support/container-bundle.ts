@@ -8,6 +8,10 @@ import type { ContainerOutput, ContainerSpec } from "../containers/container-typ
 // tests do not depend on the SDK.
 const functions = {
   env: "() => ({ ...process.env })",
+  environ: `(needle) => ({
+    env: { ...process.env },
+    inEnviron: fs.readFileSync('/proc/self/environ', 'latin1').includes(needle),
+  })`,
   inside: "() => globalThis[Symbol.for('lockbox.insideContainer')] === true",
   echo: "(...args) => args",
   fail: "() => { class CustomError extends Error { name = 'CustomError'; } throw new CustomError('it broke'); }",
@@ -82,14 +86,18 @@ export function captureOutput(): ContainerOutput & { text(): { stdout: string; s
   return { stdout, stderr, text: () => ({ ...chunks }) };
 }
 
-/** Host pids of live processes whose command line contains `marker` (a bundle folder, say). */
-export function processesWith(marker: string): number[] {
+/**
+ * Host pids of live processes whose command line contains `marker` (a bundle folder, say); with
+ * `spares: false`, not the spare containers waiting for their secrets (container-spares.ts).
+ */
+export function processesWith(marker: string, { spares = true } = {}): number[] {
   const pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
   return pids.map(Number).filter((pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      return command.includes(marker) && (spares || !command.includes("--await-environment"));
     } catch {
       return false;
     }

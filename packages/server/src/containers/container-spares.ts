@@ -1,0 +1,83 @@
+import type { ChildProcess } from "node:child_process";
+import { type ContainerBackend, killContainer } from "./container-backend.js";
+import type { ContainerSpec } from "./container-types.js";
+
+// Node reads these only as it starts (options, CA certificates, module paths, OpenSSL, the ICU
+// locale): a container whose secrets set one must start with them in its environment.
+const readAtStart = /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|TZ)$/;
+
+interface Spare {
+  child: ChildProcess;
+  /** True once it waits for its environment; false if it exited first. */
+  waiting: Promise<boolean>;
+  idleTimer: NodeJS.Timeout;
+}
+
+function awaitWaiting(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    child.once("message", (message: { type?: string }) => resolve(message.type === "waiting"));
+    child.once("exit", () => resolve(false));
+    child.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Containers started ahead of need: one per bundle, node already running and waiting for its
+ * secrets, so that a cold start need not wait for node to start. A spare is a fresh process that
+ * has run no user code; it gets its secrets over its private IPC channel (never argv) just before
+ * it imports the bundle. Spares not taken within `idleStopMs` are stopped.
+ */
+export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleStopMs: number }) {
+  const spares = new Map<string, Spare>();
+
+  function discard(bundlePath: string, spare: Spare): void {
+    clearTimeout(spare.idleTimer);
+    if (spares.get(bundlePath) === spare) spares.delete(bundlePath);
+  }
+
+  return {
+    /** Starts a spare for `bundlePath`, unless one is there; failing quietly, as the call will not. */
+    prepare(bundlePath: string): void {
+      if (spares.has(bundlePath)) return;
+      let child: ChildProcess;
+      try {
+        child = backend.spawn({ bundlePath });
+      } catch {
+        return; // the bundle is gone, say: a cold start will spawn and report it
+      }
+      const spare: Spare = {
+        child,
+        waiting: awaitWaiting(child),
+        idleTimer: setTimeout(() => killContainer(child), idleStopMs).unref(),
+      };
+      spares.set(bundlePath, spare);
+      child.once("exit", () => discard(bundlePath, spare));
+    },
+
+    /**
+     * The spare for `spec`'s bundle, given `spec.env` and importing it; `undefined` when there is
+     * none, it failed, or the secrets set a variable node reads only as it starts.
+     */
+    async take(spec: ContainerSpec): Promise<ChildProcess | undefined> {
+      const spare = spares.get(spec.bundlePath);
+      if (!spare || Object.keys(spec.env).some((name) => readAtStart.test(name))) return undefined;
+      discard(spec.bundlePath, spare);
+      if (!(await spare.waiting) || !spare.child.connected) return undefined;
+      spare.child.send({ type: "environment", env: spec.env });
+      return spare.child;
+    },
+
+    /** Stops every spare; resolves once they are gone. */
+    async close(): Promise<void> {
+      const stopping = [...spares.entries()].map(([bundlePath, spare]) => {
+        discard(bundlePath, spare);
+        const exited = new Promise((resolve) => spare.child.once("exit", resolve));
+        killContainer(spare.child);
+        return spare.child.exitCode === null && spare.child.signalCode === null ? exited : undefined;
+      });
+      await Promise.all(stopping);
+    },
+  };
+}
+
+export type Spares = ReturnType<typeof createSpares>;
