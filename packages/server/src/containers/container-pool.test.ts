@@ -23,7 +23,7 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** Waits until no container of `marker`'s bundle runs (a spare may wait). */
+/** Waits until no container of `marker`'s bundle started afresh runs (its spare may wait). */
 async function gone(marker: string): Promise<void> {
   await vi.waitFor(() => expect(processesWith(marker, { spares: false })).toEqual([]), {
     timeout: 3000,

@@ -88,7 +88,7 @@ export function captureOutput(): ContainerOutput & { text(): { stdout: string; s
 
 /**
  * Host pids of live processes whose command line contains `marker` (a bundle folder, say); with
- * `spares: false`, not the spare containers waiting for their secrets (container-spares.ts).
+ * `spares: false`, without those started as spares (container-spares.ts), given secrets since or not.
  */
 export function processesWith(marker: string, { spares = true } = {}): number[] {
   const pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
