@@ -289,4 +289,36 @@ describe("apps over HTTP", () => {
     expect((await server.call("GET", "/v1/environments/main/apps/refused")).status).toBe(404);
     if ("timeoutMs" in fn) expect(answer.body.error.message).toContain("`timeoutMs` must be a whole number");
   });
+
+  it("answers 403 to a token limited to one environment deploying a function that reads another's secret", async () => {
+    const environment = await server.call("POST", "/v1/environments", { body: { name: "deploy-scope" } });
+    expect(environment.status).toBe(201);
+    const made = await server.call("POST", "/v1/tokens", {
+      body: { role: "developer", environment: "deploy-scope" },
+    });
+    const token = made.body.value as string;
+    const deployments = "/v1/environments/deploy-scope/apps/scoped/deployments";
+    const own = { name: "f", index: 0, secrets: [{ name: "db" }] };
+    const first = await server.call("POST", deployments, {
+      token,
+      body: { bundle: "export const x = 1;", functions: [own] },
+    });
+    expect(first.status).toBe(201);
+
+    const leak = { name: "leak", index: 1, secrets: [{ name: "db", environment: "main" }] };
+    const refused = await server.call("POST", deployments, {
+      token,
+      body: { bundle: "export const x = 2;", functions: [own, leak] },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({
+      code: "permission_denied",
+      message:
+        "Cannot deploy function 'leak': it reads secret 'db' in environment 'main', and this token is limited to environment 'deploy-scope'",
+    });
+    const read = await server.call("GET", "/v1/environments/deploy-scope/apps/scoped");
+    expect(read.body).toMatchObject({ version: 1, bundle: "export const x = 1;", functions: [own] });
+    const listed = await server.call("GET", "/v1/environments/main/apps");
+    expect(listed.body.apps.map((app: { name: string }) => app.name)).not.toContain("scoped");
+  });
 });

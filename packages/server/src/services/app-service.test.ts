@@ -96,3 +96,58 @@ describe("createAppService", () => {
     );
   });
 });
+
+describe("a deploy by a token limited to one environment", () => {
+  const stagingDeveloper = async () => {
+    await box.services.environments.create(box.admin, "staging");
+    const { value } = await box.services.tokens.create(box.admin, {
+      role: "developer",
+      environment: "staging",
+    });
+    return box.lockbox.authenticate(value);
+  };
+  const inStaging = (...functions: DeployInput["functions"]): DeployInput => ({
+    ...deploy,
+    environment: "staging",
+    functions,
+  });
+  const reads = (name: string, ...secrets: DeployInput["functions"][number]["secrets"]) => ({
+    name,
+    index: 0,
+    secrets,
+  });
+
+  it("deploys functions that read only that environment's secrets", async () => {
+    const actor = await stagingDeveloper();
+    const own = inStaging(reads("f", { name: "db" }, { name: "cache", environment: "staging" }));
+    expect((await apps().deploy(actor, own)).version).toBe(1);
+  });
+
+  it("refuses a function naming another environment's secret, with a message naming them, and stores nothing", async () => {
+    const actor = await stagingDeveloper();
+    await apps().deploy(box.admin, inStaging(reads("f", { name: "db" })));
+    const before = await apps().list(box.admin, { environment: "staging" });
+    const attempt = inStaging(
+      reads("f", { name: "db" }),
+      reads("leak", { name: "cache" }, { name: "db", environment: "main", requiredKeys: ["DB_URL"] }),
+    );
+    const error = await apps()
+      .deploy(actor, attempt)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect((error as Error).message).toBe(
+      "Cannot deploy function 'leak': it reads secret 'db' in environment 'main', and this token is limited to environment 'staging'",
+    );
+    expect(await apps().list(box.admin, { environment: "staging" })).toEqual(before);
+    expect(await apps().list(box.admin, { environment: "main" })).toEqual([]);
+  });
+
+  it("refuses a deploy to another environment, whatever its functions read", async () => {
+    const actor = await stagingDeveloper();
+    const toMain = { ...inStaging(reads("f", { name: "db", environment: "staging" })), environment: "main" };
+    await expect(apps().deploy(actor, toMain)).rejects.toThrow(
+      "This token is limited to environment 'staging': it cannot act in 'main'",
+    );
+    expect(await apps().list(box.admin, { environment: "main" })).toEqual([]);
+  });
+});

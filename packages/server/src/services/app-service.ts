@@ -3,7 +3,12 @@ import { assertAppName, limits, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
-import { assertDeployedFunctions, type DeployedFunction, storedFunctions } from "./deployed-function.js";
+import {
+  assertDeployedFunctions,
+  assertSecretsInScope,
+  type DeployedFunction,
+  storedFunctions,
+} from "./deployed-function.js";
 import { findEnvironment } from "./environment-service.js";
 import { newId } from "./ids.js";
 
@@ -44,6 +49,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
     async deploy(actor: Actor, input: DeployInput): Promise<DeploymentInfo> {
       requireRole(actor, "developer", "deploy apps");
       assertDeployable(input);
+      assertSecretsInScope(actor, input.environment, input.functions);
       return store.transaction(async (tx) => {
         const environment = await findEnvironment(tx.directory, actor, input.environment);
         const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;

@@ -1,4 +1,4 @@
-import { InvalidError } from "../shared/errors.js";
+import { InvalidError, PermissionDeniedError } from "../shared/errors.js";
 import {
   environmentNameProblem,
   keyProblem,
@@ -7,6 +7,8 @@ import {
   timeoutProblem,
   valuesProblem,
 } from "../shared/rules.js";
+import type { Actor } from "./actor.js";
+import { assertEnvironmentAccess, scopeLimit } from "./environment-service.js";
 
 /** A named secret a deployed function reads when its container starts: a reference, never values. */
 export interface DeployedSecret {
@@ -70,6 +72,29 @@ export function assertDeployedFunctions(functions: readonly DeployedFunction[]):
       );
     const problem = functionProblem(fn);
     if (problem) throw new InvalidError(`Cannot deploy function ${quote(fn.name)}: ${problem}`);
+  }
+}
+
+/**
+ * Throws `PermissionDeniedError` unless the actor may act in `environment` and in every environment
+ * the functions read a secret from (default: `environment`): a caller's container would read them.
+ */
+export function assertSecretsInScope(
+  actor: Actor,
+  environment: string,
+  functions: readonly DeployedFunction[],
+): void {
+  assertEnvironmentAccess(actor, environment);
+  for (const fn of functions) {
+    for (const secret of fn.secrets) {
+      const where = secret.environment ?? environment;
+      const limit = scopeLimit(actor, where);
+      if (limit) {
+        throw new PermissionDeniedError(
+          `Cannot deploy function ${quote(fn.name)}: it reads secret ${quote(secret.name)} in environment ${quote(where)}, and this token is limited to environment ${quote(limit)}`,
+        );
+      }
+    }
   }
 }
 

@@ -6,15 +6,20 @@ import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import { newId } from "./ids.js";
 
+/** The environment the actor's token is limited to, if that keeps it out of `name`; else undefined. */
+export const scopeLimit = (actor: Actor, name: string): string | undefined =>
+  actor.environment && actor.environment !== name ? actor.environment : undefined;
+
 /**
  * Refuses a bad environment name, and a token limited to another environment (before any lookup:
  * it learns nothing of the others) with `PermissionDeniedError`.
  */
 export function assertEnvironmentAccess(actor: Actor, name: string): void {
   assertEnvironmentName(name);
-  if (actor.environment && actor.environment !== name) {
+  const limit = scopeLimit(actor, name);
+  if (limit) {
     throw new PermissionDeniedError(
-      `This token is limited to environment ${quote(actor.environment)}: it cannot act in ${quote(name)}`,
+      `This token is limited to environment ${quote(limit)}: it cannot act in ${quote(name)}`,
     );
   }
 }
@@ -49,7 +54,7 @@ export function createEnvironmentService(deps: { store: Pick<Store, "directory" 
     /** Every environment of the workspace; only its own for a token limited to one. */
     async list(actor: Actor): Promise<EnvironmentInfo[]> {
       const rows = await store.directory.listEnvironments(actor.workspaceId);
-      return rows.filter((row) => !actor.environment || row.name === actor.environment).map(toInfo);
+      return rows.filter((row) => !scopeLimit(actor, row.name)).map(toInfo);
     },
 
     async create(actor: Actor, name: string): Promise<EnvironmentInfo> {
