@@ -43,6 +43,15 @@ describe.each(backends)("container output (%s)", (backend) => {
     expect(stdout).toBe("token=***!\n");
   });
 
+  it("masks a value printed in base64, base64url and URL-encoded", async () => {
+    const value = "p@ss w/rd+=?&";
+    const bytes = Buffer.from(value);
+    const printed = `${bytes.toString("base64")} ${bytes.toString("base64url")} ${encodeURIComponent(value)}\n`;
+    const { stdout, stderr } = await run([value], "print", [printed, `err ${printed}`]);
+    expect(stdout).toBe("*** *** ***\n");
+    expect(stderr).toBe("err *** *** ***\n");
+  });
+
   it("passes output through unchanged when masking is off", async () => {
     const { stdout, stderr } = await run([], "print", [`token=${secret}\n`, `err ${secret}\n`]);
     expect(stdout).toBe(`token=${secret}\n`);

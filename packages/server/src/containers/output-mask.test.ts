@@ -13,6 +13,9 @@ async function through(values: string[], chunks: Array<string | Buffer>, gapMs =
   return out;
 }
 
+// URL-encoding changes it, and its base64 has both `+` or `/` and padding.
+const canary = "p@ss w/rd+=?&";
+
 describe("maskText", () => {
   it("replaces every occurrence of every value", () => {
     expect(maskText("a=hunter2 b=swordfish a=hunter2", ["hunter2", "swordfish"])).toBe("a=*** b=*** a=***");
@@ -29,6 +32,38 @@ describe("maskText", () => {
     expect(maskText("axbxcxd", ["a.b.c.d"])).toBe("axbxcxd");
   });
 
+  it("masks a value's base64, unpadded base64, base64url and URL-encoded forms", () => {
+    const bytes = Buffer.from(canary);
+    const printed = [
+      bytes.toString("base64"),
+      bytes.toString("base64").replace(/=+$/, ""),
+      bytes.toString("base64url"),
+      encodeURIComponent(canary),
+      new URLSearchParams({ q: canary }).toString(),
+    ];
+    expect(new Set(printed).size).toBe(5);
+    expect(maskText(printed.join("\n"), [canary])).toBe("***\n***\n***\n***\nq=***");
+  });
+
+  it("masks a value's base64 inside a longer blob at each alignment", () => {
+    expect(maskText(`Basic ${Buffer.from(`admin:${canary}`).toString("base64")}`, [canary])).toBe(
+      "Basic YWRtaW46***",
+    );
+    for (const before of ["", "a", "ab"]) {
+      for (const after of ["", "b", "bc"]) {
+        const blob = Buffer.from(before + canary + after).toString("base64");
+        // Only the characters that also hold bits of the bytes around the value remain.
+        expect(maskText(blob, [canary])).toMatch(/^[\w+/]{0,3}\*\*\*[\w+/]{0,4}=*$/);
+      }
+    }
+  });
+
+  it("leaves base64 fragments under 6 characters and other values' encodings alone", () => {
+    expect(maskText("dGVzdA== dGVzd", ["test"])).toBe("*** dGVzd");
+    const innocent = `id=${Buffer.from("p@ss w/rd+=?!").toString("base64")} q=p%40ss%20w%2Frd a=ZGV2 dev\n`;
+    expect(maskText(innocent, [canary, "dev"])).toBe(innocent);
+  });
+
   it("changes nothing without values", () => {
     expect(maskText("plain", [])).toBe("plain");
   });
@@ -38,6 +73,16 @@ describe("OutputMask", () => {
   it("masks a value split across chunks", async () => {
     expect((await through(["hunter2"], ["pw=hun", "ter2\n"])).join("")).toBe("pw=***\n");
     expect((await through(["hunter2"], ["pw=h", "u", "n", "t", "e", "r", "2!"])).join("")).toBe("pw=***!");
+  });
+
+  it("masks each encoded form split across two chunks at every offset", async () => {
+    const bytes = Buffer.from(canary);
+    for (const form of [bytes.toString("base64"), bytes.toString("base64url"), encodeURIComponent(canary)]) {
+      for (let at = 1; at < form.length; at++) {
+        const out = await through([canary], [`x=${form.slice(0, at)}`, `${form.slice(at)}\n`]);
+        expect(out.join("")).toBe("x=***\n");
+      }
+    }
   });
 
   it("masks a value split inside a multi-byte character", async () => {
