@@ -1,6 +1,7 @@
-// Bundles the SDK entry of `lockbox` into one file, dist/bundle/index.js: every container imports
-// it with the user's code, and on Node 20 each module file costs a container about 1.5 ms of cold
-// start. What only the caller's side loads, lazily (the client, the runner, esbuild), stays out:
+// Bundles the SDK entry of `lockbox` into one file, dist/bundle/index.js, and the container's
+// bootstrap and SDK into one file each: those travel with every bundle into its container folder
+// (packages/server/src/containers/container-folder.ts), and on Node 20 each module file costs a
+// container about 1.5 ms of cold start. What only the caller's side loads, lazily (the client, the runner, esbuild), stays out:
 // those dynamic imports point at tsc's output in dist/, which shares the SDK's state through
 // global Symbol.for slots (src/sdk/internal.ts).
 import { dirname, relative, resolve } from "node:path";
@@ -44,10 +45,18 @@ await build({
   external: ["@lockbox/server", "@lockbox/server/*", "dotenv", "esbuild"],
 });
 
-// For containers (node --conditions=lockbox-container): the shared rules inlined as well, so a
-// cold container loads a single file. Nothing in a container throws Lockbox errors across copies.
+// For containers, as `lockbox` in their folder: the shared rules inlined as well, so a cold
+// container loads a single file. Nothing in a container throws Lockbox errors across copies.
 await build({
   ...common,
   outfile: `${outdir}/container.js`,
   external: ["@lockbox/server/containers", "@lockbox/server/http", "dotenv", "esbuild"],
+});
+
+// The bootstrap a container runs, with the little it imports.
+await build({
+  ...common,
+  plugins: [],
+  entryPoints: ["packages/server/src/containers/container-main.ts"],
+  outfile: "packages/server/dist/containers/container-runtime.mjs",
 });

@@ -17,6 +17,7 @@ export interface AppRunOptions {
   api: () => Promise<LockboxApi>;
   environment: string;
   entryFile: string;
+  /** The bundle in its container folder. */
   bundlePath: string;
   /** How many functions this process had registered before it defined the bundle's. */
   base: number;
@@ -74,9 +75,9 @@ export class AppRun implements RunContext {
         new InvalidError(`Function '${functionName}' is not part of the module this app run bundled`),
       );
     }
-    const { layers, timeoutMs } = definition;
+    const { layers, timeoutMs, sandbox } = definition;
     return this.callTarget(
-      { bundlePath: this.bundlePath, functionIndex, functionName, layers, timeoutMs },
+      { bundlePath: this.bundlePath, functionIndex, functionName, layers, timeoutMs, sandbox },
       args,
     );
   }
@@ -85,12 +86,12 @@ export class AppRun implements RunContext {
     const api = await this.#options.api();
     const environment = target.environment ?? this.environment;
     const layers = await prepareLayers(api, environment, target.layers, (source) => this.#loadInline(source));
-    const key = containerKey(target.bundlePath, target.functionIndex, layers);
+    const key = containerKey(target, layers);
     const start = async (): Promise<ContainerSpec> => {
       const { env, sources } = await containerEnvironment(api, layers);
-      const { bundlePath, functionIndex, functionName, timeoutMs } = target;
+      const { bundlePath, functionIndex, functionName, timeoutMs, sandbox } = target;
       const maskValues = this.mask ? [...new Set(Object.values(env))].filter((value) => value !== "") : [];
-      return { bundlePath, functionIndex, functionName, env, sources, maskValues, timeoutMs };
+      return { bundlePath, functionIndex, functionName, env, sources, maskValues, timeoutMs, ...sandbox };
     };
     return (await this.#containers()).call(key, start, args);
   }
@@ -106,12 +107,8 @@ export class AppRun implements RunContext {
   }
 
   #containers(): Promise<ContainerPool> {
-    this.#pool ??= Promise.all([import("@lockbox/server/containers"), import("../client/settings.js")]).then(
-      ([{ createContainerPool }, { lockboxHome }]) =>
-        createContainerPool({
-          output: { stdout: process.stdout, stderr: process.stderr },
-          hiddenPaths: [lockboxHome()], // the master key and the database: never for a function's eyes
-        }),
+    this.#pool ??= Promise.all([import("@lockbox/server/containers")]).then(([{ createContainerPool }]) =>
+      createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } }),
     );
     return this.#pool;
   }

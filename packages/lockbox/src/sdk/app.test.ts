@@ -36,7 +36,7 @@ describe("App", () => {
     expect(() => new App("x", { secrets: Secret.fromDict({}) as unknown as Secret[] })).toThrow(message);
   });
 
-  it("checks env like Secret.fromDict and timeoutMs", () => {
+  it("checks env like Secret.fromDict, and timeoutMs", () => {
     expect(() => app.function({ env: { N: 5 as unknown as string } }, () => 0)).toThrow(
       "Non-string value for secret 'N'",
     );
@@ -45,6 +45,17 @@ describe("App", () => {
     expect(() => app.function({ timeoutMs: 1.5 }, () => 0)).toThrow("`timeoutMs` must be a whole number");
     expect(() => app.function({ timeoutMs: 2 ** 31 }, () => 0)).toThrow(InvalidError);
     expect(() => new App("bad name")).toThrow(InvalidError);
+  });
+
+  it("checks network and tmpMb, naming what is allowed", () => {
+    expect(() => app.function({ network: "host" as never }, () => 0)).toThrow(
+      new InvalidError("`network` must be 'outbound' or 'none'"),
+    );
+    for (const tmpMb of [0, 1.5, 4097, "64" as never]) {
+      expect(() => app.function({ tmpMb }, () => 0)).toThrow(
+        new InvalidError("`tmpMb` must be a whole number of MiB from 1 to 4096"),
+      );
+    }
   });
 
   it("refuses .remote() outside a running app", async () => {
@@ -101,7 +112,7 @@ import { App, Secret, isLocal } from "lockbox";
 if (isLocal()) writeFileSync("__PROJECT__/imported.txt", "imported");
 const app = new App("deployed", { secrets: [Secret.fromName("shared")] });
 export const version = app.function(
-  { secrets: [Secret.fromName("release", { requiredKeys: ["RELEASE"] })], env: { MODE: "deployed" }, timeoutMs: 20000 },
+  { secrets: [Secret.fromName("release", { requiredKeys: ["RELEASE"] })], env: { MODE: "deployed" }, timeoutMs: 20000, network: "none", tmpMb: 16 },
   async (x: number) => "${tag}:" + process.env.RELEASE + ":" + x + ":" + process.env.CLASH + ":" + process.env.MODE,
 );
 `;
@@ -159,6 +170,8 @@ describe("deploying and calling by name", () => {
         secrets: [{ name: "shared" }, { name: "release", requiredKeys: ["RELEASE"] }],
         env: { MODE: "deployed" },
         timeoutMs: 20_000,
+        network: "none",
+        tmpMb: 16,
       },
     ]);
     // The deploy imported the deployer's module in the deployer's process; calls never will.

@@ -1,4 +1,13 @@
-import { assertAppName, functionRegistry, InvalidError, timeoutProblem } from "@lockbox/server/shared";
+import {
+  assertAppName,
+  functionRegistry,
+  InvalidError,
+  limits,
+  type NetworkMode,
+  networkProblem,
+  timeoutProblem,
+  tmpMbProblem,
+} from "@lockbox/server/shared";
 import { FunctionHandle } from "./function-handle.js";
 import { checkInlineValues, envSource } from "./inline-values.js";
 import {
@@ -7,6 +16,7 @@ import {
   appRegistry,
   defaultTimeoutMs,
   inspecting,
+  type SandboxShape,
   type SecretSource,
   secretSource,
 } from "./internal.js";
@@ -27,6 +37,10 @@ export interface FunctionOptions {
   env?: Record<string, string | null | undefined>;
   /** Per call, whole milliseconds up to 2,147,483,647; a longer call is killed with `FunctionTimeoutError`. Default 300,000. */
   timeoutMs?: number;
+  /** `outbound` (default): TCP and UDP out, the host's loopback unreachable; `none`: the container's own loopback only. */
+  network?: NetworkMode;
+  /** Size of the container's private `/tmp` (also `HOME`) in MiB, and the largest file it may write. Default 64. */
+  tmpMb?: number;
 }
 
 /** Options of `app.run`. */
@@ -65,6 +79,13 @@ function checkTimeout(timeoutMs: unknown): number {
   const problem = timeoutProblem(timeoutMs);
   if (problem) throw new InvalidError(problem);
   return timeoutMs as number;
+}
+
+function checkSandbox(options: FunctionOptions): SandboxShape {
+  const { network = "outbound", tmpMb = limits.tmpMbDefault } = options;
+  const problem = networkProblem(network) ?? tmpMbProblem(tmpMb);
+  if (problem) throw new InvalidError(problem);
+  return { network, tmpMb };
 }
 
 function mainFile(): string {
@@ -108,8 +129,9 @@ export class App {
     const env = options.env === undefined ? undefined : checkInlineValues(options.env, "`env`");
     const layers = env === undefined ? secrets : [...secrets, envSource(env, Object.keys(options.env ?? {}))];
     const timeoutMs = checkTimeout(options.timeoutMs);
+    const sandbox = checkSandbox(options);
     const index = functionRegistry().push(fn) - 1;
-    const definition = { index, fn, secrets, env, layers, timeoutMs };
+    const definition = { index, fn, secrets, env, layers, timeoutMs, sandbox };
     this.#definition.functions.push(definition);
     return new FunctionHandle(definition);
   }

@@ -3,12 +3,15 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeContainerFolder } from "@lockbox/server/containers";
 import { InvalidError } from "@lockbox/server/shared";
 
 /** A user module bundled into one ESM file, in a folder of its own. */
 export interface Bundle {
-  /** `<dir>/app.mjs`. */
+  /** `<dir>/app.mjs`, to import here (lockbox resolves to this process's own). */
   bundlePath: string;
+  /** `<dir>/container/app.mjs`: the same code in its container folder, with the runtime it needs. */
+  containerBundlePath: string;
   dir: string;
   code: string;
   /** Removes the folder. */
@@ -54,24 +57,30 @@ function serverRoot(from: string): string | undefined {
  * Links `lockbox` (and `@lockbox/server`) into `<dir>/node_modules`, so the bundle imports the
  * very modules the caller runs: Node follows the links to the real files, one instance each.
  */
-async function linkPackages(dir: string): Promise<void> {
-  const root = lockboxRoot();
+async function linkPackages(dir: string, root: string): Promise<void> {
   await mkdir(join(dir, "node_modules", "@lockbox"), { recursive: true, mode: 0o755 });
   await symlink(root, join(dir, "node_modules", "lockbox"), "dir");
   const server = serverRoot(root);
   if (server) await symlink(server, join(dir, "node_modules", "@lockbox", "server"), "dir");
 }
 
-/** Writes `code` as `app.mjs` in a fresh folder with the packages linked: for built and deployed code alike. */
+/**
+ * Writes `code` into a fresh folder under the temp folder: as `app.mjs` with the packages linked,
+ * to import here, and (for built and deployed code alike) into `container/`, the folder a
+ * container sees, with the bootstrap and the SDK's container build copied in.
+ */
 export async function materializeBundle(code: string): Promise<Bundle> {
   const dir = await mkdtemp(join(tmpdir(), "lockbox-bundle-"));
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     await chmod(dir, 0o755); // a sandboxed container runs as another user and must read it
+    const root = lockboxRoot();
     const bundlePath = join(dir, "app.mjs");
     await writeFile(bundlePath, code, { mode: 0o644 });
-    await linkPackages(dir);
-    return { bundlePath, dir, code, dispose };
+    await linkPackages(dir, root);
+    const sdkFile = join(root, "dist", "bundle", "container.js");
+    const containerBundlePath = await writeContainerFolder(join(dir, "container"), { code, sdkFile });
+    return { bundlePath, containerBundlePath, dir, code, dispose };
   } catch (error) {
     await dispose();
     throw error;

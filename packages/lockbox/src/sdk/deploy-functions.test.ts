@@ -18,7 +18,7 @@ function definitionOf(handles: Record<string, unknown>) {
 }
 
 describe("deployedFunctions", () => {
-  it("records the app's secrets then the function's, in order, then env and timeout", () => {
+  it("records the app's secrets then the function's, in order, then env, timeout and sandbox shape", () => {
     const app = new App("layers", { secrets: [Secret.fromName("shared")] });
     const f = app.function(
       {
@@ -28,6 +28,8 @@ describe("deployedFunctions", () => {
         ],
         env: { MODE: "x", DROPPED: null },
         timeoutMs: 1_000,
+        network: "none",
+        tmpMb: 8,
       },
       () => 0,
     );
@@ -45,8 +47,17 @@ describe("deployedFunctions", () => {
         ],
         env: { MODE: "x" },
         timeoutMs: 1_000,
+        network: "none",
+        tmpMb: 8,
       },
-      { name: "g", index: 1, secrets: [{ name: "shared" }], timeoutMs: 300_000 },
+      {
+        name: "g",
+        index: 1,
+        secrets: [{ name: "shared" }],
+        timeoutMs: 300_000,
+        network: "outbound",
+        tmpMb: 64,
+      },
     ]);
   });
 

@@ -23,7 +23,7 @@ function reference(source: SecretSource, where: string): DeployedSecret {
 
 /**
  * What a deploy stores for each exported function of `app`: its layers (the app's secrets then
- * its own, in order, as named references), its `env` and its timeout. An ephemeral secret is an
+ * its own, in order, as named references), its `env`, its timeout and its sandbox's shape. An ephemeral secret is an
  * `InvalidError` naming the function.
  * @example deployedFunctions(app, names, base) // [{ name: "f", index: 0, secrets: [{ name: "db" }], timeoutMs: 300000 }]
  */
@@ -39,6 +39,7 @@ export function deployedFunctions(
     const where = `Function ${quote(name)} of app ${quote(app.name ?? "")}`;
     const secrets = definition.secrets.map((source) => reference(source, where));
     const env = definition.env === undefined ? {} : { env: { ...definition.env } };
-    return [{ name, index, secrets, ...env, timeoutMs: definition.timeoutMs }];
+    const { timeoutMs, sandbox } = definition;
+    return [{ name, index, secrets, ...env, timeoutMs, network: sandbox.network, tmpMb: sandbox.tmpMb }];
   });
 }

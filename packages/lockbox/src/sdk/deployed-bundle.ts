@@ -29,7 +29,7 @@ export function deployedBundlePath(code: string): Promise<string> {
   if (!folder) {
     folder = materializeBundle(code).then((bundle) => {
       removeAtExit(bundle.dir);
-      return bundle.bundlePath; // not the bundle: its code stays out of memory
+      return bundle.containerBundlePath; // not the bundle: its code stays out of memory
     });
     folders.set(hash, folder);
     void folder.catch(() => folders.delete(hash)); // a failed write is tried again next call

@@ -1,3 +1,5 @@
+import type { NetworkMode } from "@lockbox/server/shared";
+
 /**
  * What the SDK's objects carry for the runner, out of the public API. The keys are symbols in the
  * global registry, so a secret or handle made by one copy of the SDK (a user's bundle) is read by
@@ -25,6 +27,12 @@ export type SecretSource = NamedSource | InlineSource;
 /** Default `timeoutMs` of a function: five minutes per call. */
 export const defaultTimeoutMs = 300_000;
 
+/** How a function's container is made: its network and the size of its private /tmp. */
+export interface SandboxShape {
+  network: NetworkMode;
+  tmpMb: number;
+}
+
 /** A function given to `app.function`, with what a call needs to start its container. */
 export interface FunctionDefinition {
   /** Position in `functionRegistry()` of the process that defined it. */
@@ -37,6 +45,7 @@ export interface FunctionDefinition {
   /** `secrets`, then `env` as one more layer; later wins per key. */
   layers: readonly SecretSource[];
   timeoutMs: number;
+  sandbox: SandboxShape;
 }
 
 /** An `App` as the runner sees it. */
@@ -54,6 +63,7 @@ export interface CallTarget {
   functionName: string;
   layers: readonly SecretSource[];
   timeoutMs: number;
+  sandbox: SandboxShape;
   /** For named secrets without one: default, the run's environment. */
   environment?: string | undefined;
 }

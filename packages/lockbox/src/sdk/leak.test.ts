@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, readdirSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { callApi, findIn, findOnDisk } from "@lockbox/server/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,13 +37,18 @@ export const leak = app.function(
       Secret.fromLocalEnviron(["FROM_LOCAL"]),
     ],
   },
-  async (holdUrl?: string) => {
+  async (hold?: string) => {
     for (const key of keys) {
       console.log(key + "=" + process.env[key]);
       console.error(key + "=" + process.env[key]);
     }
-    // The test looks at every process while this waits for its answer.
-    if (holdUrl) await fetch(holdUrl);
+    // The test looks at every process while this waits for its signal (the sandbox reaches no
+    // host service to wait on).
+    if (hold) {
+      const released = new Promise((resolve) => process.once("SIGUSR2", resolve));
+      console.log(hold);
+      await released;
+    }
     throw new Error("leak failed with " + keys.map((key) => process.env[key]).join(" "));
   },
 );
@@ -73,28 +76,14 @@ export const setup = app.localEntrypoint(async () => {
 });
 `;
 
-/** An HTTP endpoint that holds its first request until released: a function waits on it. */
-async function holdPoint() {
+/** A line the function prints once it waits, and what tells that it was printed. */
+function holdPoint() {
+  const line = `HOLDING-${randomBytes(4).toString("hex")}`;
   let arrive = () => {};
-  let release = () => {};
   const arrived = new Promise<void>((resolve) => {
     arrive = resolve;
   });
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const server = createServer((_request, response) => {
-    arrive();
-    void released.then(() => response.end("go"));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hold`,
-    arrived,
-    release,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
+  return { line, arrived, onStdout: (stdout: string) => stdout.includes(`${line}\n`) && arrive() };
 }
 
 const filesUnder = (dir: string): string[] =>
@@ -173,13 +162,15 @@ describe.each([
 
   describe.each(["process", "sandbox"])("in %s containers", (backend) => {
     it("masks every value in the output and the error, and leaves none in argv, files or temp folders", async () => {
-      const hold = await holdPoint();
+      const hold = holdPoint();
       let pid = 0;
-      const running = lockbox(["run", "app.ts::leak", "--", hold.url], {
+      let containers: ReturnType<typeof liveProcesses> = [];
+      const running = lockbox(["run", "app.ts::leak", "--", hold.line], {
         env: { LOCKBOX_CONTAINER: backend },
         onSpawn: (spawned) => {
           pid = spawned;
         },
+        onStdout: hold.onStdout,
       });
       const ended = running.then((result: CliResult) => {
         throw new Error(`lockbox run ended before its function waited:\n${result.stderr}`);
@@ -191,8 +182,9 @@ describe.each([
         const tree = processTree(processes, pid);
         const mine = processes.filter((view) => tree.has(view.pid));
         // The container is running, under the CLI, with the values in its environment.
-        const containers = mine.filter((view) =>
-          argvOf(view).some((word) => word.endsWith("container-main.js")),
+        // The container's node itself (not bubblewrap, whose argv names the bootstrap too).
+        containers = mine.filter(
+          (view) => argvOf(view)[0] === process.execPath && argvOf(view)[1]?.endsWith("container-main.mjs"),
         );
         expect(containers.length).toBeGreaterThan(0);
         expect(containers.some((view) => findIn(view.environ, values.FROM_NAME).length > 0)).toBe(true);
@@ -215,8 +207,7 @@ describe.each([
         nothingFound("the temp folder", findOnDisk(tmp.path, canary));
         for (const folder of dataFolders()) nothingFound(folder, findOnDisk(folder, canary));
       } finally {
-        hold.release();
-        await hold.close();
+        for (const container of containers) process.kill(container.pid, "SIGUSR2");
       }
       const result = await running;
       expect(result.code).toBe(1);

@@ -2,7 +2,7 @@ import type { LockboxApi } from "@lockbox/server";
 import { functionRegistry, InvalidError, quote } from "@lockbox/server/shared";
 import type { AppDeployment } from "./app.js";
 import { AppRun } from "./app-run.js";
-import { bundleModule } from "./bundle.js";
+import { type Bundle, bundleModule } from "./bundle.js";
 import { importBundle } from "./bundle-import.js";
 import { clientApi, closeClient } from "./client.js";
 import { deployedFunctions } from "./deploy-functions.js";
@@ -31,19 +31,22 @@ export interface StartedRun {
 }
 
 /** Bundles `entryFile` and makes an active run for it; `base` is where its functions start here. */
-async function newRun(options: StartRunOptions, base: () => number): Promise<AppRun> {
+async function newRun(
+  options: StartRunOptions,
+  base: () => number,
+): Promise<{ run: AppRun; bundle: Bundle }> {
   const environment = await environmentFor(options.environment);
   const bundle = await bundleModule(options.entryFile);
   const run = new AppRun({
     ...options,
     api: clientApi,
     environment,
-    bundlePath: bundle.bundlePath,
+    bundlePath: bundle.containerBundlePath,
     base: base(),
   });
   run.onStop(closeClient);
   run.onStop(bundle.dispose);
-  return run.activate();
+  return { run: run.activate(), bundle };
 }
 
 /**
@@ -52,9 +55,9 @@ async function newRun(options: StartRunOptions, base: () => number): Promise<App
  * @example const run = await startRun({ entryFile: "app.ts" }); try { … } finally { await run.stop(); }
  */
 export async function startRun(options: StartRunOptions): Promise<StartedRun> {
-  const run = await newRun(options, () => functionRegistry().length);
+  const { run, bundle } = await newRun(options, () => functionRegistry().length);
   try {
-    const { module, apps, names } = await importBundle(run.bundlePath, { inspect: false });
+    const { module, apps, names } = await importBundle(bundle.bundlePath, { inspect: false });
     for (const [index, name] of names) run.names.set(index, name);
     return {
       module,
@@ -73,8 +76,8 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
  * For `app.run` in a script started with node or tsx: the script is already loaded, its
  * functions first in this process's registry; the bundle is for the containers.
  */
-export function startScriptRun(options: StartRunOptions): Promise<AppRun> {
-  return newRun(options, () => 0);
+export async function startScriptRun(options: StartRunOptions): Promise<AppRun> {
+  return (await newRun(options, () => 0)).run;
 }
 
 export interface DeployFileOptions {

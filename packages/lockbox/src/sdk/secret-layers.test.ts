@@ -66,12 +66,16 @@ describe("merge order", () => {
     await expect(environmentFor(lacking)).rejects.toThrow("Secret 'one' is missing key(s): X, Y");
   });
 
-  it("keys warm containers by function, secret versions and inline values", async () => {
-    const key = async (handle: FunctionHandle<[], unknown>) =>
-      containerKey("/b/app.mjs", definitionOf(handle).index, (await environmentFor(handle)).layers);
+  it("keys warm containers by function, sandbox shape, secret versions and inline values", async () => {
+    const key = async (handle: FunctionHandle<[], unknown>, sandbox = definitionOf(handle).sandbox) => {
+      const target = { bundlePath: "/b/app.mjs", functionIndex: definitionOf(handle).index, sandbox };
+      return containerKey(target, (await environmentFor(handle)).layers);
+    };
     const first = await key(withEnv);
     expect(await key(withEnv)).toBe(first);
     expect(await key(withoutEnv)).not.toBe(first);
+    expect(await key(withEnv, { network: "none", tmpMb: 64 })).not.toBe(first);
+    expect(await key(withEnv, { network: "outbound", tmpMb: 65 })).not.toBe(first);
     await Secret.fromName("two").update({ C: "changed" });
     expect(await key(withEnv)).not.toBe(first);
     expect(first).not.toContain("dict");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LockboxApi } from "@lockbox/server";
-import type { InlineSource, NamedSource, SecretSource } from "./internal.js";
+import type { CallTarget, InlineSource, NamedSource, SecretSource } from "./internal.js";
 
 /** A named layer, checked against the store: its current version, for the warm-container key. */
 export interface CheckedNamed extends NamedSource {
@@ -55,12 +55,11 @@ export async function prepareLayers(
 }
 
 /**
- * The warm-container key: same bundle, function, named versions and inline values. The inline
- * values enter only as a SHA-256, kept in memory.
+ * The warm-container key: same bundle, function, sandbox shape, named versions and inline values.
+ * The inline values enter only as a SHA-256, kept in memory.
  */
 export function containerKey(
-  bundlePath: string,
-  functionIndex: number,
+  { bundlePath, functionIndex, sandbox }: Pick<CallTarget, "bundlePath" | "functionIndex" | "sandbox">,
   layers: readonly PreparedLayer[],
 ): string {
   const hash = createHash("sha256");
@@ -70,5 +69,6 @@ export function containerKey(
       named.push(`${layer.secret.environment}/${layer.secret.name}@${layer.secret.version}`);
     else hash.update(JSON.stringify(Object.entries(layer.values))).update("\0");
   }
-  return `${bundlePath}#${functionIndex}|${named.join(",")}|${hash.digest("hex")}`;
+  const shape = `${sandbox.network}/${sandbox.tmpMb}`;
+  return `${bundlePath}#${functionIndex}|${shape}|${named.join(",")}|${hash.digest("hex")}`;
 }

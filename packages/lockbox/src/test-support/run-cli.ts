@@ -23,6 +23,8 @@ export interface RunCliOptions {
   cwd?: string;
   /** Called with the process id once spawned: to look at the process while it runs. */
   onSpawn?: (pid: number) => void;
+  /** Called with all of standard output so far, each time more arrives. */
+  onStdout?: (stdout: string) => void;
 }
 
 /** A clean environment: nothing of the test runner's LOCKBOX_* or anything else leaks in. */
@@ -36,7 +38,10 @@ export function runProcess(command: string, args: string[], options: RunCliOptio
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout.push(chunk);
+    options.onStdout?.(Buffer.concat(stdout).toString());
+  });
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
   child.stdin.end(options.stdin ?? "");
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);

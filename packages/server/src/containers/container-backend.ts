@@ -1,8 +1,8 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { InternalError } from "../shared/errors.js";
+import type { NetworkMode } from "../shared/rules.js";
+import { containerFiles } from "./container-folder.js";
 import type { ContainerBackendName } from "./container-types.js";
 
 /**
@@ -10,32 +10,24 @@ import type { ContainerBackendName } from "./container-types.js";
  * without `env`, one started ahead of need that waits for them over IPC (see container-spares.ts).
  */
 export interface ContainerLaunch {
+  /** The bundle in its container folder (container-folder.ts). */
   bundlePath: string;
   env?: Record<string, string> | undefined;
+  network: NetworkMode;
+  tmpMb: number;
 }
 
-/** One way of starting a container: a process running `container-main.js` on a bundle. */
+/** One way of starting a container: a process running the bootstrap on a bundle. */
 export interface ContainerBackend {
   readonly name: ContainerBackendName;
   spawn(launch: ContainerLaunch): ChildProcess;
 }
 
-/** Memory limit of a container, in MiB: its private writable memory (there are no cgroups here). */
+/** Memory limit of each process of a container, in MiB: its private writable memory (there are no cgroups here). */
 export const memoryLimitMb = 512;
 
-// The same path from src/containers (under Vitest) and dist/containers: the container always
-// runs the compiled bootstrap, so tests need `tsc -b packages/server` first (`npm test` does it).
-const containerMainPath = fileURLToPath(new URL("../../dist/containers/container-main.js", import.meta.url));
-
-/** The compiled bootstrap, or an error saying how to build it. */
-export function containerMain(): string {
-  if (!existsSync(containerMainPath)) {
-    throw new InternalError(
-      `${containerMainPath} is missing: build @lockbox/server (npx tsc -b packages/server)`,
-    );
-  }
-  return containerMainPath;
-}
+/** Processes (threads count too) a container may run at once. */
+export const processLimit = 256;
 
 /** The environment every container starts with, before its secrets. */
 export function baseEnvironment(): Record<string, string> {
@@ -55,28 +47,36 @@ export function findExecutable(name: string): string | undefined {
 }
 
 /**
- * `command` under `prlimit` when it exists: memory (RLIMIT_DATA), open files and processes are
- * bounded, best effort (root on the host is exempt from the process limit; the sandbox is not).
- * Memory is bounded by rlimit rather than `--max-old-space-size`: that V8 flag makes node skip
- * its startup snapshot, which costs about 40 ms of cold start.
+ * `command` under `prlimit` when it exists: memory (RLIMIT_DATA), file size, open files and
+ * processes are bounded (root on the host is exempt from the process limit; the sandbox's user is
+ * not). Memory is bounded by rlimit rather than `--max-old-space-size`: that V8 flag makes node
+ * skip its startup snapshot, which costs about 40 ms of cold start.
  */
-export function limited(command: string[], prlimit = findExecutable("prlimit")): string[] {
-  const memory = `--data=${memoryLimitMb * 1024 * 1024}`;
-  return prlimit ? [prlimit, memory, "--nofile=1024", "--nproc=512", "--", ...command] : command;
+export function limited(command: string[], tmpMb: number, prlimit = findExecutable("prlimit")): string[] {
+  const mib = 1024 * 1024;
+  // biome-ignore format: one flag a limit
+  const limits = [
+    `--data=${memoryLimitMb * mib}`, `--fsize=${tmpMb * mib}`, "--nofile=1024", `--nproc=${processLimit}`,
+  ];
+  return prlimit ? [prlimit, ...limits, "--", ...command] : command;
 }
 
 /**
- * `node container-main.js BUNDLE`, limited; a launch without `env` waits for it. The
- * `lockbox-container` condition picks the SDK's single-file build (package.json "exports"): each
- * module file costs a cold start about 1.5 ms.
+ * `node BOOTSTRAP BUNDLE`, limited, with the container folder where the container sees it; a
+ * launch without `env` waits for it.
  */
 export function nodeCommand(
+  folder: string,
   launch: ContainerLaunch,
   prlimit: string | undefined,
   extra: string[] = [],
 ): string[] {
-  const node = [process.execPath, "--conditions=lockbox-container", containerMain(), launch.bundlePath];
-  return [...limited(node, prlimit), ...extra, ...(launch.env ? [] : ["--await-environment"])];
+  const node = [
+    process.execPath,
+    join(folder, containerFiles.bootstrap),
+    join(folder, containerFiles.bundle),
+  ];
+  return [...limited(node, launch.tmpMb, prlimit), ...extra, ...(launch.env ? [] : ["--await-environment"])];
 }
 
 /** The environment a launch starts with: the base, plus its secrets when it has them. */
@@ -88,14 +88,15 @@ export function launchEnvironment(launch: ContainerLaunch): Record<string, strin
 export function spawnContainer(
   command: string[],
   env: Record<string, string>,
-  options: SpawnOptions = {},
+  options: SpawnOptions & { extraPipes?: number } = {},
 ): ChildProcess {
   const [file = "", ...args] = command;
+  const { extraPipes = 0, ...spawnOptions } = options;
   // Secrets travel in `env` only: argv is readable by every process through /proc.
   return spawn(file, args, {
-    ...options,
+    ...spawnOptions,
     env,
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    stdio: ["ignore", "pipe", "pipe", "ipc", ...Array<"pipe">(extraPipes).fill("pipe")],
     serialization: "advanced",
     detached: true,
   });

@@ -1,57 +1,60 @@
-import { InvalidError } from "../shared/errors.js";
+import { InternalError, InvalidError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { ContainerBackend } from "./container-backend.js";
 import { createProcessBackend } from "./container-process.js";
-import { createSandboxBackend, sandboxWorks } from "./container-sandbox.js";
+import { createSandboxBackend, sandboxProblem } from "./container-sandbox.js";
 import type { ContainerBackendName } from "./container-types.js";
 
 const backendNames: readonly ContainerBackendName[] = ["sandbox", "process"];
 
-// Probing spawns bubblewrap once (about 10 ms); the answer does not change while we run.
-let sandboxProbe: boolean | undefined;
+// Probing starts one sandbox (about 10 ms); the answer does not change while we run.
+let probed: { problem: string | undefined } | undefined;
 
-function sandboxAvailable(): boolean {
-  sandboxProbe ??= sandboxWorks();
-  return sandboxProbe;
+function problemHere(): string | undefined {
+  probed ??= { problem: sandboxProblem() };
+  return probed.problem;
 }
 
 let warned = false;
 
 // The process backend isolates the environment only: the function can read the caller's files
-// and /proc. Say so once, rather than let a missing bubblewrap pass unnoticed.
-function warnProcessFallback(): void {
+// and /proc. Say so once, and why, rather than let it pass unnoticed.
+function warnProcessFallback(problem: string): void {
   if (warned) return;
   warned = true;
   process.emitWarning(
-    "bubblewrap (bwrap) is not available, so functions run as plain processes that can read your files; " +
-      "install bubblewrap, or set LOCKBOX_CONTAINER=process to choose this knowingly",
+    `Functions run as plain processes that can read your files, because ${problem}; fix that, or set LOCKBOX_CONTAINER=process to choose this knowingly`,
     "LockboxWarning",
   );
 }
 
-/** `LOCKBOX_CONTAINER` when set, else `sandbox` when bubblewrap works here, else `process` (with a warning). */
+/**
+ * `LOCKBOX_CONTAINER` when set, else `sandbox` when it can start here. Otherwise an ordinary user
+ * gets `process` with a warning naming the cause; root never runs user code unsandboxed unless
+ * asked to, and gets an error naming the cause instead.
+ */
 export function detectBackend(env: NodeJS.ProcessEnv = process.env): ContainerBackendName {
   const forced = env.LOCKBOX_CONTAINER;
   if (forced === undefined || forced === "") {
-    if (sandboxAvailable()) return "sandbox";
-    warnProcessFallback();
+    const problem = problemHere();
+    if (problem === undefined) return "sandbox";
+    if (process.getuid?.() === 0) {
+      throw new InternalError(
+        `Functions cannot run in a sandbox here: ${problem}. As root, Lockbox runs no function unsandboxed unless told to: fix that, or set LOCKBOX_CONTAINER=process to run functions as plain root processes`,
+      );
+    }
+    warnProcessFallback(problem);
     return "process";
   }
   if (!backendNames.includes(forced as ContainerBackendName)) {
     throw new InvalidError(`Invalid LOCKBOX_CONTAINER ${quote(forced)}: use 'sandbox' or 'process'`);
   }
-  if (forced === "sandbox" && !sandboxAvailable()) {
-    throw new InvalidError(
-      "LOCKBOX_CONTAINER=sandbox, but bubblewrap (bwrap) is not installed or cannot create namespaces here",
-    );
-  }
+  const problem = forced === "sandbox" ? problemHere() : undefined;
+  if (problem) throw new InternalError(`LOCKBOX_CONTAINER=sandbox, but ${problem}`);
   return forced as ContainerBackendName;
 }
 
 /** The backend of that name. */
-export function createBackend(
-  name: ContainerBackendName,
-  hiddenPaths: readonly string[] = [],
-): ContainerBackend {
-  return name === "sandbox" ? createSandboxBackend(hiddenPaths) : createProcessBackend();
+export function createBackend(name: ContainerBackendName): ContainerBackend {
+  return name === "sandbox" ? createSandboxBackend() : createProcessBackend();
 }

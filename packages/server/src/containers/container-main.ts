@@ -1,7 +1,9 @@
-// Runs inside a container: `node container-main.js BUNDLE [--unset-pwd | --await-environment]`.
-// It imports the user's bundle, then runs the calls that arrive on the IPC channel. A container
-// started ahead of need (`--await-environment`, see container-spares.ts) first says it is waiting,
-// then takes its secrets from the first message. Only tiny imports: this is the cold-start path.
+// Runs inside a container: `node container-main.mjs BUNDLE [--unset-pwd | --await-environment]
+// [--own-pid-namespace]`. It imports the user's bundle, then runs the calls that arrive on the IPC
+// channel. A container started ahead of need (`--await-environment`, see container-spares.ts) first
+// says it is waiting, then takes its secrets from the first message. Only tiny imports: this is the
+// cold-start path (and the build bundles it into one file that travels with each bundle).
+import { readdirSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
 
@@ -29,6 +31,39 @@ function send(message: object, done?: () => void): void {
   process.send?.(message, undefined, undefined, done);
 }
 
+const ownPidNamespace = process.argv.includes("--own-pid-namespace", 3);
+
+// This process's descendants, found through /proc/PID/task/TID/children.
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, "latin1").trim();
+      if (listed) children = children.concat(listed.split(" ").map(Number));
+    }
+  } catch {
+    return children; // it exited meanwhile
+  }
+  return children.concat(children.flatMap(descendants));
+}
+
+// Nothing a call started outlives it. In a sandbox's pid namespace, kill(-1) reaches every
+// process of the namespace but init and this one, orphans included; outside one (the process
+// backend), only this process's descendants can be found.
+function killLeftovers(): void {
+  if (ownPidNamespace) {
+    try {
+      process.kill(-1, "SIGKILL");
+    } catch {} // ESRCH: there were none
+    return;
+  }
+  for (const pid of descendants(process.pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+}
+
 async function run(call: CallMessage): Promise<void> {
   const label = `'${call.functionName ?? `#${call.functionIndex}`}'`;
   const fn = functionRegistry()[call.functionIndex];
@@ -41,9 +76,11 @@ async function run(call: CallMessage): Promise<void> {
   try {
     value = await (fn as (...args: unknown[]) => unknown)(...call.args);
   } catch (error) {
+    killLeftovers();
     send({ type: "error", id: call.id, ...describe(error) });
     return;
   }
+  killLeftovers();
   try {
     send({ type: "result", id: call.id, value });
   } catch {
@@ -58,6 +95,8 @@ for (const name of Object.keys(process.env)) {
   if (name.startsWith("NODE_CHANNEL_")) delete process.env[name];
 }
 (globalThis as unknown as Record<symbol, unknown>)[insideContainerSymbol] = true;
+// A write past RLIMIT_FSIZE fails with EFBIG, which the function can catch, instead of killing it.
+process.on("SIGXFSZ", () => {});
 // The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
 process.on("disconnect", () => process.exit(0));
 

@@ -11,8 +11,8 @@ describe.each(backends)("container output (%s)", (backend) => {
   let bundle: TestBundle;
   const start = (spec: ContainerSpec) => async () => spec;
 
-  beforeAll(() => {
-    bundle = writeTestBundle();
+  beforeAll(async () => {
+    bundle = await writeTestBundle();
   });
 
   afterAll(() => bundle.remove());

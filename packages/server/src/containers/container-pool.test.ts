@@ -1,6 +1,6 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { insideContainer } from "../shared/container-markers.js";
 import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
@@ -37,9 +37,9 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
   const output = captureOutput();
   const start = (spec: ContainerSpec) => async () => spec;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     process.env.LOCAL_FOO = "host-canary-value";
-    bundle = writeTestBundle();
+    bundle = await writeTestBundle();
     pool = createContainerPool({ backend, output, maxContainersPerKey: 4 });
   });
 
@@ -91,7 +91,7 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
     const error = await thrown(pool.call("fail", start(bundle.spec("fail")), []));
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ message: "it broke", remoteName: "CustomError" });
-    expect((error as RemoteError).remoteStack).toMatch(/CustomError: it broke[\s\S]*bundle\.mjs/);
+    expect((error as RemoteError).remoteStack).toMatch(/CustomError: it broke[\s\S]*app\.mjs/);
   });
 
   it("names a function the bundle does not define", async () => {
@@ -102,7 +102,7 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
   });
 
   it("kills a function over its timeout, and the next call gets a new container", async () => {
-    const own = writeTestBundle();
+    const own = await writeTestBundle();
     try {
       const spec = own.spec("sleep", { timeoutMs: 500 });
       const call = pool.call("slow", start(spec), [60_000]);
@@ -140,7 +140,7 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
   });
 
   it("rejects the call when start() rejects, and starts nothing", async () => {
-    const own = writeTestBundle();
+    const own = await writeTestBundle();
     try {
       const failing = vi.fn(async (): Promise<ContainerSpec> => {
         throw new InvalidError("Secret 'missing' not found");
@@ -154,7 +154,7 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
   });
 
   it("refuses an environment too large for exec, naming the secrets, before starting anything", async () => {
-    const own = writeTestBundle();
+    const own = await writeTestBundle();
     try {
       const value = "v".repeat(32_768);
       const env = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`KEY_${i}`, value]));
@@ -193,27 +193,24 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
     expect(results).toEqual(inputs.map((i) => [i]));
   });
 
-  it("imports packages the bundle keeps external through a node_modules link", async () => {
-    const own = writeTestBundle();
+  it("imports `lockbox` from the SDK file that travels in its folder, nothing of the installation", async () => {
+    const sdk = join(mkdtempSync(join(tmpdir(), "lockbox-sdk-")), "sdk.mjs");
+    writeFileSync(sdk, "export const where = import.meta.url;");
+    const code = `import { where } from "lockbox";
+      (globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => where);`;
+    const own = await writeTestBundle({ code, sdkFile: sdk });
     try {
-      const packageDir = fileURLToPath(new URL("../..", import.meta.url));
-      mkdirSync(join(own.dir, "node_modules", "@lockbox"), { recursive: true });
-      symlinkSync(packageDir, join(own.dir, "node_modules", "@lockbox", "server"));
-      const path = join(own.dir, "external.mjs");
-      writeFileSync(
-        path,
-        `import { insideContainer, functionRegistry } from "@lockbox/server/shared";
-        functionRegistry().push(() => insideContainer());`,
-      );
-      const spec = own.spec("env", { bundlePath: path, functionIndex: 0, functionName: "external" });
-      expect(await pool.call("external", start(spec), [])).toBe(true);
+      const where = (await pool.call("sdk", start(own.spec("env", { functionIndex: 0 })), [])) as string;
+      const folder = backend === "sandbox" ? "/lockbox" : own.dir;
+      expect(where).toBe(`file://${folder}/node_modules/lockbox/index.js`);
     } finally {
       own.remove();
+      rmSync(dirname(sdk), { recursive: true, force: true });
     }
   });
 
   it("starts a bundle's next container from a spare, which takes its secrets over IPC", async () => {
-    const own = writeTestBundle();
+    const own = await writeTestBundle();
     const spared = createContainerPool({ backend, output: captureOutput() });
     try {
       await spared.call("first", start(own.spec("whoami")), []);
@@ -247,7 +244,7 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
   });
 
   it("stops every container on close, and refuses calls after", async () => {
-    const own = writeTestBundle();
+    const own = await writeTestBundle();
     const closing = createContainerPool({ backend, output: captureOutput() });
     try {
       await closing.call("a", start(own.spec("whoami")), []);

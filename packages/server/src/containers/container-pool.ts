@@ -123,7 +123,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
   if (!Number.isInteger(maxPerKey) || maxPerKey < 1) {
     throw new InvalidError("maxContainersPerKey must be a whole number of at least 1");
   }
-  const backend = createBackend(options.backend ?? detectBackend(), options.hiddenPaths);
+  const backend = createBackend(options.backend ?? detectBackend());
   const pool: Scheduler = {
     backend,
     spares: createSpares(backend, { idleStopMs }),
@@ -149,7 +149,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
         if (slot) release(pool, slot, container);
         // The bundle's next cold start takes a spare. Spawning one blocks this process for a
         // few ms (fork), so not before this call's caller has its answer.
-        setImmediate(() => pool.closed || pool.spares.prepare(container.spec.bundlePath));
+        setImmediate(() => pool.closed || pool.spares.prepare(container.spec));
       }
     },
     async close() {

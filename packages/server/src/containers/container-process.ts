@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os";
+import { dirname } from "node:path";
 import {
   type ContainerBackend,
   findExecutable,
@@ -13,6 +14,8 @@ export function createProcessBackend(): ContainerBackend {
   return {
     name: "process",
     spawn: (launch) =>
-      spawnContainer(nodeCommand(launch, prlimit), launchEnvironment(launch), { cwd: tmpdir() }),
+      spawnContainer(nodeCommand(dirname(launch.bundlePath), launch, prlimit), launchEnvironment(launch), {
+        cwd: tmpdir(),
+      }),
   };
 }

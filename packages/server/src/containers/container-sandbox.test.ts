@@ -1,24 +1,48 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { FunctionTimeoutError } from "../shared/errors.js";
+import type { NetworkMode } from "../shared/rules.js";
 import {
   captureOutput,
   processesWith,
   type TestBundle,
   writeTestBundle,
 } from "../test-support/container-bundle.js";
+import { writeContainerFolder } from "./container-folder.js";
 import { createContainerPool } from "./container-pool.js";
 import type { ContainerBackendName, ContainerPool, ContainerSpec } from "./container-types.js";
 
 const start = (spec: ContainerSpec) => async () => spec;
+const asRoot = process.getuid?.() === 0;
+
+/** A world-readable file in a fresh world-enterable folder under `parent`, as a careless host leaves one. */
+function plant(parent: string, name = "master.key"): { file: string; remove(): void } {
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, "lockbox-planted-"));
+  chmodSync(dir, 0o755);
+  const file = join(dir, name);
+  writeFileSync(file, "not for functions", { mode: 0o644 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function listen(server: Server, ...address: unknown[]): Promise<void> {
+  return new Promise((resolve) => server.listen(...(address as [string]), resolve));
+}
 
 describe("sandbox backend", () => {
   let bundle: TestBundle;
   let pool: ContainerPool;
+  const call = (
+    name: Parameters<TestBundle["spec"]>[0],
+    args: unknown[],
+    overrides: Partial<ContainerSpec> = {},
+  ) => pool.call(`${name}-${JSON.stringify(overrides)}`, start(bundle.spec(name, overrides)), args);
 
-  beforeAll(() => {
-    bundle = writeTestBundle();
+  beforeAll(async () => {
+    bundle = await writeTestBundle();
     pool = createContainerPool({ backend: "sandbox", output: captureOutput() });
   });
 
@@ -28,99 +52,193 @@ describe("sandbox backend", () => {
   });
 
   it("runs as uid 65534 on a host named lockbox", async () => {
-    expect(await pool.call("who", start(bundle.spec("whoami")), [])).toMatchObject({ uid: 65534 });
-    expect(await pool.call("host", start(bundle.spec("hostname")), [])).toBe("lockbox");
+    expect(await call("whoami", [])).toMatchObject({ uid: 65534 });
+    expect(await call("hostname", [])).toBe("lockbox");
+  });
+
+  it("sees an allow-list of the host: system folders, its own folder, a private /tmp", async () => {
+    const allowed = [
+      "bin",
+      "dev",
+      "etc",
+      "lib",
+      "lib32",
+      "lib64",
+      "libx32",
+      "lockbox",
+      "proc",
+      "sbin",
+      "tmp",
+      "usr",
+    ];
+    const root = (await call("listDir", ["/"])) as string[];
+    expect(root.filter((entry) => !allowed.includes(entry))).toEqual([]);
+    expect(root).toEqual(expect.arrayContaining(["etc", "lockbox", "tmp", "usr"]));
+    expect(await call("listDir", ["/lockbox"])).toEqual(["app.mjs", "container-main.mjs", "etc"]);
+    expect(await call("listDir", ["/tmp"])).toEqual([]);
+    expect(await call("tryRead", ["/etc/passwd"])).toBe(
+      "nobody:x:65534:65534:Lockbox function:/tmp:/usr/sbin/nologin\n",
+    );
+    expect(await call("tryRead", ["/etc/shadow"])).toBe("ENOENT");
+  });
+
+  it.runIf(asRoot)("cannot read a world-readable file the host left in /srv, /opt or /home", async () => {
+    const planted = ["/srv", "/opt", "/home"].map((parent) => plant(parent));
+    try {
+      for (const { file } of planted) expect(await call("tryRead", [file])).toBe("ENOENT");
+    } finally {
+      for (const { remove } of planted) remove();
+    }
+  });
+
+  it("cannot read any Lockbox's data folder, with the project and the data folder under /tmp", async () => {
+    // The caller's LOCKBOX_HOME beside the bundle, and a same-user server's --data-dir in /tmp.
+    const beside = plant(dirname(bundle.dir));
+    const server = plant(tmpdir(), "lockbox.db");
+    try {
+      expect(await call("tryRead", [beside.file])).toBe("ENOENT");
+      expect(await call("tryRead", [server.file])).toBe("ENOENT");
+    } finally {
+      beside.remove();
+      server.remove();
+    }
   });
 
   it("cannot write outside its private /tmp", async () => {
-    const write = (path: string) => pool.call("write", start(bundle.spec("tryWrite")), [path]);
-    expect(await write(join(bundle.dir, "planted.mjs"))).toBe("EROFS");
-    expect(await write("/etc/lockbox-planted")).toBe("EROFS");
-    expect(await write("/usr/local/bin/lockbox-planted")).toBe("EROFS");
-    const own = `/tmp/lockbox-sandbox-${process.pid}`;
-    expect(await write(own)).toBe("written");
-    expect(existsSync(own)).toBe(false);
-    expect(existsSync(join(bundle.dir, "planted.mjs"))).toBe(false);
-  });
-
-  // As root, bubblewrap would map uid 65534 to root outside and read every root-owned file.
-  it.runIf(process.getuid?.() === 0)("cannot read files only the host's root may read", async () => {
-    const secretFile = join(bundle.dir, "master.key");
-    writeFileSync(secretFile, "not for functions");
-    chmodSync(secretFile, 0o600);
-    expect(await pool.call("read", start(bundle.spec("tryRead")), [secretFile])).toBe("EACCES");
-    expect(await pool.call("read", start(bundle.spec("tryRead")), ["/etc/shadow"])).toBe("EACCES");
-  });
-
-  it("hides the data folder it is given, even where its files are readable by everyone", async () => {
-    const dataDir = mkdtempSync(join("/var/tmp", "lockbox-data-"));
-    chmodSync(dataDir, 0o755);
-    const keyFile = join(dataDir, "master.key");
-    writeFileSync(keyFile, "not for functions", { mode: 0o644 });
-    const hiding = createContainerPool({
-      backend: "sandbox",
-      output: captureOutput(),
-      hiddenPaths: [dataDir],
-    });
-    try {
-      // Without hiding, the file is readable: so the next assertion means something.
-      expect(await pool.call("read-open", start(bundle.spec("tryRead")), [keyFile])).toBe(
-        "not for functions",
-      );
-      expect(await hiding.call("read-hidden", start(bundle.spec("tryRead")), [keyFile])).toBe("ENOENT");
-    } finally {
-      await hiding.close();
-      rmSync(dataDir, { recursive: true, force: true });
+    for (const path of [
+      "/lockbox/planted.mjs",
+      "/etc/planted",
+      "/usr/local/bin/planted",
+      "/planted",
+      "/dev/planted",
+    ]) {
+      expect(await call("tryWrite", [path])).toBe("EROFS");
     }
+    expect(await call("tryWrite", ["/tmp/own"])).toBe("written");
   });
 
-  it.runIf(process.getuid?.() === 0)("refuses a bundle in a folder uid 65534 cannot enter", async () => {
-    const hidden = mkdtempSync(join(tmpdir(), "lockbox-hidden-"));
-    try {
-      const nested = join(hidden, "deeper");
-      mkdirSync(nested);
-      writeFileSync(join(nested, "bundle.mjs"), "");
-      const spec = bundle.spec("env", { bundlePath: join(nested, "bundle.mjs") });
-      await expect(pool.call("hidden", start(spec), [])).rejects.toThrow(
-        `The sandbox runs as uid 65534, which cannot enter '${hidden}'`,
-      );
-    } finally {
-      rmSync(hidden, { recursive: true, force: true });
-    }
+  it("writes at most `tmpMb` to /tmp", async () => {
+    const filled = (await call("fillTmp", [24], { tmpMb: 8 })) as { written: number; error: string };
+    expect(filled.written).toBeLessThanOrEqual(8);
+    expect(["ENOSPC", "EFBIG"]).toContain(filled.error);
+  });
+
+  it("leaves no process running after its call ends or times out", async () => {
+    const marker = `7${process.pid}1`;
+    await call("spawnOrphans", [marker]);
+    await vi.waitFor(() => expect(processesWith(marker)).toEqual([]), { timeout: 1000, interval: 20 });
+    const late = `7${process.pid}2`;
+    const hanging = pool.call("hang", start(bundle.spec("spawnOrphans", { timeoutMs: 1000 })), [
+      late,
+      60_000,
+    ]);
+    await vi.waitFor(() => expect(processesWith(late).length).toBeGreaterThan(0));
+    await expect(hanging).rejects.toBeInstanceOf(FunctionTimeoutError);
+    await vi.waitFor(() => expect(processesWith(late)).toEqual([]), { timeout: 1000, interval: 20 });
+  });
+
+  it("runs a bounded number of processes, as root too", async () => {
+    const spawned = (await call("spawnMany", [400])) as { started: number; refused: string | null };
+    expect(spawned.refused).toBe("EAGAIN");
+    expect(spawned.started).toBeLessThan(256);
   });
 
   it("sees only its own processes, and no other container's environment", async () => {
     const holderValue = `holder-${process.pid}-value`;
     const holder = pool.call("holder", start(bundle.spec("sleep", { env: { HELD: holderValue } })), [1500]);
-    await vi.waitFor(() => expect(processesWith(bundle.dir).length).toBeGreaterThan(0));
-    const scan = (await pool.call("scan", start(bundle.spec("scanProc")), [holderValue])) as {
-      pids: number[];
-      found: number[];
-    };
+    await vi.waitFor(() => expect(processesWith(bundle.dir, { spares: false }).length).toBeGreaterThan(0));
+    const scan = (await call("scanProc", [holderValue])) as { pids: number[]; found: number[] };
     expect(scan.found).toEqual([]);
     expect(Math.max(...scan.pids)).toBeLessThan(10);
     await holder;
   });
+
+  it.runIf(asRoot)("refuses a container folder that uid 65534 cannot enter, naming the folder", async () => {
+    const closed = mkdtempSync(join(tmpdir(), "lockbox-closed-"));
+    try {
+      const path = await writeContainerFolder(join(closed, "container"), { code: "" });
+      await expect(pool.call("closed", start(bundle.spec("env", { bundlePath: path })), [])).rejects.toThrow(
+        `The sandbox runs as uid 65534, which cannot enter '${closed}'`,
+      );
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
+  describe.each<NetworkMode>(["none", "outbound"])("with network %s", (network) => {
+    const tcp = createServer((socket) => socket.end());
+    const unix = createServer((socket) => socket.end());
+    const abstract = createServer((socket) => socket.end());
+    const socketDir = mkdtempSync(join(tmpdir(), "lockbox-socket-"));
+    const socketPath = join(socketDir, "agent.sock");
+    const abstractName = `\0lockbox-test-${process.pid}-${network}`;
+    let port = 0;
+
+    beforeAll(async () => {
+      chmodSync(socketDir, 0o755);
+      await listen(tcp, 0, "127.0.0.1");
+      port = (tcp.address() as { port: number }).port;
+      await listen(unix, socketPath);
+      chmodSync(socketPath, 0o777);
+      await listen(abstract, abstractName);
+    });
+
+    afterAll(() => {
+      for (const server of [tcp, unix, abstract]) server.close();
+      rmSync(socketDir, { recursive: true, force: true });
+    });
+
+    it("reaches no host loopback service and no host unix socket", async () => {
+      const attempts: unknown[][] = [[port, "127.0.0.1"], [port, "10.0.2.2"], [socketPath], [abstractName]];
+      for (const address of attempts) {
+        expect(await call("connect", address, { network })).not.toBe("connected");
+      }
+    });
+
+    // So that the test above means something: the same addresses answer outside the sandbox.
+    it("the host itself reaches them", async () => {
+      const { createConnection } = await import("node:net");
+      for (const address of [[port, "127.0.0.1"], [socketPath], [abstractName]] as [string][]) {
+        await new Promise<void>((resolve, reject) =>
+          createConnection(...address)
+            .once("connect", resolve)
+            .once("error", reject),
+        );
+      }
+    });
+  });
 });
 
-// The `process` backend isolates the environment only: shown here so the test above means something.
+// The `process` backend isolates the environment only: shown here so the tests above mean something.
 describe("process backend", () => {
-  it("can read another container's environment (no isolation beyond a clean env)", async () => {
-    const bundle = writeTestBundle();
+  let bundle: TestBundle;
+  let pool: ContainerPool;
+
+  beforeAll(async () => {
+    bundle = await writeTestBundle();
     const backend: ContainerBackendName = "process";
-    const pool = createContainerPool({ backend, output: captureOutput() });
-    try {
-      const holderValue = `holder-${process.pid}-value`;
-      const holder = pool.call("holder", start(bundle.spec("sleep", { env: { HELD: holderValue } })), [1500]);
-      await vi.waitFor(() => expect(processesWith(bundle.dir).length).toBeGreaterThan(0));
-      const scan = (await pool.call("scan", start(bundle.spec("scanProc")), [holderValue])) as {
-        found: number[];
-      };
-      expect(scan.found.length).toBeGreaterThan(0);
-      await holder;
-    } finally {
-      await pool.close();
-      bundle.remove();
-    }
+    pool = createContainerPool({ backend, output: captureOutput() });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    bundle.remove();
+  });
+
+  it("can read another container's environment (no isolation beyond a clean env)", async () => {
+    const holderValue = `holder-${process.pid}-value`;
+    const holder = pool.call("holder", start(bundle.spec("sleep", { env: { HELD: holderValue } })), [1500]);
+    await vi.waitFor(() => expect(processesWith(bundle.dir, { spares: false }).length).toBeGreaterThan(0));
+    const scan = (await pool.call("scan", start(bundle.spec("scanProc")), [holderValue])) as {
+      found: number[];
+    };
+    expect(scan.found.length).toBeGreaterThan(0);
+    await holder;
+  });
+
+  it("kills every process a call started, and their children, when it ends", async () => {
+    const marker = `7${process.pid}3`;
+    await pool.call("orphans", start(bundle.spec("spawnOrphans")), [marker]);
+    await vi.waitFor(() => expect(processesWith(marker)).toEqual([]), { timeout: 1000, interval: 20 });
   });
 });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { type ContainerBackend, killContainer } from "./container-backend.js";
+import { type ContainerBackend, type ContainerLaunch, killContainer } from "./container-backend.js";
 import type { ContainerSpec } from "./container-types.js";
 
 // Node reads these only as it starts (options, CA certificates, module paths, OpenSSL, the ICU
@@ -21,8 +21,13 @@ function awaitWaiting(child: ChildProcess): Promise<boolean> {
   });
 }
 
+type SpareLaunch = Omit<ContainerLaunch, "env">;
+
+// A spare's sandbox is made before its secrets come: it serves only containers made the same way.
+const spareKey = ({ bundlePath, network, tmpMb }: SpareLaunch) => `${network}|${tmpMb}|${bundlePath}`;
+
 /**
- * Containers started ahead of need: one per bundle, node already running and waiting for its
+ * Containers started ahead of need: one per bundle and sandbox shape, node already running and waiting for its
  * secrets, so that a cold start need not wait for node to start. A spare is a fresh process that
  * has run no user code; it gets its secrets over its private IPC channel (never argv) just before
  * it imports the bundle. Spares not taken within `idleStopMs` are stopped.
@@ -30,18 +35,23 @@ function awaitWaiting(child: ChildProcess): Promise<boolean> {
 export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleStopMs: number }) {
   const spares = new Map<string, Spare>();
 
-  function discard(bundlePath: string, spare: Spare): void {
+  function discard(key: string, spare: Spare): void {
     clearTimeout(spare.idleTimer);
-    if (spares.get(bundlePath) === spare) spares.delete(bundlePath);
+    if (spares.get(key) === spare) spares.delete(key);
   }
 
   return {
-    /** Starts a spare for `bundlePath`, unless one is there; failing quietly, as the call will not. */
-    prepare(bundlePath: string): void {
-      if (spares.has(bundlePath)) return;
+    /** Starts a spare for `launch`, unless one is there; failing quietly, as the call will not. */
+    prepare(launch: SpareLaunch): void {
+      const key = spareKey(launch);
+      if (spares.has(key)) return;
       let child: ChildProcess;
       try {
-        child = backend.spawn({ bundlePath });
+        child = backend.spawn({
+          bundlePath: launch.bundlePath,
+          network: launch.network,
+          tmpMb: launch.tmpMb,
+        });
       } catch {
         return; // the bundle is gone, say: a cold start will spawn and report it
       }
@@ -50,8 +60,8 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
         waiting: awaitWaiting(child),
         idleTimer: setTimeout(() => killContainer(child), idleStopMs).unref(),
       };
-      spares.set(bundlePath, spare);
-      child.once("exit", () => discard(bundlePath, spare));
+      spares.set(key, spare);
+      child.once("exit", () => discard(key, spare));
     },
 
     /**
@@ -59,9 +69,10 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
      * none, it failed, or the secrets set a variable node reads only as it starts.
      */
     async take(spec: ContainerSpec): Promise<ChildProcess | undefined> {
-      const spare = spares.get(spec.bundlePath);
+      const key = spareKey(spec);
+      const spare = spares.get(key);
       if (!spare || Object.keys(spec.env).some((name) => readAtStart.test(name))) return undefined;
-      discard(spec.bundlePath, spare);
+      discard(key, spare);
       if (!(await spare.waiting) || !spare.child.connected) return undefined;
       spare.child.send({ type: "environment", env: spec.env });
       return spare.child;
@@ -69,8 +80,8 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
 
     /** Stops every spare; resolves once they are gone. */
     async close(): Promise<void> {
-      const stopping = [...spares.entries()].map(([bundlePath, spare]) => {
-        discard(bundlePath, spare);
+      const stopping = [...spares.entries()].map(([key, spare]) => {
+        discard(key, spare);
         const exited = new Promise((resolve) => spare.child.once("exit", resolve));
         killContainer(spare.child);
         return spare.child.exitCode === null && spare.child.signalCode === null ? exited : undefined;

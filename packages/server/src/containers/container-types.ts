@@ -1,11 +1,12 @@
 import type { Writable } from "node:stream";
+import type { NetworkMode } from "../shared/rules.js";
 
 /** `sandbox`: bubblewrap namespaces; `process`: a child process with a cleared environment. */
 export type ContainerBackendName = "sandbox" | "process";
 
 /** Everything needed to start one container for one function. */
 export interface ContainerSpec {
-  /** Absolute path of the user's ESM bundle; its folder is visible (read-only) in the container. */
+  /** Absolute path of the user's ESM bundle in its container folder (container-folder.ts), which the container sees read-only. */
   bundlePath: string;
   /** The function's index in the registry the bundle fills (see shared/container-markers.ts). */
   functionIndex: number;
@@ -19,6 +20,10 @@ export interface ContainerSpec {
   maskValues: string[];
   /** Per call: a call that runs longer is killed and fails with `FunctionTimeoutError`. */
   timeoutMs: number;
+  /** `outbound`: TCP and UDP out (user-mode networking), the host's loopback unreachable; `none`: loopback only. The `process` backend has the host's network. */
+  network: NetworkMode;
+  /** Size of the private `/tmp` (also `HOME`), in MiB; also the largest file a process may write. */
+  tmpMb: number;
 }
 
 /** Where a container's stdout and stderr go, as they are written. */
@@ -31,8 +36,6 @@ export interface ContainerPoolOptions {
   /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   output: ContainerOutput;
-  /** Folders and files the sandbox hides from functions (the Lockbox data folder); see container-sandbox.ts. */
-  hiddenPaths?: readonly string[] | undefined;
   /** At most this many containers run at once for one key (default: 2 × CPU count). */
   maxContainersPerKey?: number | undefined;
 }

@@ -1,7 +1,8 @@
 export { baseEnvironment, findExecutable, limited } from "./container-backend.js";
 export { detectBackend } from "./container-detect.js";
+export { writeContainerFolder } from "./container-folder.js";
 export { createContainerPool } from "./container-pool.js";
-export { hostUser, sandboxFlags } from "./container-sandbox.js";
+export { spawnSandboxed } from "./container-sandbox.js";
 export type {
   ContainerBackendName,
   ContainerOutput,

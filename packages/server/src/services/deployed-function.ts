@@ -2,9 +2,12 @@ import { InvalidError, PermissionDeniedError } from "../shared/errors.js";
 import {
   environmentNameProblem,
   keyProblem,
+  type NetworkMode,
+  networkProblem,
   quote,
   secretNameProblem,
   timeoutProblem,
+  tmpMbProblem,
   valuesProblem,
 } from "../shared/rules.js";
 import type { Actor } from "./actor.js";
@@ -28,6 +31,8 @@ export interface DeployedFunction {
   secrets: DeployedSecret[];
   env?: Record<string, string> | undefined;
   timeoutMs?: number | undefined;
+  network?: NetworkMode | undefined;
+  tmpMb?: number | undefined;
 }
 
 const functionNamePattern = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
@@ -54,7 +59,9 @@ function functionProblem(fn: DeployedFunction): string | undefined {
   return (
     fn.secrets.map(secretProblem).find(Boolean) ??
     envProblem ??
-    (fn.timeoutMs === undefined ? undefined : timeoutProblem(fn.timeoutMs))
+    (fn.timeoutMs === undefined ? undefined : timeoutProblem(fn.timeoutMs)) ??
+    (fn.network === undefined ? undefined : networkProblem(fn.network)) ??
+    (fn.tmpMb === undefined ? undefined : tmpMbProblem(fn.tmpMb))
   );
 }
 
@@ -100,7 +107,7 @@ export function assertSecretsInScope(
 
 /** Only the fields a deploy stores, so nothing else sent along (a value, say) is kept. */
 export function storedFunctions(functions: readonly DeployedFunction[]): DeployedFunction[] {
-  return functions.map(({ name, index, secrets, env, timeoutMs }) => ({
+  return functions.map(({ name, index, secrets, env, timeoutMs, network, tmpMb }) => ({
     name,
     index,
     secrets: secrets.map(({ name: secret, environment, requiredKeys }) => ({
@@ -110,5 +117,7 @@ export function storedFunctions(functions: readonly DeployedFunction[]): Deploye
     })),
     ...(env === undefined ? {} : { env: { ...env } }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(network === undefined ? {} : { network }),
+    ...(tmpMb === undefined ? {} : { tmpMb }),
   }));
 }

@@ -15,7 +15,14 @@ export const limits = {
   execEnvironmentMaxBytes: 1_048_576,
   // The largest delay a Node timer takes; a longer one would fire at once.
   timeoutMaxMs: 2_147_483_647,
+  /** A container's private /tmp (and HOME), in MiB: memory of the host, so bounded. */
+  tmpMbDefault: 64,
+  tmpMbMax: 4096,
 } as const;
+
+/** What a function's container reaches: `outbound` (the default) or only its own loopback. */
+export const networkModes = ["outbound", "none"] as const;
+export type NetworkMode = (typeof networkModes)[number];
 
 /** The environment every workspace has, and the default when none is chosen. */
 export const defaultEnvironment = "main";
@@ -109,6 +116,19 @@ export function timeoutProblem(timeoutMs: unknown): string | undefined {
   )
     return `\`timeoutMs\` must be a whole number of milliseconds from 1 to ${limits.timeoutMaxMs}`;
   return undefined;
+}
+
+/** Why a function's `network` is not allowed, or undefined when it is. */
+export function networkProblem(network: unknown): string | undefined {
+  if (networkModes.includes(network as NetworkMode)) return undefined;
+  return "`network` must be 'outbound' or 'none'";
+}
+
+/** Why a function's `tmpMb` is not allowed, or undefined when it is: whole MiB from 1 to the limit. */
+export function tmpMbProblem(tmpMb: unknown): string | undefined {
+  if (typeof tmpMb === "number" && Number.isInteger(tmpMb) && tmpMb >= 1 && tmpMb <= limits.tmpMbMax)
+    return undefined;
+  return `\`tmpMb\` must be a whole number of MiB from 1 to ${limits.tmpMbMax}`;
 }
 
 /** Why a set of key/value pairs is not allowed, or undefined when every pair is. */

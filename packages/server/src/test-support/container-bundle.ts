@@ -1,8 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { type ContainerFolderOptions, writeContainerFolder } from "../containers/container-folder.js";
 import type { ContainerOutput, ContainerSpec } from "../containers/container-types.js";
+import { limits } from "../shared/rules.js";
 
 // A hand-made ESM bundle that fills the registry itself, as an SDK bundle would: the container
 // tests do not depend on the SDK.
@@ -28,13 +30,49 @@ const functions = {
     return { pids, found: pids.filter((pid) => readable(pid).includes(needle)) };
   }`,
   exit: "(code) => process.exit(code)",
+  listDir: "(path) => { try { return fs.readdirSync(path).sort(); } catch (e) { return e.code; } }",
+  connect: `(...address) => new Promise((resolve) => {
+    const socket = net.connect(...address);
+    socket.setTimeout(3000, () => { socket.destroy(); resolve('timeout'); });
+    socket.on('connect', () => { socket.destroy(); resolve('connected'); });
+    socket.on('error', (e) => resolve(e.code));
+  })`,
+  fetchText:
+    "async (url) => { try { return await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text(); } catch (e) { return e.cause?.code ?? e.name; } }",
+  fillTmp: `(mb) => {
+    const chunk = Buffer.alloc(1024 * 1024, 120);
+    let written = 0;
+    try {
+      for (let file = 0; written < mb; file++) {
+        const fd = fs.openSync('/tmp/fill-' + file, 'w');
+        try { for (let i = 0; i < 8 && written < mb; i++, written++) fs.writeSync(fd, chunk); } finally { fs.closeSync(fd); }
+      }
+      return { written, error: null };
+    } catch (e) { return { written, error: e.code }; }
+  }`,
+  spawnOrphans: `(marker, waitMs = 200) => {
+    child_process.spawn('sh', ['-c', 'sleep ' + marker + ' & exec sleep ' + marker], { detached: true, stdio: 'ignore' }).unref();
+    child_process.spawn('sleep', [marker], { stdio: 'ignore' }).unref();
+    return new Promise((resolve) => setTimeout(resolve, waitMs));
+  }`,
+  spawnMany: `(count) => {
+    const children = [];
+    let refused = null;
+    for (let i = 0; i < count && !refused; i++) {
+      try { children.push(child_process.spawn('sleep', ['30'], { stdio: 'ignore' }).on('error', (e) => { refused ??= e.code; })); }
+      catch (e) { refused = e.code; }
+    }
+    return new Promise((resolve) => setTimeout(() => resolve({ started: children.filter((c) => c.pid).length, refused }), 300));
+  }`,
   returnFunction: "() => () => 1",
   hostname: "() => os.hostname()",
 } as const;
 
 export type TestFunction = keyof typeof functions;
 
-const source = `import fs from "node:fs";
+const source = `import child_process from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 const id = crypto.randomUUID();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,17 +83,20 @@ ${Object.values(functions)
 `;
 
 export interface TestBundle {
+  /** The container folder. */
   dir: string;
+  /** The bundle in it. */
   path: string;
   spec(name: TestFunction, overrides?: Partial<ContainerSpec>): ContainerSpec;
   remove(): void;
 }
 
-/** Writes the test bundle into a fresh folder under the system temp dir (mode 0700, as mkdtemp makes it). */
-export function writeTestBundle(): TestBundle {
-  const dir = mkdtempSync(join(tmpdir(), "lockbox-bundle-"));
-  const path = join(dir, "bundle.mjs");
-  writeFileSync(path, source);
+/** Writes the test bundle as a container folder in a fresh folder under the system temp dir. */
+export async function writeTestBundle(options: Partial<ContainerFolderOptions> = {}): Promise<TestBundle> {
+  const root = mkdtempSync(join(tmpdir(), "lockbox-bundle-"));
+  chmodSync(root, 0o755); // as materializeBundle does: the sandbox's user must enter it
+  const dir = join(root, "container");
+  const path = await writeContainerFolder(dir, { code: source, ...options });
   return {
     dir,
     path,
@@ -66,9 +107,11 @@ export function writeTestBundle(): TestBundle {
       env: {},
       maskValues: [],
       timeoutMs: 10_000,
+      network: "none",
+      tmpMb: limits.tmpMbDefault,
       ...overrides,
     }),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppService } from "../../services/app-service.js";
-import { limits, timeoutProblem } from "../../shared/rules.js";
+import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
@@ -23,6 +23,14 @@ const deployedFunction = z.object({
     .number()
     .superRefine((value, ctx) => {
       const message = timeoutProblem(value);
+      if (message) ctx.addIssue({ code: "custom", message });
+    })
+    .optional(),
+  network: z.enum(networkModes).optional(),
+  tmpMb: z
+    .number()
+    .superRefine((value, ctx) => {
+      const message = tmpMbProblem(value);
       if (message) ctx.addIssue({ code: "custom", message });
     })
     .optional(),

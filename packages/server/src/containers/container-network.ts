@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { InvalidError } from "../shared/errors.js";
+import type { NetworkMode } from "../shared/rules.js";
+import { findExecutable } from "./container-backend.js";
+
+/**
+ * Every sandbox has a network namespace of its own, so no host loopback service and no abstract
+ * unix socket of the host is reachable. `outbound` adds user-mode networking (slirp4netns): TCP
+ * and UDP out through the host's stack, DNS at 10.0.2.3, the host's loopback refused.
+ */
+export function networkFlags(mode: NetworkMode, infoFd: number, blockFd: number): string[] {
+  if (mode === "none") return ["--unshare-net"];
+  // bubblewrap says which pid the sandbox has, then waits to start the function until the
+  // network is up, so a function never sees it missing.
+  return ["--unshare-net", "--info-fd", `${infoFd}`, "--block-fd", `${blockFd}`];
+}
+
+/** The slirp4netns binary, or an error naming the helper to install. */
+export function findNetworkHelper(): string {
+  const slirp = findExecutable("slirp4netns");
+  if (!slirp) {
+    throw new InvalidError(
+      "A function with network: 'outbound' needs slirp4netns, which is not installed: install it (apt-get install slirp4netns), or use network: 'none'",
+    );
+  }
+  return slirp;
+}
+
+function readChildPid(info: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    info.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      try {
+        resolve((JSON.parse(text) as { "child-pid": number })["child-pid"]);
+      } catch {}
+    });
+    info.once("close", () => reject(new Error("the sandbox exited before its network was set up")));
+  });
+}
+
+/**
+ * Gives the sandbox `child` (spawned with `networkFlags` at those fds) its outbound network, then
+ * lets it start. slirp4netns runs as the sandbox's host user, joins its namespaces, and exits
+ * with the sandbox (its exit pipe closes when this process or the sandbox is gone).
+ */
+export function attachNetwork(
+  child: ChildProcess,
+  slirp: string,
+  fds: { info: number; block: number },
+  user: { uid?: number; gid?: number },
+): void {
+  const info = child.stdio[fds.info] as Readable;
+  const block = child.stdio[fds.block] as Writable;
+  const fail = () => child.kill("SIGKILL");
+  block.on("error", () => {});
+  void readChildPid(info).then((pid) => {
+    // biome-ignore format: the flags read as pairs
+    const helper = spawn(slirp, [
+      "--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd", "3", "--exit-fd", "4",
+      `--userns-path=/proc/${pid}/ns/user`, `${pid}`, "tap0",
+    ], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"], env: {}, ...user });
+    const exitPipe = helper.stdio[4] as Writable;
+    exitPipe.on("error", () => {});
+    helper.once("error", fail);
+    helper.once("exit", () => child.exitCode === null && child.signalCode === null && fail());
+    (helper.stdio[3] as Readable).once("data", () => block.end("1"));
+    child.once("exit", () => {
+      exitPipe.destroy();
+      helper.kill("SIGKILL");
+    });
+  }, fail);
+}
