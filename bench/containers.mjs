@@ -1,44 +1,53 @@
-// Cold and warm `.remote()` calls against spawning bare `node` with the same container backend,
-// and `.map` over 1,000 inputs on warm containers.
+// Cold and warm `.remote()` calls against spawning bare `node` with the same container backend
+// (for the sandbox, with each network mode), and `.map` over 1,000 inputs on warm containers.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { baseEnvironment, findExecutable, hostUser, limited, sandboxFlags } from "@lockbox/server/containers";
+import { baseEnvironment, limited, spawnSandboxed } from "@lockbox/server/containers";
 import { median, round, sample } from "./stats.mjs";
 
 const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
 
-// `noopFresh` also sets a variable node reads only as it starts: its containers never start from
-// a spare (see container-spares.ts), as the first container of a bundle does not.
+// `fresh` also sets a variable node reads only as it starts: its containers never start from a
+// spare (see container-spares.ts), as the first container of a bundle does not.
 const userModule = `
 import { App, Secret } from "lockbox";
 const app = new App("bench");
-export const noop = app.function({ secrets: [Secret.fromName("bench-secret")] }, async (n) => n);
-export const noopFresh = app.function(
-  { secrets: [Secret.fromName("bench-secret"), Secret.fromDict({ NODE_NO_WARNINGS: "1" })] },
-  async (n) => n,
-);
+const secrets = [Secret.fromName("bench-secret")];
+const fresh = [...secrets, Secret.fromDict({ NODE_NO_WARNINGS: "1" })];
+export const outbound = app.function({ secrets, network: "outbound" }, async (n) => n);
+export const outboundFresh = app.function({ secrets: fresh, network: "outbound" }, async (n) => n);
+export const none = app.function({ secrets, network: "none" }, async (n) => n);
+export const noneFresh = app.function({ secrets: fresh, network: "none" }, async (n) => n);
 `;
 
 // After a cold call the pool starts the bundle's next spare: let it finish before the next
 // measurement, so that it slows neither side.
 const settleMs = 300;
 
-/** Bare node until it exits, launched the way the backend launches a container's node (rlimits, and the sandbox). */
-function bareNode(backend) {
-  const node = limited([process.execPath, "-e", "0"]);
-  const [file, ...args] =
-    backend === "sandbox" ? [findExecutable("bwrap"), ...sandboxFlags(undefined), ...node] : node;
-  const child = spawn(file, args, {
-    env: baseEnvironment(),
-    stdio: "ignore",
-    ...(backend === "sandbox" ? hostUser() : {}),
+const tmpMb = 64;
+
+/**
+ * Bare node until it exits, launched the way the backend launches a container's node: rlimits,
+ * and for the sandbox the same namespaces, mounts and network.
+ */
+function bareNode(backend, network) {
+  const node = limited([process.execPath, "-e", "0"], tmpMb);
+  const child =
+    backend === "sandbox"
+      ? spawnSandboxed(node, baseEnvironment(), { network, tmpMb })
+      : spawn(node[0], node.slice(1), { env: baseEnvironment(), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
   });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bare node exited ${code}`))));
+    child.once("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`bare node exited ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -76,26 +85,26 @@ const elapsedMs = async (action) => {
 };
 
 /**
- * One backend: cold calls (a new secret version each time forces a new container), from a spare
+ * One backend and network mode: cold calls (a new secret version each time forces a new container), from a spare
  * and started afresh, interleaved with bare spawns, so that the machine's noise falls on all
  * alike; then warm calls; then `.map`, after a shorter unmeasured one that starts the containers
  * it runs on (the pool's most per function).
  */
-async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
+async function measure(backend, network, root, { coldRuns, warmRuns, mapRuns }) {
   process.env.LOCKBOX_CONTAINER = backend;
   const { startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
   const { Secret } = await import("lockbox");
   const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
   try {
-    const noop = run.findFunction("noop");
-    const noopFresh = run.findFunction("noopFresh");
+    const noop = run.findFunction(network);
+    const noopFresh = run.findFunction(`${network}Fresh`);
     const secret = Secret.fromName("bench-secret");
     const bare = [];
     const cold = [];
     const fresh = [];
     for (let i = 0; i <= coldRuns; i++) {
       await secret.update({ ROUND: `${i}` }); // new version: the next calls need new containers
-      const bareMs = await elapsedMs(() => bareNode(backend));
+      const bareMs = await elapsedMs(() => bareNode(backend, network));
       const freshMs = await elapsedMs(() => noopFresh.remote(i));
       const coldMs = await elapsedMs(() => noop.remote(i));
       await new Promise((resolve) => setTimeout(resolve, settleMs));
@@ -111,6 +120,8 @@ async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
     const p50Ms = median(cold);
     return {
       backend,
+      // The process backend has the host's network whatever the option says.
+      network: backend === "sandbox" ? network : "host",
       coldCall: {
         p50Ms: round(p50Ms),
         bareSpawnP50Ms: round(bareSpawnP50Ms),
@@ -130,21 +141,34 @@ async function measure(backend, root, { coldRuns, warmRuns, mapRuns }) {
   }
 }
 
-/** Both backends (the sandbox only where bubblewrap works). */
+/** Both backends (the sandbox only where it starts), the sandbox with each network mode. */
 export async function containerBenchmarks({ quick }) {
   const { detectBackend } = await import("@lockbox/server/containers");
-  const backends = ["process", ...(detectBackend({}) === "sandbox" ? ["sandbox"] : [])];
+  // As root, detection refuses rather than fall back when no sandbox can start.
+  const sandbox = (() => {
+    try {
+      return detectBackend({}) === "sandbox";
+    } catch {
+      return false;
+    }
+  })();
+  const runs = [
+    ["process", "none"],
+    ...(sandbox
+      ? [
+          ["sandbox", "outbound"],
+          ["sandbox", "none"],
+        ]
+      : []),
+  ];
   const { root, dispose } = await setUp();
   try {
     const results = [];
-    for (const backend of backends) {
-      results.push(
-        await measure(
-          backend,
-          root,
-          quick ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 } : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 },
-        ),
-      );
+    for (const [backend, network] of runs) {
+      const counts = quick
+        ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 }
+        : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 };
+      results.push(await measure(backend, network, root, counts));
     }
     return results;
   } finally {

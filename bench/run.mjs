@@ -24,15 +24,15 @@ const resolve = await timed("resolve", resolveBenchmarks);
 const scale = await timed("scale", scaleBenchmarks);
 // Full runs only, like the authenticated GET: `--quick` has no second to spare.
 const auditCost = quick ? undefined : await timed("auditCost", auditCostBenchmarks);
-const preferred = containers.find((result) => result.backend === "sandbox") ?? containers[0];
+const preferred = containers.find((result) => result.backend === "sandbox") ?? containers[0]; // sandbox, outbound
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, loadAverage: loadavg().map((load) => Math.round(load * 100) / 100) },
   quick,
   wallSeconds,
-  coldCall: { backend: preferred.backend, ...preferred.coldCall },
-  warmCall: { backend: preferred.backend, ...preferred.warmCall },
-  mapCall: { backend: preferred.backend, ...preferred.mapCall },
+  coldCall: { backend: preferred.backend, network: preferred.network, ...preferred.coldCall },
+  warmCall: { backend: preferred.backend, network: preferred.network, ...preferred.warmCall },
+  mapCall: { backend: preferred.backend, network: preferred.network, ...preferred.mapCall },
   containers,
   dashboard,
   resolve,
@@ -60,12 +60,12 @@ function auditCostTable({ entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }, re
 }
 const { library, http } = scale.create;
 const rows = containers.map(
-  ({ backend, coldCall, warmCall, mapCall }) =>
-    `| ${backend} | ${coldCall.bareSpawnP50Ms} | ${coldCall.p50Ms} | ${coldCall.ratio}× (target ≤ 1.5×) | ${coldCall.freshP50Ms} | ${coldCall.freshRatio}× (target ≤ 1.5×) | ${warmCall.p50Ms} (target ≤ 3) | ${mapCall.callsPerSecond} |`,
+  ({ backend, network, coldCall, warmCall, mapCall }) =>
+    `| ${backend} | ${network} | ${coldCall.bareSpawnP50Ms} | ${coldCall.p50Ms} | ${coldCall.ratio}× (target ≤ 1.5×) | ${coldCall.freshP50Ms} | ${coldCall.freshRatio}× (target ≤ 1.5×) | ${warmCall.p50Ms} (target ≤ 3) | ${mapCall.callsPerSecond} |`,
 );
 const table = [
-  "| backend | bare node spawn p50 (ms) | cold `.remote()` p50 (ms) | cold / bare | cold, node started afresh, p50 (ms) | afresh / bare | warm `.remote()` p50 (ms) | `.map` of 1,000 (calls/s) |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| backend | network | bare node spawn p50 (ms) | cold `.remote()` p50 (ms) | cold / bare | cold, node started afresh, p50 (ms) | afresh / bare | warm `.remote()` p50 (ms) | `.map` of 1,000 (calls/s) |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
   "",
   "| dashboard | value | target |",

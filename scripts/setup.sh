@@ -4,10 +4,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # better-sqlite3 compiles from source: it needs a compiler and Node's headers (TOOLCHAIN.md).
-# bubblewrap is the container sandbox; prlimit (util-linux) bounds a container's processes.
+# bubblewrap is the container sandbox, slirp4netns its outbound network; prlimit (util-linux)
+# bounds a container's processes.
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 apt_packages=()
-for tool in python3:python3 make:make g++:g++ bwrap:bubblewrap prlimit:util-linux; do
+for tool in python3:python3 make:make g++:g++ bwrap:bubblewrap slirp4netns:slirp4netns prlimit:util-linux; do
   command -v "${tool%%:*}" >/dev/null || apt_packages+=("${tool##*:}")
 done
 if [ "${#apt_packages[@]}" -gt 0 ]; then

@@ -14,6 +14,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
 fi
 
+# The sandbox's network test makes a network namespace and a veth pair with iproute2's `ip`.
+if ! command -v ip >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2
+fi
+
 npm run lint --silent
 mkdir -p test-artifacts && rm -f test-artifacts/vitest.json
 status=0

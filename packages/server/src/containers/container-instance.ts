@@ -2,7 +2,8 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
-import { killContainer } from "./container-backend.js";
+import { killContainer, memoryLimitMb } from "./container-backend.js";
+import { watchMemory } from "./container-memory.js";
 import type { ContainerSpec } from "./container-types.js";
 import { maskText, OutputMask } from "./output-mask.js";
 import type { OutputSink } from "./output-sink.js";
@@ -80,7 +81,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
       hide(reply.name),
       reply.stack === undefined ? undefined : hide(reply.stack),
     );
-  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout }>();
+  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout; unwatch: () => void }>();
   let starting: Settler<void> | undefined;
   let stopping: string | undefined;
   let exitReason: string | undefined;
@@ -98,6 +99,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
     starting?.reject(error);
     for (const call of pending.values()) {
       clearTimeout(call.timer);
+      call.unwatch();
       call.reject(error);
     }
     pending.clear();
@@ -141,6 +143,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
     if (!call) return;
     pending.delete(id);
     clearTimeout(call.timer);
+    call.unwatch();
     // Let output written before the reply reach the caller first, held-back text included.
     setImmediate(() => {
       for (const mask of masks) mask?.settle();
@@ -169,16 +172,25 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
         const id = nextId++;
         const timer = setTimeout(() => {
           pending.delete(id);
+          unwatch();
           reject(new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`));
           void stop("timed out");
         }, spec.timeoutMs);
-        pending.set(id, { resolve, reject, timer });
+        // The whole container's memory, all its processes together (each alone has an rlimit).
+        const unwatch =
+          child.pid === undefined
+            ? () => {}
+            : watchMemory(child.pid, memoryLimitMb * 1024 * 1024, () => {
+                void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`);
+              });
+        pending.set(id, { resolve, reject, timer, unwatch });
         try {
           const { functionIndex, functionName } = spec;
           child.send({ type: "call", id, functionIndex, functionName, args });
         } catch {
           pending.delete(id);
           clearTimeout(timer);
+          unwatch();
           // The serializer's own message may quote an argument: name the rule instead.
           reject(
             new InvalidError(

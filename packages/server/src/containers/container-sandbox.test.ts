@@ -137,6 +137,13 @@ describe("sandbox backend", () => {
     await vi.waitFor(() => expect(processesWith(late)).toEqual([]), { timeout: 1000, interval: 20 });
   });
 
+  it("bounds the memory of all its processes together, each within its own limit", async () => {
+    const hog = pool.call("hog", start(bundle.spec("hogMemory", { timeoutMs: 20_000 })), [3, 200]);
+    await expect(hog).rejects.toThrow(
+      "Container for function 'hogMemory' was stopped (its processes used more than 512 MiB of memory together)",
+    );
+  });
+
   it("runs a bounded number of processes, as root too", async () => {
     const spawned = (await call("spawnMany", [400])) as { started: number; refused: string | null };
     expect(spawned.refused).toBe("EAGAIN");

@@ -55,6 +55,11 @@ const functions = {
     child_process.spawn('sleep', [marker], { stdio: 'ignore' }).unref();
     return new Promise((resolve) => setTimeout(resolve, waitMs));
   }`,
+  hogMemory: `(count, mb) => {
+    const fill = 'const held = []; for (let i = 0; i < ' + mb + '; i++) held.push(Buffer.alloc(1 << 20, 1)); setInterval(() => {}, 1000);';
+    for (let i = 0; i < count; i++) child_process.spawn(process.execPath, ['-e', fill], { stdio: 'ignore' });
+    return new Promise(() => {});
+  }`,
   spawnMany: `(count) => {
     const children = [];
     let refused = null;
