@@ -40,6 +40,9 @@ describe.runIf(canMakeUsers)("sandbox backend, run by an ordinary user", () => {
   let dir: string;
   let bundle: TestBundle;
   const loopback = createServer((socket) => socket.end());
+  const unix = createServer((socket) => socket.end());
+  const abstract = createServer((socket) => socket.end());
+  const abstractName = `\0lockbox-user-test-${process.pid}`;
   let port = 0;
 
   beforeAll(async () => {
@@ -60,10 +63,18 @@ describe.runIf(canMakeUsers)("sandbox backend, run by an ordinary user", () => {
     bundle = await writeTestBundle();
     await new Promise<void>((resolve) => loopback.listen(0, "127.0.0.1", resolve));
     port = (loopback.address() as { port: number }).port;
+    await new Promise<void>((resolve) => unix.listen(join(dir, "agent.sock"), resolve));
+    chmodSync(join(dir, "agent.sock"), 0o777);
+    await new Promise<void>((resolve) => abstract.listen(abstractName, resolve));
+    mkdirSync(join("/srv", `lockbox-user-test-${process.pid}`), { recursive: true, mode: 0o755 });
+    writeFileSync(join("/srv", `lockbox-user-test-${process.pid}`, "notes"), "not for functions", {
+      mode: 0o644,
+    });
   });
 
   afterAll(() => {
-    loopback.close();
+    for (const server of [loopback, unix, abstract]) server.close();
+    rmSync(join("/srv", `lockbox-user-test-${process.pid}`), { recursive: true, force: true });
     bundle?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
     spawnSync("userdel", [user]);
@@ -97,27 +108,36 @@ describe.runIf(canMakeUsers)("sandbox backend, run by an ordinary user", () => {
 
   it("shows the function nothing of the user's files, data folders, loopback or processes", () => {
     const marker = `7${process.pid}4`;
-    const [who, home, server, tcp, tmp, orphans] = runAsUser([
+    const [who, home, server, srv, tcp, socket, abstractSocket, tmp, orphans] = runAsUser([
       { name: "whoami", args: [] },
       { name: "tryRead", args: [join(dir, "home", "master.key")] },
       { name: "tryRead", args: [join(dir, "server-data", "master.key")] },
+      { name: "tryRead", args: [join("/srv", `lockbox-user-test-${process.pid}`, "notes")] },
       { name: "connect", args: [port, "127.0.0.1"], spec: { network: "outbound" } },
+      { name: "connect", args: [join(dir, "agent.sock")] },
+      { name: "connect", args: [abstractName] },
       { name: "fillTmp", args: [24], spec: { tmpMb: 8 } },
       { name: "spawnOrphans", args: [marker], marker },
     ]);
     expect(who).toMatchObject({ uid: 65534 });
     expect(home).toBe("ENOENT");
     expect(server).toBe("ENOENT");
+    expect(srv).toBe("ENOENT");
     expect(tcp).not.toBe("connected");
+    expect(socket).toBe("ENOENT");
+    expect(abstractSocket).not.toBe("connected");
     expect((tmp as { written: number }).written).toBeLessThanOrEqual(8);
     expect(orphans).toEqual({ left: [] });
   });
 
-  // So that the test above means something: the user itself can read its data folders.
+  // So that the test above means something: the user itself reads its data folders and /srv.
   it("the user itself reads them", () => {
-    const read = spawnSync("runuser", ["-u", user, "--", "cat", join(dir, "home", "master.key")], {
-      encoding: "utf8",
-    });
-    expect(read.stdout).toBe("not for functions");
+    for (const file of [
+      join(dir, "home", "master.key"),
+      join("/srv", `lockbox-user-test-${process.pid}`, "notes"),
+    ]) {
+      const read = spawnSync("runuser", ["-u", user, "--", "cat", file], { encoding: "utf8" });
+      expect(read.stdout).toBe("not for functions");
+    }
   });
 });

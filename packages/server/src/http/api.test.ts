@@ -256,7 +256,7 @@ describe("apps over HTTP", () => {
     expect(read.body.bundle).toBe(bundle);
   });
 
-  it("stores each function's secret references, env and timeout", async () => {
+  it("stores each function's secret references, env, timeout and sandbox shape", async () => {
     const functions = [
       {
         name: "f",
@@ -264,6 +264,8 @@ describe("apps over HTTP", () => {
         secrets: [{ name: "shared" }, { name: "db", environment: "prod", requiredKeys: ["DB_URL"] }],
         env: { MODE: "deployed" },
         timeoutMs: 5_000,
+        network: "none",
+        tmpMb: 16,
       },
     ];
     const deployed = await server.call("POST", "/v1/environments/main/apps/refs/deployments", {
@@ -280,6 +282,8 @@ describe("apps over HTTP", () => {
     ["a required key", { name: "f", index: 0, secrets: [{ name: "s", requiredKeys: ["1X"] }] }],
     ["an env value", { name: "f", index: 0, secrets: [], env: { A: 5 } }],
     ["a timeout", { name: "f", index: 0, secrets: [], timeoutMs: 1.5 }],
+    ["a network", { name: "f", index: 0, secrets: [], network: "host" }],
+    ["a /tmp size", { name: "f", index: 0, secrets: [], tmpMb: 0 }],
   ])("answers 400 for %s and stores nothing", async (_, fn) => {
     const answer = await server.call("POST", "/v1/environments/main/apps/refused/deployments", {
       body: { bundle: "export const x = 1;", functions: [fn] },
@@ -288,6 +292,8 @@ describe("apps over HTTP", () => {
     expect(answer.body.error.code).toBe("invalid");
     expect((await server.call("GET", "/v1/environments/main/apps/refused")).status).toBe(404);
     if ("timeoutMs" in fn) expect(answer.body.error.message).toContain("`timeoutMs` must be a whole number");
+    if ("tmpMb" in fn)
+      expect(answer.body.error.message).toContain("`tmpMb` must be a whole number of MiB from 1 to 4096");
   });
 
   it("answers 403 to a token limited to one environment deploying a function that reads another's secret", async () => {

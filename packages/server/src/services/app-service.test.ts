@@ -85,6 +85,8 @@ describe("createAppService", () => {
     ["a fractional timeout", { timeoutMs: 1.5 }, "`timeoutMs` must be a whole number"],
     ["a zero timeout", { timeoutMs: 0 }, "`timeoutMs` must be a whole number"],
     ["a timeout past a timer's range", { timeoutMs: 2_147_483_648 }, "`timeoutMs` must be a whole number"],
+    ["a network", { network: "host" as never }, "`network` must be 'outbound' or 'none'"],
+    ["a /tmp size", { tmpMb: 4097 }, "`tmpMb` must be a whole number of MiB from 1 to 4096"],
   ])("refuses %s and stores nothing", async (_, fn, message) => {
     const error = await apps()
       .deploy(box.admin, withFunction(fn))

@@ -14,26 +14,21 @@ const deployedSecret = z.object({
   requiredKeys: z.array(schemas.key).optional(),
 });
 
+// A number checked by one of the shared rules, so the API refuses it as the SDK does.
+const checkedNumber = (problem: (value: unknown) => string | undefined) =>
+  z.number().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+
 const deployedFunction = z.object({
   name: z.string().min(1).max(128),
   index: z.number().int().min(0),
   secrets: z.array(deployedSecret),
   env: schemas.values.optional(),
-  timeoutMs: z
-    .number()
-    .superRefine((value, ctx) => {
-      const message = timeoutProblem(value);
-      if (message) ctx.addIssue({ code: "custom", message });
-    })
-    .optional(),
+  timeoutMs: checkedNumber(timeoutProblem).optional(),
   network: z.enum(networkModes).optional(),
-  tmpMb: z
-    .number()
-    .superRefine((value, ctx) => {
-      const message = tmpMbProblem(value);
-      if (message) ctx.addIssue({ code: "custom", message });
-    })
-    .optional(),
+  tmpMb: checkedNumber(tmpMbProblem).optional(),
 });
 
 /** Deployed apps: `/v1/environments/:environment/apps…`. */
