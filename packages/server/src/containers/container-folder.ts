@@ -69,14 +69,8 @@ export async function writeContainerFolder(dir: string, options: ContainerFolder
     copies[join(sdk, "index.js")] = options.sdkFile;
   }
   const files = [...Object.keys(texts), ...Object.keys(copies)];
-  // Every folder on the way to a file: "node_modules", then "node_modules/lockbox".
-  const within = files.flatMap((file) =>
-    file
-      .split("/")
-      .slice(0, -1)
-      .map((_, i, parts) => parts.slice(0, i + 1).join("/")),
-  );
-  const folders = [dir, ...[...new Set(within)].map((folder) => join(dir, folder))];
+  const within = ["etc", ...(options.sdkFile ? ["node_modules", sdk] : [])];
+  const folders = [dir, ...within.map((folder) => join(dir, folder))];
   for (const folder of folders) await mkdir(folder, { recursive: true });
   await Promise.all([
     ...Object.entries(texts).map(([file, text]) => writeFile(join(dir, file), text)),

@@ -87,15 +87,18 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
   let exitReason: string | undefined;
   let nextId = 1;
 
+  // Why the container takes no more calls, the same for calls in flight and calls that come late.
+  const goneError = () =>
+    new RemoteError(
+      stopping
+        ? `Container for function ${name} was stopped (${stopping})`
+        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its IPC channel closed"})`,
+      "ContainerExitError",
+    );
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = watchExit(child).then((reason) => {
     exitReason = reason;
-    const error = new RemoteError(
-      stopping
-        ? `Container for function ${name} was stopped (${stopping})`
-        : `Container for function ${name} exited unexpectedly (${reason})`,
-      "ContainerExitError",
-    );
+    const error = goneError();
     starting?.reject(error);
     for (const call of pending.values()) {
       clearTimeout(call.timer);
@@ -168,7 +171,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
     stop: () => stop("the pool closed"),
     call: (args) =>
       new Promise((resolve, reject) => {
-        if (!container.usable) return reject(new RemoteError(`Container for function ${name} is gone`));
+        if (!container.usable) return reject(goneError());
         const id = nextId++;
         const timer = setTimeout(() => {
           pending.delete(id);

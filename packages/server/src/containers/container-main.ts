@@ -3,9 +3,9 @@
 // channel. A container started ahead of need (`--await-environment`, see container-spares.ts) first
 // says it is waiting, then takes its secrets from the first message. Only tiny imports: this is the
 // cold-start path (and the build bundles it into one file that travels with each bundle).
-import { readdirSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
+import { descendantsOf } from "./process-tree.js";
 
 interface EnvironmentMessage {
   type: "environment";
@@ -31,21 +31,9 @@ function send(message: object, done?: () => void): void {
   process.send?.(message, undefined, undefined, done);
 }
 
-const ownPidNamespace = process.argv.includes("--own-pid-namespace", 3);
-
-// This process's descendants, found through /proc/PID/task/TID/children.
-function descendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, "latin1").trim();
-      if (listed) children = children.concat(listed.split(" ").map(Number));
-    }
-  } catch {
-    return children; // it exited meanwhile
-  }
-  return children.concat(children.flatMap(descendants));
-}
+// The sandbox runs this as pid 2 of a pid namespace of its own, under bubblewrap's init. Both
+// are checked: outside one, kill(-1) would reach every process this user may signal.
+const ownPidNamespace = process.argv.includes("--own-pid-namespace", 3) && process.pid === 2;
 
 // Nothing a call started outlives it. In a sandbox's pid namespace, kill(-1) reaches every
 // process of the namespace but init and this one, orphans included; outside one (the process
@@ -57,7 +45,7 @@ function killLeftovers(): void {
     } catch {} // ESRCH: there were none
     return;
   }
-  for (const pid of descendants(process.pid)) {
+  for (const pid of descendantsOf(process.pid)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {}

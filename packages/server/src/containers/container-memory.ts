@@ -1,18 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { descendantsOf } from "./process-tree.js";
 
 /** How often a running call's memory is measured. */
 export const memoryCheckMs = 200;
-
-function children(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
-      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, "latin1").trim();
-      return listed ? listed.split(" ").map(Number) : [];
-    });
-  } catch {
-    return []; // it exited meanwhile
-  }
-}
 
 // Private memory only (heap, stacks): shared libraries and node's own code are counted once by
 // the kernel, not once per process, and /tmp has its own bound.
@@ -27,13 +17,7 @@ function anonymousBytes(pid: number): number {
 
 /** The private resident memory of `pid` and every process below it, in bytes. */
 export function treeMemoryBytes(pid: number): number {
-  let total = 0;
-  for (const queue = [pid]; queue.length > 0; ) {
-    const next = queue.pop() as number;
-    total += anonymousBytes(next);
-    queue.push(...children(next));
-  }
-  return total;
+  return [pid, ...descendantsOf(pid)].reduce((total, each) => total + anonymousBytes(each), 0);
 }
 
 /**

@@ -245,17 +245,19 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
 
   it("stops every container on close, and refuses calls after", async () => {
     const own = await writeTestBundle();
-    const closing = createContainerPool({ backend, output: captureOutput() });
+    const output = captureOutput();
+    const closing = createContainerPool({ backend, output });
     try {
       await closing.call("a", start(own.spec("whoami")), []);
-      const busy = closing.call("b", start(own.spec("sleep")), [60_000]).catch((error: unknown) => error);
-      await vi.waitFor(() => expect(processesWith(own.dir).length).toBeGreaterThanOrEqual(2), {
-        timeout: 3000,
-      });
+      const busy = closing
+        .call("b", start(own.spec("announceSleep")), [60_000])
+        .catch((error: unknown) => error);
+      // Its call is running (not merely its container, or the bundle's spare, started).
+      await vi.waitFor(() => expect(output.text().stdout).toContain("sleeping\n"), { timeout: 5000 });
       await closing.close();
       expect(processesWith(own.dir)).toEqual([]);
       expect(await busy).toMatchObject({
-        message: "Container for function 'sleep' was stopped (the pool closed)",
+        message: "Container for function 'announceSleep' was stopped (the pool closed)",
       });
       await expect(closing.call("a", start(own.spec("whoami")), [])).rejects.toThrow(
         "The container pool is closed",

@@ -16,8 +16,6 @@ import { assertSandboxCanEnter, closedFolderAbove, sandboxUid } from "./containe
 import { attachNetwork, findNetworkHelper, networkFlags } from "./container-network.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
-export { sandboxUid };
-
 /** Everything a sandbox is made of but the command it runs. */
 export interface SandboxOptions {
   /** The container folder shown at `/lockbox`, if any. */

@@ -18,6 +18,8 @@ const functions = {
   echo: "(...args) => args",
   fail: "() => { class CustomError extends Error { name = 'CustomError'; } throw new CustomError('it broke'); }",
   sleep: "(ms) => new Promise((resolve) => setTimeout(resolve, ms))",
+  announceSleep:
+    "(ms) => { process.stdout.write('sleeping\\n'); return new Promise((resolve) => setTimeout(resolve, ms)); }",
   whoami: "async (ms = 0) => { await sleep(ms); return { id, pid: process.pid, uid: process.getuid() }; }",
   print: "(out, err) => { process.stdout.write(out); process.stderr.write(err); }",
   printSplit: "async (a, b) => { process.stdout.write(a); await sleep(5); process.stdout.write(b); }",
