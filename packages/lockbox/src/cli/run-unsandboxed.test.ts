@@ -44,7 +44,7 @@ describe.runIf(process.getuid?.() === 0)("lockbox run as root, where no sandbox 
   it("exits 1 naming the cause, and runs no function code", async () => {
     const result = await run();
     expect(result.stderr).toContain(
-      `Functions cannot run in a sandbox here: the sandbox runs as uid 65534, which cannot enter '${closed.path}' to reach node (${node})`,
+      `Functions cannot run in a sandbox here: the sandbox runs as uid 2147418112 on the host, which cannot enter '${closed.path}' to reach node (${node})`,
     );
     expect(result.stderr).toContain("set LOCKBOX_CONTAINER=process");
     expect(result.code).toBe(1);

@@ -1,5 +1,5 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { NetworkMode } from "../shared/rules.js";
 import { containerFiles } from "./container-folder.js";
@@ -21,6 +21,8 @@ export interface ContainerLaunch {
 export interface ContainerBackend {
   readonly name: ContainerBackendName;
   spawn(launch: ContainerLaunch): ChildProcess;
+  /** The processes that make up a container itself, from its first (`spawn`'s child); any other below it is the function's. */
+  ownProcesses(pid: number): number[];
 }
 
 /** Memory limit of each process of a container, in MiB: its private writable memory (there are no cgroups here). */
@@ -84,6 +86,43 @@ export function launchEnvironment(launch: ContainerLaunch): Record<string, strin
   return { ...baseEnvironment(), ...launch.env };
 }
 
+type Stdio = "pipe" | "ignore" | "ipc" | number;
+
+const closeOnExec = 0o2000000;
+let inherited: number[] | undefined;
+let devNull: number | undefined;
+
+// Descriptors this process was given without close-on-exec (a parent's pipe, a test runner's
+// channel) would pass into every child, through a sandbox's walls. Found once: a process is given
+// them as it starts.
+function inheritedDescriptors(): number[] {
+  inherited ??= readdirSync("/proc/self/fdinfo")
+    .map(Number)
+    .filter((fd) => {
+      if (fd < 3) return false;
+      try {
+        const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"))?.[1];
+        return flags !== undefined && (Number.parseInt(flags, 8) & closeOnExec) === 0;
+      } catch {
+        return false; // closed meanwhile (the listing's own descriptor)
+      }
+    });
+  return inherited;
+}
+
+/** `stdio`, with /dev/null over every descriptor this process inherited, so that no child gets one. */
+export function withoutInherited(stdio: Stdio[]): Stdio[] {
+  const leaking = inheritedDescriptors().filter((fd) => fd >= stdio.length);
+  if (leaking.length === 0) return stdio;
+  devNull ??= openSync("/dev/null", "r+");
+  const covered = [...stdio];
+  for (const fd of leaking) {
+    while (covered.length < fd) covered.push("ignore");
+    covered[fd] = devNull;
+  }
+  return covered;
+}
+
 /** Spawns a container process: its own process group, IPC with structured clone, and `env` only. */
 export function spawnContainer(
   command: string[],
@@ -96,7 +135,7 @@ export function spawnContainer(
   return spawn(file, args, {
     ...spawnOptions,
     env,
-    stdio: ["ignore", "pipe", "pipe", "ipc", ...Array<"pipe">(extraPipes).fill("pipe")],
+    stdio: withoutInherited(["ignore", "pipe", "pipe", "ipc", ...Array<Stdio>(extraPipes).fill("pipe")]),
     serialization: "advanced",
     detached: true,
   });

@@ -30,7 +30,7 @@ describe("sandboxProblem", () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "lockbox-probe-"));
-    chmodSync(dir, 0o755); // as root, the probe runs as uid 65534
+    chmodSync(dir, 0o755); // as root, the probe runs as the sandbox's own host user
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,14 +49,17 @@ describe("sandboxProblem", () => {
     );
   });
 
-  it.runIf(process.getuid?.() === 0)("names the folder uid 65534 cannot enter on the way to node", () => {
-    const closed = join(dir, "closed");
-    mkdirSync(join(closed, "bin"), { recursive: true, mode: 0o700 });
-    const node = join(closed, "bin", "node");
-    expect(sandboxProblem(undefined, node)).toBe(
-      `the sandbox runs as uid 65534, which cannot enter '${closed}' to reach node (${node})`,
-    );
-  });
+  it.runIf(process.getuid?.() === 0)(
+    "names the folder the sandbox's host user cannot enter on the way to node",
+    () => {
+      const closed = join(dir, "closed");
+      mkdirSync(join(closed, "bin"), { recursive: true, mode: 0o700 });
+      const node = join(closed, "bin", "node");
+      expect(sandboxProblem(undefined, node)).toBe(
+        `the sandbox runs as uid 2147418112 on the host, which cannot enter '${closed}' to reach node (${node})`,
+      );
+    },
+  );
 });
 
 describe("execEnvironmentProblem", () => {

@@ -5,8 +5,15 @@ import { fileURLToPath } from "node:url";
 import { InternalError, InvalidError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 
-/** The unprivileged user a sandboxed function runs as, inside and (when we are root) outside. */
+/** The unprivileged user a sandboxed function runs as, inside the sandbox: `nobody`. */
 export const sandboxUid = 65534;
+
+/**
+ * The user a sandbox runs as on the host when Lockbox runs as root: one that no account has, not
+ * even `nobody`, so that no host process may read or trace a container, and the sandbox opens host
+ * files with the rights of "others".
+ */
+export const sandboxHostUid = 2_147_418_112;
 
 // The bootstrap as one file (scripts/bundle-sdk.mjs builds it), from src/containers under Vitest
 // and dist/containers alike: tests need the build first (`npm test` does it).
@@ -92,7 +99,7 @@ export function assertSandboxCanEnter(folder: string): void {
   const closed = process.getuid?.() === 0 ? closedFolderAbove(dirname(folder)) : undefined;
   if (closed) {
     throw new InvalidError(
-      `The sandbox runs as uid ${sandboxUid}, which cannot enter ${quote(closed)}: write the bundle under a folder others may enter (TMPDIR)`,
+      `The sandbox runs as uid ${sandboxHostUid} on the host, which cannot enter ${quote(closed)}: write the bundle under a folder others may enter (TMPDIR)`,
     );
   }
 }

@@ -3,8 +3,8 @@ import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import { killContainer, memoryLimitMb } from "./container-backend.js";
-import { watchMemory } from "./container-memory.js";
 import type { ContainerSpec } from "./container-types.js";
+import { watchContainer } from "./container-watch.js";
 import { maskText, OutputMask } from "./output-mask.js";
 import type { OutputSink } from "./output-sink.js";
 
@@ -66,9 +66,15 @@ function watchExit(child: ChildProcess): Promise<string> {
 
 /**
  * The container for `spec` that `child` runs (spawned for it, or a spare given its environment);
- * calls may be made once `ready` resolves.
+ * calls may be made once `ready` resolves. `ownProcesses` tells the container's own processes
+ * from the function's (container-watch.ts).
  */
-export function createContainer(child: ChildProcess, spec: ContainerSpec, output: ContainerSinks): Container {
+export function createContainer(
+  child: ChildProcess,
+  spec: ContainerSpec,
+  output: ContainerSinks,
+  ownProcesses: (pid: number) => number[],
+): Container {
   const name = quote(spec.functionName);
   const masks = [
     stream(child.stdout, output.stdout, spec.maskValues),
@@ -81,7 +87,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
       hide(reply.name),
       reply.stack === undefined ? undefined : hide(reply.stack),
     );
-  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout; unwatch: () => void }>();
+  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout }>();
   let starting: Settler<void> | undefined;
   let stopping: string | undefined;
   let exitReason: string | undefined;
@@ -100,13 +106,23 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
     exitReason = reason;
     const error = goneError();
     starting?.reject(error);
+    watch?.stop();
     for (const call of pending.values()) {
       clearTimeout(call.timer);
-      call.unwatch();
       call.reject(error);
     }
     pending.clear();
   });
+
+  const watch =
+    child.pid === undefined
+      ? undefined
+      : watchContainer(child.pid, {
+          ownProcesses,
+          limitBytes: memoryLimitMb * 1024 * 1024,
+          exceeded: () => void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`),
+          busy: () => pending.size > 0,
+        });
 
   const stop = async (reason: string): Promise<void> => {
     stopping ??= reason;
@@ -146,7 +162,7 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
     if (!call) return;
     pending.delete(id);
     clearTimeout(call.timer);
-    call.unwatch();
+    watch?.tidy(); // nothing the call started outlives it
     // Let output written before the reply reach the caller first, held-back text included.
     setImmediate(() => {
       for (const mask of masks) mask?.settle();
@@ -175,25 +191,16 @@ export function createContainer(child: ChildProcess, spec: ContainerSpec, output
         const id = nextId++;
         const timer = setTimeout(() => {
           pending.delete(id);
-          unwatch();
           reject(new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`));
           void stop("timed out");
         }, spec.timeoutMs);
-        // The whole container's memory, all its processes together (each alone has an rlimit).
-        const unwatch =
-          child.pid === undefined
-            ? () => {}
-            : watchMemory(child.pid, memoryLimitMb * 1024 * 1024, () => {
-                void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`);
-              });
-        pending.set(id, { resolve, reject, timer, unwatch });
+        pending.set(id, { resolve, reject, timer });
         try {
           const { functionIndex, functionName } = spec;
           child.send({ type: "call", id, functionIndex, functionName, args });
         } catch {
           pending.delete(id);
           clearTimeout(timer);
-          unwatch();
           // The serializer's own message may quote an argument: name the rule instead.
           reject(
             new InvalidError(

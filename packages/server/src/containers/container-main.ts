@@ -1,11 +1,10 @@
-// Runs inside a container: `node container-main.mjs BUNDLE [--unset-pwd | --await-environment]
-// [--own-pid-namespace]`. It imports the user's bundle, then runs the calls that arrive on the IPC
-// channel. A container started ahead of need (`--await-environment`, see container-spares.ts) first
-// says it is waiting, then takes its secrets from the first message. Only tiny imports: this is the
-// cold-start path (and the build bundles it into one file that travels with each bundle).
+// Runs inside a container: `node container-main.mjs BUNDLE [--unset-pwd | --await-environment]`.
+// It imports the user's bundle, then runs the calls that arrive on the IPC channel. A container
+// started ahead of need (`--await-environment`, see container-spares.ts) first says it is waiting,
+// then takes its secrets from the first message. Only tiny imports: this is the cold-start path
+// (and the build bundles it into one file that travels with each bundle).
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
-import { descendantsOf } from "./process-tree.js";
 
 interface EnvironmentMessage {
   type: "environment";
@@ -31,27 +30,6 @@ function send(message: object, done?: () => void): void {
   process.send?.(message, undefined, undefined, done);
 }
 
-// The sandbox runs this as pid 2 of a pid namespace of its own, under bubblewrap's init. Both
-// are checked: outside one, kill(-1) would reach every process this user may signal.
-const ownPidNamespace = process.argv.includes("--own-pid-namespace", 3) && process.pid === 2;
-
-// Nothing a call started outlives it. In a sandbox's pid namespace, kill(-1) reaches every
-// process of the namespace but init and this one, orphans included; outside one (the process
-// backend), only this process's descendants can be found.
-function killLeftovers(): void {
-  if (ownPidNamespace) {
-    try {
-      process.kill(-1, "SIGKILL");
-    } catch {} // ESRCH: there were none
-    return;
-  }
-  for (const pid of descendantsOf(process.pid)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
-}
-
 async function run(call: CallMessage): Promise<void> {
   const label = `'${call.functionName ?? `#${call.functionIndex}`}'`;
   const fn = functionRegistry()[call.functionIndex];
@@ -64,11 +42,9 @@ async function run(call: CallMessage): Promise<void> {
   try {
     value = await (fn as (...args: unknown[]) => unknown)(...call.args);
   } catch (error) {
-    killLeftovers();
     send({ type: "error", id: call.id, ...describe(error) });
     return;
   }
-  killLeftovers();
   try {
     send({ type: "result", id: call.id, value });
   } catch {

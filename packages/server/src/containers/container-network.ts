@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { InvalidError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
-import { findExecutable } from "./container-backend.js";
+import { findExecutable, withoutInherited } from "./container-backend.js";
 
 /**
  * Every sandbox has a network namespace of its own, so no host loopback service and no abstract
@@ -60,7 +60,7 @@ export function attachNetwork(
     const helper = spawn(slirp, [
       "--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd", "3", "--exit-fd", "4",
       `--userns-path=/proc/${pid}/ns/user`, `${pid}`, "tap0",
-    ], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"], env: {}, ...user });
+    ], { stdio: withoutInherited(["ignore", "ignore", "ignore", "pipe", "pipe"]), env: {}, ...user });
     const exitPipe = helper.stdio[4] as Writable;
     exitPipe.on("error", () => {});
     helper.once("error", fail);

@@ -76,7 +76,8 @@ async function startContainer(
     assertExecEnvironment({ ...baseEnvironment(), ...spec.env }, spec.sources ?? []);
     if (pool.closed) throw closedError();
     const spare = await pool.spares.take(spec);
-    container = createContainer(spare ?? pool.backend.spawn(spec), spec, pool.output);
+    const child = spare ?? pool.backend.spawn(spec);
+    container = createContainer(child, spec, pool.output, pool.backend.ownProcesses);
   } catch (error) {
     release(pool, slot, undefined);
     throw error;

@@ -13,6 +13,7 @@ export function createProcessBackend(): ContainerBackend {
   const prlimit = findExecutable("prlimit");
   return {
     name: "process",
+    ownProcesses: (pid) => [pid], // prlimit execs node: the child is the container's node
     spawn: (launch) =>
       spawnContainer(nodeCommand(dirname(launch.bundlePath), launch, prlimit), launchEnvironment(launch), {
         cwd: tmpdir(),

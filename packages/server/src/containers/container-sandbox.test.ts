@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -144,6 +145,30 @@ describe("sandbox backend", () => {
     );
   });
 
+  it("bounds shared memory too, which no rlimit counts", async () => {
+    const hog = pool.call("shared", start(bundle.spec("shareMemory", { timeoutMs: 20_000 })), [700]);
+    await expect(hog).rejects.toThrow(
+      "Container for function 'shareMemory' was stopped (its processes used more than 512 MiB of memory together)",
+    );
+  });
+
+  it("kills from the host what the function starts between calls, whatever it did to its own process", async () => {
+    const marker = `7${process.pid}5`;
+    await call("spawnLater", [marker, 300]);
+    await vi.waitFor(() => expect(processesWith(marker)).toEqual([]), { timeout: 500, interval: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the timer fires between calls
+    await vi.waitFor(() => expect(processesWith(marker)).toEqual([]), { timeout: 1000, interval: 20 });
+  });
+
+  it.runIf(asRoot)("runs on the host as a user of its own, not nobody's", async () => {
+    const holder = pool.call("own-user", start(bundle.spec("sleep")), [1000]);
+    await vi.waitFor(() => expect(processesWith(bundle.dir, { spares: false }).length).toBeGreaterThan(0));
+    for (const pid of processesWith(bundle.dir)) {
+      expect(readFileSync(`/proc/${pid}/status`, "latin1")).toMatch(/^Uid:\s+2147418112\s/m);
+    }
+    await holder;
+  });
+
   it("runs a bounded number of processes, as root too", async () => {
     const spawned = (await call("spawnMany", [400])) as { started: number; refused: string | null };
     expect(spawned.refused).toBe("EAGAIN");
@@ -160,17 +185,20 @@ describe("sandbox backend", () => {
     await holder;
   });
 
-  it.runIf(asRoot)("refuses a container folder that uid 65534 cannot enter, naming the folder", async () => {
-    const closed = mkdtempSync(join(tmpdir(), "lockbox-closed-"));
-    try {
-      const path = await writeContainerFolder(join(closed, "container"), { code: "" });
-      await expect(pool.call("closed", start(bundle.spec("env", { bundlePath: path })), [])).rejects.toThrow(
-        `The sandbox runs as uid 65534, which cannot enter '${closed}'`,
-      );
-    } finally {
-      rmSync(closed, { recursive: true, force: true });
-    }
-  });
+  it.runIf(asRoot)(
+    "refuses a container folder that the sandbox's host user cannot enter, naming the folder",
+    async () => {
+      const closed = mkdtempSync(join(tmpdir(), "lockbox-closed-"));
+      try {
+        const path = await writeContainerFolder(join(closed, "container"), { code: "" });
+        await expect(
+          pool.call("closed", start(bundle.spec("env", { bundlePath: path })), []),
+        ).rejects.toThrow(`The sandbox runs as uid 2147418112 on the host, which cannot enter '${closed}'`);
+      } finally {
+        rmSync(closed, { recursive: true, force: true });
+      }
+    },
+  );
 
   describe.each<NetworkMode>(["none", "outbound"])("with network %s", (network) => {
     const tcp = createServer((socket) => socket.end());
@@ -213,6 +241,45 @@ describe("sandbox backend", () => {
         );
       }
     });
+  });
+});
+
+// A caller started with a descriptor it does not close (a parent's pipe, a test runner's channel)
+// must not hand it to functions: the driver below gets a private file at fd 100, not close-on-exec.
+describe("descriptors the caller inherited", () => {
+  const driver = `
+    const { createContainerPool } = await import(process.argv[2]);
+    const pool = createContainerPool({ backend: "sandbox", output: { stdout: process.stderr, stderr: process.stderr } });
+    console.log(JSON.stringify(await pool.call("fds", async () => JSON.parse(process.argv[3]), [])));
+    await pool.close();
+  `;
+
+  it("reach neither the function nor the sandbox's init", async () => {
+    const bundle = await writeTestBundle();
+    const dir = mkdtempSync(join(tmpdir(), "lockbox-fds-"));
+    try {
+      const privateFile = join(dir, "private.key");
+      writeFileSync(privateFile, "not for functions", { mode: 0o600 });
+      writeFileSync(join(dir, "driver.mjs"), driver);
+      const containers = new URL("../../dist/containers/index.js", import.meta.url).href;
+      // bash opens the file at fd 100 (not close-on-exec) and becomes the driver.
+      const spec = JSON.stringify(bundle.spec("openDescriptors"));
+      const script = 'exec 100<"$0"; exec "$@"';
+      const driverArgs = [privateFile, process.execPath, join(dir, "driver.mjs"), containers, spec];
+      const child = spawn("bash", ["-c", script, ...driverArgs], { stdio: ["ignore", "pipe", "inherit"] });
+      let stdout = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        stdout += chunk;
+      });
+      await new Promise((resolve) => child.once("close", resolve));
+      const open = JSON.parse(stdout) as string[];
+      expect(open.length).toBeGreaterThan(3);
+      expect(open.filter((line) => line.includes(dir))).toEqual([]);
+      expect(open).toContain("self/100 /dev/null");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      bundle.remove();
+    }
   });
 });
 

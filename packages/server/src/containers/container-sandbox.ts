@@ -12,8 +12,9 @@ import {
   nodeCommand,
   spawnContainer,
 } from "./container-backend.js";
-import { assertSandboxCanEnter, closedFolderAbove, sandboxUid } from "./container-folder.js";
+import { assertSandboxCanEnter, closedFolderAbove, sandboxHostUid, sandboxUid } from "./container-folder.js";
 import { attachNetwork, findNetworkHelper, networkFlags } from "./container-network.js";
+import { childrenOf, innermostPid } from "./process-tree.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
 /** Everything a sandbox is made of but the command it runs. */
@@ -42,11 +43,11 @@ export function sandboxFlags(options: SandboxOptions): string[] {
 }
 
 /**
- * As root, bubblewrap maps the sandbox's uid to root outside: it would read every root-owned
- * file (the master key, the database, /etc/shadow). So bubblewrap itself runs as uid 65534.
+ * As root, bubblewrap would map the sandbox's uid to root outside: it would read every root-owned
+ * file (the master key, the database, /etc/shadow). So bubblewrap itself runs as a user of its own.
  */
 export function hostUser(): { uid: number; gid: number } | Record<string, never> {
-  return process.getuid?.() === 0 ? { uid: sandboxUid, gid: sandboxUid } : {};
+  return process.getuid?.() === 0 ? { uid: sandboxHostUid, gid: sandboxHostUid } : {};
 }
 
 /**
@@ -80,7 +81,7 @@ export function sandboxProblem(bwrap = findExecutable("bwrap"), node = process.e
   if (process.getuid?.() === 0) {
     const closed = closedFolderAbove(dirname(node));
     if (closed)
-      return `the sandbox runs as uid ${sandboxUid}, which cannot enter ${quote(closed)} to reach node (${node})`;
+      return `the sandbox runs as uid ${sandboxHostUid} on the host, which cannot enter ${quote(closed)} to reach node (${node})`;
   }
   const command = [bwrap, ...sandboxFlags({ network: "none", tmpMb: 1 }), ...limited([node, "-e", "0"], 1)];
   const [file = "", ...args] = command;
@@ -90,17 +91,29 @@ export function sandboxProblem(bwrap = findExecutable("bwrap"), node = process.e
   return `bubblewrap cannot start a sandbox here${said ? `: ${said}` : probe.error ? `: ${probe.error.message}` : ""}`;
 }
 
-/** The `sandbox` backend: namespaces of its own, uid 65534, an allow-list of the host read-only. */
+/**
+ * bubblewrap, its init (pid 1 of the sandbox's pid namespace, which every orphan joins) and the
+ * container's node (pid 2, which prlimit became).
+ */
+function sandboxProcesses(bwrap: number): number[] {
+  const [init] = childrenOf(bwrap);
+  if (init === undefined) return [bwrap];
+  const node = childrenOf(init).find((pid) => innermostPid(pid) === 2);
+  return [bwrap, init, ...(node === undefined ? [] : [node])];
+}
+
+/** The `sandbox` backend: namespaces of its own, `nobody` inside, an allow-list of the host read-only. */
 export function createSandboxBackend(): ContainerBackend {
   const bwrap = findExecutable("bwrap");
   const prlimit = findExecutable("prlimit");
   return {
     name: "sandbox",
+    ownProcesses: sandboxProcesses,
     spawn(launch) {
       // bubblewrap adds PWD (and overrides a secret named PWD): drop it unless a secret gave one.
       // A container waiting for its secrets decides when they come (container-main.ts).
       const extra = launch.env && !("PWD" in launch.env) ? ["--unset-pwd"] : [];
-      const command = nodeCommand(sandboxFolder, launch, prlimit, [...extra, "--own-pid-namespace"]);
+      const command = nodeCommand(sandboxFolder, launch, prlimit, extra);
       const folder = dirname(launch.bundlePath);
       // bubblewrap passes its environment on unchanged (plus PWD): no --setenv, values stay off argv.
       return spawnSandboxed(command, launchEnvironment(launch), { ...launch, folder }, bwrap);

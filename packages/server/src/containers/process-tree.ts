@@ -22,3 +22,13 @@ export function descendantsOf(pid: number): number[] {
   }
   return found;
 }
+
+/** The pid that `pid` has in its own, innermost pid namespace (from NSpid), or undefined once it is gone. */
+export function innermostPid(pid: number): number | undefined {
+  try {
+    const line = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"))?.[1];
+    return line === undefined ? undefined : Number(line.trim().split(/\s+/).pop());
+  } catch {
+    return undefined;
+  }
+}

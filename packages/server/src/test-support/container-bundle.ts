@@ -62,6 +62,20 @@ const functions = {
     for (let i = 0; i < count; i++) child_process.spawn(process.execPath, ['-e', fill], { stdio: 'ignore' });
     return new Promise(() => {});
   }`,
+  shareMemory: `(mb) => {
+    const fill = 'import mmap, time\\nm = mmap.mmap(-1, ' + mb + ' << 20, flags=mmap.MAP_SHARED)\\nfor i in range(' + mb + '): m[i << 20:(i + 1) << 20] = bytes([1]) * (1 << 20)\\ntime.sleep(60)';
+    child_process.spawn('python3', ['-c', fill], { stdio: 'ignore' });
+    return new Promise(() => {});
+  }`,
+  spawnLater: `(marker, ms) => {
+    // The bootstrap cannot help: its kill is gone, and the process comes after the call.
+    process.kill = () => true;
+    setTimeout(() => child_process.spawn('sleep', [marker], { detached: true, stdio: 'ignore' }).unref(), ms);
+    child_process.spawn('sh', ['-c', 'sleep ' + marker + ' &'], { detached: true, stdio: 'ignore' }).unref();
+  }`,
+  openDescriptors: `() => ['self', '1'].flatMap((pid) => fs.readdirSync('/proc/' + pid + '/fd').map((fd) => {
+    try { return pid + '/' + fd + ' ' + fs.readlinkSync('/proc/' + pid + '/fd/' + fd); } catch (e) { return pid + '/' + fd + ' ' + e.code; }
+  }))`,
   spawnMany: `(count) => {
     const children = [];
     let refused = null;

@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { descendantsOf } from "./process-tree.js";
+
+/** How often a container's processes are looked at, for its whole life. */
+export const watchIntervalMs = 250;
+
+// Private memory (heap, stacks) and shared memory (MAP_SHARED, mapped tmpfs files), which no
+// rlimit bounds; shared libraries and node's own code are file-backed and not counted.
+function memoryBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "latin1");
+    const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? 0);
+    return (kB("RssAnon") + kB("RssShmem")) * 1024;
+  } catch {
+    return 0; // it exited meanwhile
+  }
+}
+
+/** The memory of `pid` and every process below it, in bytes. */
+export function treeMemoryBytes(pid: number): number {
+  return [pid, ...descendantsOf(pid)].reduce((total, each) => total + memoryBytes(each), 0);
+}
+
+export interface WatchOptions {
+  /** The processes that make up the container itself, from its first one (the rest are the function's). */
+  ownProcesses(pid: number): number[];
+  limitBytes: number;
+  /** Called once when the container's processes use more than `limitBytes` together. */
+  exceeded(): void;
+  /** Whether a call runs: between calls, the function's processes are killed as soon as seen. */
+  busy(): boolean;
+}
+
+/**
+ * Watches the container whose first process is `pid`, from the host, where nothing in the
+ * container can stop it: every `watchIntervalMs` its processes' memory is added up (without
+ * cgroups, the only bound on a container as a whole), and between calls any process but the
+ * container's own is killed. `tidy` kills them at once (when a call ends); `stop` ends the watch.
+ */
+export function watchContainer(pid: number, options: WatchOptions): { tidy(): void; stop(): void } {
+  const tidy = () => {
+    const own = options.ownProcesses(pid);
+    for (const other of descendantsOf(pid)) {
+      if (own.includes(other)) continue;
+      try {
+        process.kill(other, "SIGKILL");
+      } catch {} // gone meanwhile
+    }
+  };
+  const timer = setInterval(() => {
+    if (treeMemoryBytes(pid) > options.limitBytes) {
+      clearInterval(timer);
+      options.exceeded();
+    } else if (!options.busy()) {
+      tidy();
+    }
+  }, watchIntervalMs);
+  timer.unref();
+  return { tidy, stop: () => clearInterval(timer) };
+}
