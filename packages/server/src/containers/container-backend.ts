@@ -21,11 +21,11 @@ export interface ContainerLaunch {
 export interface ContainerBackend {
   readonly name: ContainerBackendName;
   spawn(launch: ContainerLaunch): ChildProcess;
-  /** The processes that make up a container itself, from its first (`spawn`'s child); any other below it is the function's. */
-  ownProcesses(pid: number): number[];
+  /** The processes below a container's own, from its first (`spawn`'s child): those the function started. */
+  strays(pid: number): number[];
 }
 
-/** Memory limit of each process of a container, in MiB: its private writable memory (there are no cgroups here). */
+/** Memory limit of each process of a container, and of all of them together, in MiB (container-watch.ts). */
 export const memoryLimitMb = 512;
 
 /** Processes (threads count too) a container may run at once. */

@@ -66,14 +66,14 @@ function watchExit(child: ChildProcess): Promise<string> {
 
 /**
  * The container for `spec` that `child` runs (spawned for it, or a spare given its environment);
- * calls may be made once `ready` resolves. `ownProcesses` tells the container's own processes
- * from the function's (container-watch.ts).
+ * calls may be made once `ready` resolves. `strays` finds the processes the function started
+ * (container-watch.ts).
  */
 export function createContainer(
   child: ChildProcess,
   spec: ContainerSpec,
   output: ContainerSinks,
-  ownProcesses: (pid: number) => number[],
+  strays: (pid: number) => number[],
 ): Container {
   const name = quote(spec.functionName);
   const masks = [
@@ -118,7 +118,7 @@ export function createContainer(
     child.pid === undefined
       ? undefined
       : watchContainer(child.pid, {
-          ownProcesses,
+          strays,
           limitBytes: memoryLimitMb * 1024 * 1024,
           exceeded: () => void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`),
           busy: () => pending.size > 0,

@@ -7,13 +7,14 @@ import {
   nodeCommand,
   spawnContainer,
 } from "./container-backend.js";
+import { descendantsOf } from "./process-tree.js";
 
 /** The `process` backend: a plain child process whose environment is the base plus the secrets. */
 export function createProcessBackend(): ContainerBackend {
   const prlimit = findExecutable("prlimit");
   return {
     name: "process",
-    ownProcesses: (pid) => [pid], // prlimit execs node: the child is the container's node
+    strays: descendantsOf, // prlimit execs node: the child is the container's node
     spawn: (launch) =>
       spawnContainer(nodeCommand(dirname(launch.bundlePath), launch, prlimit), launchEnvironment(launch), {
         cwd: tmpdir(),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { InvalidError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
@@ -14,7 +14,7 @@ import {
 } from "./container-backend.js";
 import { assertSandboxCanEnter, closedFolderAbove, sandboxHostUid, sandboxUid } from "./container-folder.js";
 import { attachNetwork, findNetworkHelper, networkFlags } from "./container-network.js";
-import { childrenOf, innermostPid } from "./process-tree.js";
+import { childrenOf, descendantsOf, innermostPid } from "./process-tree.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
 /** Everything a sandbox is made of but the command it runs. */
@@ -91,15 +91,21 @@ export function sandboxProblem(bwrap = findExecutable("bwrap"), node = process.e
   return `bubblewrap cannot start a sandbox here${said ? `: ${said}` : probe.error ? `: ${probe.error.message}` : ""}`;
 }
 
+const onlyOwn = (entry: string) => !/^\d+$/.test(entry) || entry === "1" || entry === "2";
+
 /**
- * bubblewrap, its init (pid 1 of the sandbox's pid namespace, which every orphan joins) and the
- * container's node (pid 2, which prlimit became).
+ * Every process below bubblewrap but its init (pid 1 of the sandbox's pid namespace, which every
+ * orphan joins) and the container's node (pid 2, which prlimit became).
  */
-function sandboxProcesses(bwrap: number): number[] {
+function sandboxStrays(bwrap: number): number[] {
   const [init] = childrenOf(bwrap);
-  if (init === undefined) return [bwrap];
+  if (init === undefined) return [];
+  try {
+    // The namespace's own /proc, through its init: one listing says whether anything else runs.
+    if (readdirSync(`/proc/${init}/root/proc`).every(onlyOwn)) return [];
+  } catch {} // not ours to look into: walk the tree
   const node = childrenOf(init).find((pid) => innermostPid(pid) === 2);
-  return [bwrap, init, ...(node === undefined ? [] : [node])];
+  return descendantsOf(bwrap).filter((pid) => pid !== init && pid !== node);
 }
 
 /** The `sandbox` backend: namespaces of its own, `nobody` inside, an allow-list of the host read-only. */
@@ -108,7 +114,7 @@ export function createSandboxBackend(): ContainerBackend {
   const prlimit = findExecutable("prlimit");
   return {
     name: "sandbox",
-    ownProcesses: sandboxProcesses,
+    strays: sandboxStrays,
     spawn(launch) {
       // bubblewrap adds PWD (and overrides a secret named PWD): drop it unless a secret gave one.
       // A container waiting for its secrets decides when they come (container-main.ts).

@@ -27,10 +27,10 @@ type SpareLaunch = Omit<ContainerLaunch, "env">;
 const spareKey = ({ bundlePath, network, tmpMb }: SpareLaunch) => `${network}|${tmpMb}|${bundlePath}`;
 
 /**
- * Containers started ahead of need: one per bundle and sandbox shape, node already running and waiting for its
- * secrets, so that a cold start need not wait for node to start. A spare is a fresh process that
- * has run no user code; it gets its secrets over its private IPC channel (never argv) just before
- * it imports the bundle. Spares not taken within `idleStopMs` are stopped.
+ * Containers started ahead of need: one per bundle and sandbox shape, node already running and
+ * waiting for its secrets, so that a cold start need not wait for node to start. A spare is a
+ * fresh process that has run no user code; it gets its secrets over its private IPC channel (never
+ * argv) just before it imports the bundle. Spares not taken within `idleStopMs` are stopped.
  */
 export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleStopMs: number }) {
   const spares = new Map<string, Spare>();

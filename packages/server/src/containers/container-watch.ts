@@ -22,8 +22,8 @@ export function treeMemoryBytes(pid: number): number {
 }
 
 export interface WatchOptions {
-  /** The processes that make up the container itself, from its first one (the rest are the function's). */
-  ownProcesses(pid: number): number[];
+  /** The processes the function started, below the container's own (its backend knows which). */
+  strays(pid: number): number[];
   limitBytes: number;
   /** Called once when the container's processes use more than `limitBytes` together. */
   exceeded(): void;
@@ -39,11 +39,9 @@ export interface WatchOptions {
  */
 export function watchContainer(pid: number, options: WatchOptions): { tidy(): void; stop(): void } {
   const tidy = () => {
-    const own = options.ownProcesses(pid);
-    for (const other of descendantsOf(pid)) {
-      if (own.includes(other)) continue;
+    for (const stray of options.strays(pid)) {
       try {
-        process.kill(other, "SIGKILL");
+        process.kill(stray, "SIGKILL");
       } catch {} // gone meanwhile
     }
   };
