@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NetworkMode } from "../shared/rules.js";
 import { captureOutput, type TestBundle, writeTestBundle } from "../test-support/container-bundle.js";
 import { findExecutable } from "./container-backend.js";
+import { findNetworkHelper } from "./container-network.js";
 import { createContainerPool } from "./container-pool.js";
 import type { ContainerPool } from "./container-types.js";
 
@@ -44,6 +45,15 @@ function unusedRange(): string | undefined {
 }
 
 const canMakeNetworks = process.getuid?.() === 0 && findExecutable("ip") !== undefined;
+
+describe("findNetworkHelper", () => {
+  it("names the helper to install, and the way around it", () => {
+    expect(findNetworkHelper()).toMatch(/slirp4netns$/);
+    expect(() => findNetworkHelper("")).toThrow(
+      "A function with network: 'outbound' needs slirp4netns, which is not installed: install it (apt-get install slirp4netns), or use network: 'none'",
+    );
+  });
+});
 
 // A server in a network namespace this test makes, behind a veth pair: outbound traffic that
 // reaches it never leaves the machine.

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
-import { InvalidError } from "../shared/errors.js";
+import { InternalError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
 import { findExecutable, withoutInherited } from "./container-backend.js";
 
@@ -16,11 +16,10 @@ export function networkFlags(mode: NetworkMode, infoFd: number, blockFd: number)
   return ["--unshare-net", "--info-fd", `${infoFd}`, "--block-fd", `${blockFd}`];
 }
 
-/** The slirp4netns binary, or an error naming the helper to install. */
-export function findNetworkHelper(): string {
-  const slirp = findExecutable("slirp4netns");
+/** The slirp4netns binary (`found` on the PATH), or an error naming the helper to install. */
+export function findNetworkHelper(slirp = findExecutable("slirp4netns")): string {
   if (!slirp) {
-    throw new InvalidError(
+    throw new InternalError(
       "A function with network: 'outbound' needs slirp4netns, which is not installed: install it (apt-get install slirp4netns), or use network: 'none'",
     );
   }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { InvalidError } from "../shared/errors.js";
+import { InternalError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
 import { quote } from "../shared/rules.js";
 import {
@@ -60,7 +60,7 @@ export function spawnSandboxed(
   options: SandboxOptions,
   bwrap = findExecutable("bwrap"),
 ): ChildProcess {
-  if (!bwrap) throw new InvalidError("The sandbox backend needs bubblewrap (bwrap), which is not installed");
+  if (!bwrap) throw new InternalError("The sandbox backend needs bubblewrap (bwrap), which is not installed");
   const slirp = options.network === "outbound" ? findNetworkHelper() : undefined;
   const user = hostUser();
   if (options.folder) assertSandboxCanEnter(options.folder);
