@@ -16,7 +16,7 @@ export function networkFlags(mode: NetworkMode, infoFd: number, blockFd: number)
   return ["--unshare-net", "--info-fd", `${infoFd}`, "--block-fd", `${blockFd}`];
 }
 
-/** The slirp4netns binary (`found` on the PATH), or an error naming the helper to install. */
+/** The slirp4netns binary (found on the PATH), or an error naming the helper to install. */
 export function findNetworkHelper(slirp = findExecutable("slirp4netns")): string {
   if (!slirp) {
     throw new InternalError(

@@ -6,11 +6,12 @@ export const watchIntervalMs = 250;
 
 // Private memory (heap, stacks) and shared memory (MAP_SHARED, mapped tmpfs files), which no
 // rlimit bounds; shared libraries and node's own code are file-backed and not counted.
+const counted = [/^RssAnon:\s+(\d+) kB$/m, /^RssShmem:\s+(\d+) kB$/m];
+
 function memoryBytes(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "latin1");
-    const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? 0);
-    return (kB("RssAnon") + kB("RssShmem")) * 1024;
+    return counted.reduce((total, field) => total + Number(field.exec(status)?.[1] ?? 0) * 1024, 0);
   } catch {
     return 0; // it exited meanwhile
   }
