@@ -133,7 +133,7 @@ describe.each(cliModes)("lockbox secret create ($name mode)", (mode) => {
     expect(again.stderr).toBe(`Error: Secret '${name}' already exists in environment 'main'\n`);
     const forced = await lockbox.run(["secret", "create", name, "NEW=2", "--force"]);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toMatch(/^Created a new secret/);
+    expect(forced.stdout).toMatch(new RegExp(`^Replaced secret '${name}': it now has the key 'NEW'\n`));
     expect(await revealed(name)).toEqual({ NEW: "2" });
   });
 

@@ -73,13 +73,26 @@ describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
     expect(killed.code).toBe(143);
   });
 
-  it("fails before running anything when a secret is missing, and names a missing command", async () => {
+  it("fails before running anything when a secret is missing, and answers as a shell for a command it cannot run", async () => {
     const missing = await lockbox.run(["exec", "--secret", "nope", "--", "node", "-e", "console.log('ran')"]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe("");
     expect(missing.stderr).toContain("Secret 'nope' not found");
     const unknown = await lockbox.run(["exec", "--", "no-such-command-here"]);
-    expect(unknown).toMatchObject({ code: 1, stderr: "Error: Command not found: no-such-command-here\n" });
+    expect(unknown).toMatchObject({
+      code: 127,
+      stderr: "lockbox exec: command not found: no-such-command-here\n",
+    });
+    const notExecutable = join(tmpdir(), `lockbox-not-executable-${process.pid}`);
+    writeFileSync(notExecutable, "echo ran\n", { mode: 0o644 });
+    try {
+      expect(await lockbox.run(["exec", "--", notExecutable])).toMatchObject({
+        code: 126,
+        stderr: `lockbox exec: permission denied: ${notExecutable}\n`,
+      });
+    } finally {
+      rmSync(notExecutable, { force: true });
+    }
   });
 
   it("records the read in the audit log, without the value", async () => {

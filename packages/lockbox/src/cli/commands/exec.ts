@@ -38,6 +38,12 @@ function withoutLockboxCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !lockboxCredentials.includes(key)));
 }
 
+// What shells answer for a command that could not be run: 127 not found, 126 not executable.
+const notRun: Record<string, { code: number; why: string }> = {
+  ENOENT: { code: 127, why: "command not found" },
+  EACCES: { code: 126, why: "permission denied" },
+};
+
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -58,9 +64,12 @@ export async function execCommand(command: string[], options: ExecOptions): Prom
     stdio: ["inherit", options.mask ? "pipe" : "inherit", options.mask ? "pipe" : "inherit"],
   });
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error(`Command not found: ${file}`) : error),
-    );
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      const failure = notRun[error.code ?? ""];
+      if (!failure) return reject(error);
+      process.stderr.write(`lockbox exec: ${failure.why}: ${file}\n`);
+      resolve([failure.code, null]);
+    });
     child.once("close", (code, signal) => resolve([code, signal]));
   });
   const values = Object.values(secrets);

@@ -44,13 +44,15 @@ export async function createSecret(
 ): Promise<void> {
   const environment = resolveEnvironment(options.env);
   const values = await collectValues(pairs, options);
-  await withApi((api) =>
+  const { secret } = await withApi((api) =>
     api.secrets.create({ environment, name, values, ifExists: options.force ? "replace" : "fail" }),
   );
   const keys = Object.keys(values);
   const noun = keys.length === 1 ? "key" : "keys";
   print(
-    `Created a new secret ${quote(name)} with the ${noun} ${quoteAll(keys)}`,
+    secret.version === 1
+      ? `Created a new secret ${quote(name)} with the ${noun} ${quoteAll(keys)}`
+      : `Replaced secret ${quote(name)}: it now has the ${noun} ${quoteAll(keys)}`,
     "",
     ...usageSnippet(name, keys),
   );
