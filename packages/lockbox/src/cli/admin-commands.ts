@@ -45,7 +45,9 @@ export function addTokenCommands(token: Command): void {
     .description("Create a token and print its value (once)")
     .option("--role <role>", "admin, developer or viewer (default: developer)")
     .option("--workspace <name>", "workspace of the token (default: yours)")
-    .option("--environment <name>", "limit the token to this environment (default: every environment)")
+    .option("-e, --env <name>", "limit the token to this environment (default: every environment)")
+    // The name this option had first, kept working for scripts written then.
+    .addOption(new Option("--environment <name>").hideHelp())
     .option("--name <name>", "a name to recognise the token by")
     .option(
       "--expires-in <seconds>",

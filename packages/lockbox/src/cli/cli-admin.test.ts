@@ -137,6 +137,21 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     expect((await lockbox.run(["secret", "list", "--json"], { env: admin })).stdout).toBe("[]\n");
   });
 
+  it.runIf(mode.name === "server")(
+    "limits a token to the environment given with -e, as every command spells it",
+    async () => {
+      await lockbox.run(["environment", "create", "token-scope"]);
+      for (const flag of ["-e", "--env", "--environment"]) {
+        const created = await lockbox.run(["token", "create", flag, "token-scope", "--json"]);
+        expect(created.code).toBe(0);
+        expect(JSON.parse(created.stdout)).toMatchObject({ environment: "token-scope" });
+      }
+      const help = await lockbox.run(["token", "create", "--help"]);
+      expect(help.stdout).toContain("-e, --env <name>");
+      expect(help.stdout).not.toContain("--environment");
+    },
+  );
+
   it("never lets the canary into the server's logs", () => {
     expect(lockbox.serverOutput()).not.toContain(canary);
   });

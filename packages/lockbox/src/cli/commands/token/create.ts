@@ -5,6 +5,8 @@ import { withApi } from "../../with-api.js";
 export interface CreateTokenOptions {
   role?: string;
   workspace?: string;
+  env?: string;
+  /** The older spelling of `env`. */
   environment?: string;
   name?: string;
   expiresIn?: number;
@@ -25,7 +27,7 @@ export async function createToken(options: CreateTokenOptions): Promise<void> {
     api.tokens.create({
       role,
       workspace: options.workspace,
-      environment: options.environment,
+      environment: options.env ?? options.environment,
       name: options.name,
       expiresInSeconds: options.expiresIn,
     }),
