@@ -107,7 +107,7 @@ export class AppRun implements RunContext {
   }
 
   #containers(): Promise<ContainerPool> {
-    this.#pool ??= Promise.all([import("@lockbox/server/containers")]).then(([{ createContainerPool }]) =>
+    this.#pool ??= import("@lockbox/server/containers").then(({ createContainerPool }) =>
       createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } }),
     );
     return this.#pool;

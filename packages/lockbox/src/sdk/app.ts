@@ -4,6 +4,7 @@ import {
   InvalidError,
   limits,
   type NetworkMode,
+  networkDefault,
   networkProblem,
   timeoutProblem,
   tmpMbProblem,
@@ -82,7 +83,7 @@ function checkTimeout(timeoutMs: unknown): number {
 }
 
 function checkSandbox(options: FunctionOptions): SandboxShape {
-  const { network = "outbound", tmpMb = limits.tmpMbDefault } = options;
+  const { network = networkDefault, tmpMb = limits.tmpMbDefault } = options;
   const problem = networkProblem(network) ?? tmpMbProblem(tmpMb);
   if (problem) throw new InvalidError(problem);
   return { network, tmpMb };

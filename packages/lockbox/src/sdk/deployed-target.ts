@@ -1,5 +1,5 @@
 import type { LockboxApi } from "@lockbox/server";
-import { InvalidError, limits, NotFoundError, quote } from "@lockbox/server/shared";
+import { InvalidError, limits, NotFoundError, networkDefault, quote } from "@lockbox/server/shared";
 import { AppRun } from "./app-run.js";
 import { clientApi } from "./client.js";
 import type { DeployedFunction } from "./deploy-functions.js";
@@ -58,7 +58,7 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
     functionName: fn.name,
     layers,
     timeoutMs: fn.timeoutMs ?? defaultTimeoutMs,
-    sandbox: { network: fn.network ?? "outbound", tmpMb: fn.tmpMb ?? limits.tmpMbDefault },
+    sandbox: { network: fn.network ?? networkDefault, tmpMb: fn.tmpMb ?? limits.tmpMbDefault },
     environment: ref.environment,
   };
   return { version, deployedAt, target };

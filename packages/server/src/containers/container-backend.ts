@@ -1,5 +1,5 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { accessSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, openSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { NetworkMode } from "../shared/rules.js";
 import { containerFiles } from "./container-folder.js";
@@ -23,6 +23,8 @@ export interface ContainerBackend {
   spawn(launch: ContainerLaunch): ChildProcess;
   /** The processes below a container's own, from its first (`spawn`'s child): those the function started. */
   strays(pid: number): number[];
+  /** Why the backend itself stopped the container `child`, if it did (its network failed, say). */
+  failure(child: ChildProcess): string | undefined;
 }
 
 /** Memory limit of each process of a container, and of all of them together, in MiB (container-watch.ts). */
@@ -30,6 +32,9 @@ export const memoryLimitMb = 512;
 
 /** Processes (threads count too) a container may run at once. */
 export const processLimit = 256;
+
+/** The node binary itself, links resolved: what a container runs, and what the sandbox mounts. */
+export const nodeBinary = (): string => realpathSync(process.execPath);
 
 /** The environment every container starts with, before its secrets. */
 export function baseEnvironment(): Record<string, string> {
@@ -73,11 +78,7 @@ export function nodeCommand(
   prlimit: string | undefined,
   extra: string[] = [],
 ): string[] {
-  const node = [
-    process.execPath,
-    join(folder, containerFiles.bootstrap),
-    join(folder, containerFiles.bundle),
-  ];
+  const node = [nodeBinary(), join(folder, containerFiles.bootstrap), join(folder, containerFiles.bundle)];
   return [...limited(node, launch.tmpMb, prlimit), ...extra, ...(launch.env ? [] : ["--await-environment"])];
 }
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InternalError, InvalidError } from "../shared/errors.js";
+import { InternalError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 
 /** The unprivileged user a sandboxed function runs as, inside the sandbox: `nobody`. */
@@ -98,7 +98,7 @@ export async function writeContainerFolder(dir: string, options: ContainerFolder
 export function assertSandboxCanEnter(folder: string): void {
   const closed = process.getuid?.() === 0 ? closedFolderAbove(dirname(folder)) : undefined;
   if (closed) {
-    throw new InvalidError(
+    throw new InternalError(
       `The sandbox runs as uid ${sandboxHostUid} on the host, which cannot enter ${quote(closed)}: write the bundle under a folder others may enter (TMPDIR)`,
     );
   }

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
-import { killContainer, memoryLimitMb } from "./container-backend.js";
+import { type ContainerBackend, killContainer, memoryLimitMb } from "./container-backend.js";
 import type { ContainerSpec } from "./container-types.js";
 import { watchContainer } from "./container-watch.js";
 import { maskText, OutputMask } from "./output-mask.js";
@@ -66,14 +66,14 @@ function watchExit(child: ChildProcess): Promise<string> {
 
 /**
  * The container for `spec` that `child` runs (spawned for it, or a spare given its environment);
- * calls may be made once `ready` resolves. `strays` finds the processes the function started
- * (container-watch.ts).
+ * calls may be made once `ready` resolves. Its backend finds the processes the function started
+ * (container-watch.ts) and says why it stopped a container itself.
  */
 export function createContainer(
   child: ChildProcess,
   spec: ContainerSpec,
   output: ContainerSinks,
-  strays: (pid: number) => number[],
+  backend: Pick<ContainerBackend, "strays" | "failure">,
 ): Container {
   const name = quote(spec.functionName);
   const masks = [
@@ -94,13 +94,15 @@ export function createContainer(
   let nextId = 1;
 
   // Why the container takes no more calls, the same for calls in flight and calls that come late.
-  const goneError = () =>
-    new RemoteError(
-      stopping
-        ? `Container for function ${name} was stopped (${stopping})`
+  const goneError = () => {
+    const stoppedBecause = stopping ?? backend.failure(child);
+    return new RemoteError(
+      stoppedBecause
+        ? `Container for function ${name} was stopped (${stoppedBecause})`
         : `Container for function ${name} exited unexpectedly (${exitReason ?? "its IPC channel closed"})`,
       "ContainerExitError",
     );
+  };
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = watchExit(child).then((reason) => {
     exitReason = reason;
@@ -118,7 +120,7 @@ export function createContainer(
     child.pid === undefined
       ? undefined
       : watchContainer(child.pid, {
-          strays,
+          strays: backend.strays,
           limitBytes: memoryLimitMb * 1024 * 1024,
           exceeded: () => void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`),
           busy: () => pending.size > 0,

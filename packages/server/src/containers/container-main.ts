@@ -59,8 +59,6 @@ for (const name of Object.keys(process.env)) {
   if (name.startsWith("NODE_CHANNEL_")) delete process.env[name];
 }
 (globalThis as unknown as Record<symbol, unknown>)[insideContainerSymbol] = true;
-// A write past RLIMIT_FSIZE fails with EFBIG, which the function can catch, instead of killing it.
-process.on("SIGXFSZ", () => {});
 // The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
 process.on("disconnect", () => process.exit(0));
 

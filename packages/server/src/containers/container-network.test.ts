@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NetworkMode } from "../shared/rules.js";
 import { captureOutput, type TestBundle, writeTestBundle } from "../test-support/container-bundle.js";
@@ -45,6 +48,37 @@ function unusedRange(): string | undefined {
 }
 
 const canMakeNetworks = process.getuid?.() === 0 && findExecutable("ip") !== undefined;
+
+describe("a network helper that fails", () => {
+  it("stops the container, naming the helper and what it said", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockbox-fake-slirp-"));
+    chmodSync(dir, 0o755);
+    const fake = join(dir, "slirp4netns");
+    writeFileSync(
+      fake,
+      "#!/bin/sh\necho 'fake slirp4netns: open(/dev/net/tun): No such device' >&2\nexit 1\n",
+      {
+        mode: 0o755,
+      },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path ?? ""}`;
+    const bundle = await writeTestBundle();
+    const pool = createContainerPool({ backend: "sandbox", output: captureOutput() });
+    try {
+      await expect(
+        pool.call("broken", async () => bundle.spec("env", { network: "outbound" }), []),
+      ).rejects.toThrow(
+        "Container for function 'env' was stopped (its network could not be set up: slirp4netns exited (code 1): fake slirp4netns: open(/dev/net/tun): No such device)",
+      );
+    } finally {
+      process.env.PATH = path;
+      await pool.close();
+      bundle.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("findNetworkHelper", () => {
   it("names the helper to install, and the way around it", () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { InternalError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
-import { findExecutable, withoutInherited } from "./container-backend.js";
+import { findExecutable, killContainer, withoutInherited } from "./container-backend.js";
 
 /**
  * Every sandbox has a network namespace of its own, so no host loopback service and no abstract
@@ -39,10 +39,20 @@ function readChildPid(info: Readable): Promise<number> {
   });
 }
 
+// Why a sandbox's network could not be set up, for the message of the container it killed.
+const failures = new WeakMap<ChildProcess, string>();
+
+/** Why the network of the sandbox `child` failed, if it did. */
+export function networkFailure(child: ChildProcess): string | undefined {
+  return failures.get(child);
+}
+
 /**
  * Gives the sandbox `child` (spawned with `networkFlags` at those fds) its outbound network, then
- * lets it start. slirp4netns runs as the sandbox's host user, joins its namespaces, and exits
- * with the sandbox (its exit pipe closes when this process or the sandbox is gone).
+ * lets it start. slirp4netns runs as the sandbox's host user under a seccomp filter of its own
+ * (it parses the function's packets; its `--enable-sandbox` would need uid 0 mapped in the
+ * sandbox's user namespace), joins the sandbox's namespaces, and exits with the sandbox (its exit
+ * pipe closes when this process or the sandbox is gone).
  */
 export function attachNetwork(
   child: ChildProcess,
@@ -52,22 +62,36 @@ export function attachNetwork(
 ): void {
   const info = child.stdio[fds.info] as Readable;
   const block = child.stdio[fds.block] as Writable;
-  const fail = () => child.kill("SIGKILL");
+  const fail = (why: string) => {
+    if (!failures.has(child)) failures.set(child, `its network could not be set up: ${why}`);
+    killContainer(child);
+  };
   block.on("error", () => {});
-  void readChildPid(info).then((pid) => {
-    // biome-ignore format: the flags read as pairs
-    const helper = spawn(slirp, [
-      "--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd", "3", "--exit-fd", "4",
-      `--userns-path=/proc/${pid}/ns/user`, `${pid}`, "tap0",
-    ], { stdio: withoutInherited(["ignore", "ignore", "ignore", "pipe", "pipe"]), env: {}, ...user });
-    const exitPipe = helper.stdio[4] as Writable;
-    exitPipe.on("error", () => {});
-    helper.once("error", fail);
-    helper.once("exit", () => child.exitCode === null && child.signalCode === null && fail());
-    (helper.stdio[3] as Readable).once("data", () => block.end("1"));
-    child.once("exit", () => {
-      exitPipe.destroy();
-      helper.kill("SIGKILL");
-    });
-  }, fail);
+  void readChildPid(info).then(
+    (pid) => {
+      // biome-ignore format: the flags read as pairs
+      const helper = spawn(slirp, [
+      "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-seccomp",
+      "--ready-fd", "3", "--exit-fd", "4", `--userns-path=/proc/${pid}/ns/user`, `${pid}`, "tap0",
+    ], { stdio: withoutInherited(["ignore", "ignore", "pipe", "pipe", "pipe"]), env: {}, ...user });
+      let said = "";
+      helper.stderr?.on("data", (chunk: Buffer) => {
+        said = (said + chunk.toString()).slice(-2000);
+      });
+      const exitPipe = helper.stdio[4] as Writable;
+      exitPipe.on("error", () => {});
+      helper.once("error", (error) => fail(`slirp4netns could not start (${error.message})`));
+      helper.once("close", (code) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const last = said.trim().split("\n").pop();
+        fail(`slirp4netns exited (code ${code})${last ? `: ${last}` : ""}`);
+      });
+      (helper.stdio[3] as Readable).once("data", () => block.end("1"));
+      child.once("exit", () => {
+        exitPipe.destroy();
+        helper.kill("SIGKILL");
+      });
+    },
+    (error: Error) => fail(error.message),
+  );
 }

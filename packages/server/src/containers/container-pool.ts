@@ -77,7 +77,7 @@ async function startContainer(
     if (pool.closed) throw closedError();
     const spare = await pool.spares.take(spec);
     const child = spare ?? pool.backend.spawn(spec);
-    container = createContainer(child, spec, pool.output, pool.backend.strays);
+    container = createContainer(child, spec, pool.output, pool.backend);
   } catch (error) {
     release(pool, slot, undefined);
     throw error;

@@ -15,6 +15,7 @@ export function createProcessBackend(): ContainerBackend {
   return {
     name: "process",
     strays: descendantsOf, // prlimit execs node: the child is the container's node
+    failure: () => undefined,
     spawn: (launch) =>
       spawnContainer(nodeCommand(dirname(launch.bundlePath), launch, prlimit), launchEnvironment(launch), {
         cwd: tmpdir(),

@@ -9,11 +9,12 @@ import {
   findExecutable,
   launchEnvironment,
   limited,
+  nodeBinary,
   nodeCommand,
   spawnContainer,
 } from "./container-backend.js";
 import { assertSandboxCanEnter, closedFolderAbove, sandboxHostUid, sandboxUid } from "./container-folder.js";
-import { attachNetwork, findNetworkHelper, networkFlags } from "./container-network.js";
+import { attachNetwork, findNetworkHelper, networkFailure, networkFlags } from "./container-network.js";
 import { childrenOf, descendantsOf, innermostPid } from "./process-tree.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
@@ -30,7 +31,7 @@ export interface SandboxOptions {
 const networkFds = { info: 4, block: 5 };
 
 /** The bubblewrap flags of a sandbox. */
-export function sandboxFlags(options: SandboxOptions): string[] {
+function sandboxFlags(options: SandboxOptions): string[] {
   // biome-ignore format: the flags read as pairs
   return [
     "--unshare-user", "--uid", `${sandboxUid}`, "--gid", `${sandboxUid}`,
@@ -46,7 +47,7 @@ export function sandboxFlags(options: SandboxOptions): string[] {
  * As root, bubblewrap would map the sandbox's uid to root outside: it would read every root-owned
  * file (the master key, the database, /etc/shadow). So bubblewrap itself runs as a user of its own.
  */
-export function hostUser(): { uid: number; gid: number } | Record<string, never> {
+function hostUser(): { uid: number; gid: number } | Record<string, never> {
   return process.getuid?.() === 0 ? { uid: sandboxHostUid, gid: sandboxHostUid } : {};
 }
 
@@ -76,8 +77,14 @@ export function spawnSandboxed(
  * Why a sandbox cannot start here, or undefined when it can: bubblewrap's own message, or the
  * folder on the way to node that the sandbox's user cannot enter.
  */
-export function sandboxProblem(bwrap = findExecutable("bwrap"), node = process.execPath): string | undefined {
+export function sandboxProblem(bwrap = findExecutable("bwrap"), node = nodeBinary()): string | undefined {
   if (!bwrap || !existsSync(bwrap)) return "bubblewrap (bwrap) is not installed";
+  // The sandbox's limits are rlimits set by prlimit; its processes are followed through this file.
+  if (!findExecutable("prlimit"))
+    return "prlimit (util-linux), which sets the sandbox's limits, is not installed";
+  if (!existsSync(`/proc/self/task/${process.pid}/children`)) {
+    return "this kernel has no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN), which the sandbox needs to follow a container's processes";
+  }
   if (process.getuid?.() === 0) {
     const closed = closedFolderAbove(dirname(node));
     if (closed)
@@ -115,6 +122,7 @@ export function createSandboxBackend(): ContainerBackend {
   return {
     name: "sandbox",
     strays: sandboxStrays,
+    failure: networkFailure,
     spawn(launch) {
       // bubblewrap adds PWD (and overrides a secret named PWD): drop it unless a secret gave one.
       // A container waiting for its secrets decides when they come (container-main.ts).

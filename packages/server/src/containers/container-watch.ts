@@ -18,7 +18,7 @@ function memoryBytes(pid: number): number {
 }
 
 /** The memory of `pid` and every process below it, in bytes. */
-export function treeMemoryBytes(pid: number): number {
+function treeMemoryBytes(pid: number): number {
   return [pid, ...descendantsOf(pid)].reduce((total, each) => total + memoryBytes(each), 0);
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { nodeBinary } from "./container-backend.js";
 import { containerFiles } from "./container-folder.js";
 
 /** Where a container sees its container folder (the bundle, the bootstrap, the SDK). */
@@ -35,9 +36,10 @@ function systemFlags(): string[] {
     if (lstatSync(folder).isSymbolicLink()) flags.push("--symlink", readlinkSync(folder), folder);
     else flags.push("--ro-bind", folder, folder);
   }
-  // node's own installation, when it is not part of /usr (nvm, /opt): the folder above its bin/.
-  const nodeHome = dirname(dirname(realpathSync(process.execPath)));
-  if (nodeHome !== "/usr" && !nodeHome.startsWith("/usr/")) flags.push("--ro-bind", nodeHome, nodeHome);
+  // node, when it is not part of /usr (nvm, /opt): the binary alone, never the folder around it,
+  // which may be a home folder.
+  const node = nodeBinary();
+  if (!node.startsWith("/usr/")) flags.push("--ro-bind", node, node);
   // Resolved, so that a link (/etc/localtime → /usr/share/zoneinfo/…) mounts its file.
   for (const file of etcFiles.map((name) => join("/etc", name)).filter((path) => existsSync(path))) {
     flags.push("--ro-bind", realpathSync(file), file);

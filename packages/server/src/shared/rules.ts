@@ -23,6 +23,7 @@ export const limits = {
 /** What a function's container reaches: `outbound` (the default) or only its own loopback. */
 export const networkModes = ["outbound", "none"] as const;
 export type NetworkMode = (typeof networkModes)[number];
+export const networkDefault: NetworkMode = "outbound";
 
 /** The environment every workspace has, and the default when none is chosen. */
 export const defaultEnvironment = "main";
