@@ -34,11 +34,13 @@ async function holdingServer(): Promise<{ url: string; request: Promise<HeldRequ
         method: incoming.method ?? "",
         url: incoming.url ?? "",
         body: Buffer.concat(chunks).toString(),
-        // Enough of a secret's info for either command to report success.
-        answer: () =>
+        // Enough for either command to report success: an update's secret, a create's answer.
+        answer: () => {
+          const secret = { name: "leak-argv", version: 2, keys: ["TOKEN"] };
           response
             .writeHead(200, { "content-type": "application/json" })
-            .end(JSON.stringify({ name: "leak-argv", version: 2, keys: ["TOKEN"] })),
+            .end(JSON.stringify({ ...secret, created: false, secret }));
+        },
       }),
     );
   });
