@@ -10,4 +10,4 @@ export type {
   ContainerPoolOptions,
   ContainerSpec,
 } from "./container-types.js";
-export { OutputMask } from "./output-mask.js";
+export { maskText, OutputMask } from "./output-mask.js";

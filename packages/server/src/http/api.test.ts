@@ -101,6 +101,21 @@ describe("secrets over HTTP", () => {
     expect(answer.body.error.message).toBe("Secret 'required' is missing key(s): K1, K2");
   });
 
+  it("answers 400 to an unset of a key the secret does not have, and changes nothing", async () => {
+    await server.call("POST", secrets, { body: { name: "unset-missing", values: { A: canary } } });
+    const answer = await server.call("PATCH", `${secrets}/unset-missing`, {
+      body: { set: { B: canary }, unset: ["A", "NOPE"] },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({
+      code: "invalid",
+      message: "Secret 'unset-missing' has no key(s): NOPE",
+    });
+    expect(answer.text).not.toContain(canary);
+    const values = await server.call("GET", `${secrets}/unset-missing/values`);
+    expect(values.body).toMatchObject({ version: 1, values: { A: canary } });
+  });
+
   it("sets last used at when a container resolves a secret", async () => {
     await server.call("POST", secrets, { body: { name: "used", values: { A: "1" } } });
     const resolved = await server.call("POST", "/v1/environments/main/resolve", {

@@ -259,13 +259,22 @@ describe("createSecretService", () => {
     it("makes no version when nothing changes", async () => {
       await create("db", { A: "1" });
       const same = await secrets().update(developer, { environment: main, name: "db", set: { A: "1" } });
-      const missing = await secrets().update(developer, {
+      expect(same.version).toBe(1);
+      expect(await secrets().history(developer, { environment: main, name: "db" })).toHaveLength(1);
+      expect((await auditActions()).filter((action) => action === "secret.update")).toEqual([]);
+    });
+
+    it("rejects an unset of a key the secret does not have, naming the keys and writing nothing", async () => {
+      await create("db", { A: "1", B: "2" });
+      const update = secrets().update(developer, {
         environment: main,
         name: "db",
-        unset: ["NOT_THERE"],
+        set: { A: "changed" },
+        unset: ["B", "NOT_THERE", "NOR_THIS", "NOT_THERE"],
       });
-      expect(same.version).toBe(1);
-      expect(missing.version).toBe(1);
+      await expect(update).rejects.toThrow(InvalidError);
+      await expect(update).rejects.toThrow(/^Secret 'db' has no key\(s\): NOT_THERE, NOR_THIS$/);
+      expect(await reveal("db")).toEqual({ A: "1", B: "2" });
       expect(await secrets().history(developer, { environment: main, name: "db" })).toHaveLength(1);
       expect((await auditActions()).filter((action) => action === "secret.update")).toEqual([]);
     });
