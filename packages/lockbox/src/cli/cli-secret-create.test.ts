@@ -78,6 +78,21 @@ describe.each(cliModes)("lockbox secret create ($name mode)", (mode) => {
     });
   });
 
+  it("exits 2 on a key given twice as an argument, naming the key and neither value, and creates nothing", async () => {
+    const name = fresh();
+    const result = await lockbox.run(["secret", "create", name, `A=${canary}`, "B=1", `A=${canary}2`]);
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "Error: Key 'A' is given twice: give each key once\n",
+    });
+    expect((await lockbox.run(["secret", "show", name])).code).toBe(1);
+    // Across sources the documented order decides: an argument and a file may give the same key.
+    const json = file(`${name}.json`, JSON.stringify({ A: "from-json" }));
+    expect((await lockbox.run(["secret", "create", name, "A=arg", "--from-json", json])).code).toBe(0);
+    expect(await revealed(name)).toEqual({ A: "from-json" });
+  });
+
   it("exits 2 when no key is given", async () => {
     const result = await lockbox.run(["secret", "create", fresh()]);
     expect(result).toMatchObject({ code: 2, stdout: "" });

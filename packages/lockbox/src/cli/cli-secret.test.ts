@@ -95,6 +95,47 @@ describe.each(cliModes)("lockbox secret ($name mode)", (mode) => {
       expect(noEquals.stderr + unsetPair.stderr).not.toContain(canary);
       expect(await revealed(name)).toEqual({ A: "1" });
     });
+
+    it("exits 2 on a key given twice, naming the key and neither value, and changes nothing", async () => {
+      const name = await create("A=1");
+      const twice = await lockbox.run(["secret", "update", name, `B=${canary}`, "C=3", `B=${canary}2`]);
+      expect(twice).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr: "Error: Key 'B' is given twice: give each key once\n",
+      });
+      expect(await revealed(name)).toEqual({ A: "1" });
+    });
+
+    it("exits 2 on --unset of a key the secret does not have, naming the missing keys, and changes nothing", async () => {
+      const name = await create("A=1", "B=2");
+      const result = await lockbox.run([
+        "secret",
+        "update",
+        name,
+        `A=${canary}`,
+        ...["--unset", "B", "--unset", "NOPE", "--unset", "NOR_THIS"],
+      ]);
+      expect(result).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr: `Error: Secret '${name}' has no key(s): NOPE, NOR_THIS\n`,
+      });
+      expect(await revealed(name)).toEqual({ A: "1", B: "2" });
+      const history = JSON.parse((await lockbox.run(["secret", "history", name, "--json"])).stdout);
+      expect(history).toHaveLength(1);
+    });
+
+    it("exits 2 on a key both set and --unset, naming the key and not the value", async () => {
+      const name = await create("A=1");
+      const result = await lockbox.run(["secret", "update", name, `A=${canary}`, "--unset", "A"]);
+      expect(result).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr: "Error: Key 'A' cannot be both set and unset\n",
+      });
+      expect(await revealed(name)).toEqual({ A: "1" });
+    });
   });
 
   describe("delete", () => {

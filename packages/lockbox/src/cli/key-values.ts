@@ -1,4 +1,4 @@
-import { InvalidError } from "@lockbox/server/shared";
+import { InvalidError, quote } from "@lockbox/server/shared";
 
 /** Never names the argument: it may hold a secret value. */
 const pairFormMessage =
@@ -14,7 +14,7 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, "");
 }
 
-/** Parses `KEY=VALUE` arguments, split on the first `=`; `KEY=-` takes the value from standard input. */
+/** Parses `KEY=VALUE` arguments, split on the first `=`, each key once; `KEY=-` takes the value from standard input. */
 export async function parseKeyValues(pairs: readonly string[]): Promise<Record<string, string>> {
   const values = new Map<string, string>();
   let stdinKey: string | undefined;
@@ -23,6 +23,8 @@ export async function parseKeyValues(pairs: readonly string[]): Promise<Record<s
     if (split < 0) throw new InvalidError(pairFormMessage);
     const key = pair.slice(0, split);
     const value = pair.slice(split + 1);
+    // Keeping the last of two would drop a value without a word; the key alone is named.
+    if (values.has(key)) throw new InvalidError(`Key ${quote(key)} is given twice: give each key once`);
     if (value === "-") {
       if (stdinKey !== undefined)
         throw new InvalidError("Only one key can read its value from standard input");
