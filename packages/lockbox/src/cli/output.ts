@@ -10,6 +10,30 @@ export function printJson(value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
 
+// What JSON has no form for: a bigint as its digits in a string, a Map as an object, a Set as an array.
+function toJsonable(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
+
+/**
+ * A function's result as `lockbox run` prints it: JSON, objects and arrays indented, a string
+ * quoted; undefined for `undefined`, which prints nothing.
+ */
+export function resultJson(value: unknown, functionName: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.stringify(value, toJsonable, 2);
+  } catch {
+    // JSON.stringify's own message may describe the value: name the rule instead.
+    throw new Error(
+      `The result of function ${quote(functionName)} cannot be printed as JSON: it refers to itself`,
+    );
+  }
+}
+
 /** Writes rows under a header, each column as wide as its widest cell. */
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((title, column) =>

@@ -46,6 +46,8 @@ export class AppRun implements RunContext {
   readonly #options: AppRunOptions;
   readonly #inline = new Map<InlineSource, Promise<Record<string, string>>>();
   readonly #cleanups: (() => Promise<void>)[] = [];
+  /** Every value a container of this run was told to mask: what `hide` masks. */
+  readonly #maskValues = new Set<string>();
   #pool: Promise<ContainerPool> | undefined;
 
   constructor(options: AppRunOptions) {
@@ -91,9 +93,17 @@ export class AppRun implements RunContext {
       const { env, sources } = await containerEnvironment(api, layers);
       const { bundlePath, functionIndex, functionName, timeoutMs, sandbox } = target;
       const maskValues = this.mask ? [...new Set(Object.values(env))].filter((value) => value !== "") : [];
+      for (const value of maskValues) this.#maskValues.add(value);
       return { bundlePath, functionIndex, functionName, env, sources, maskValues, timeoutMs, ...sandbox };
     };
     return (await this.#containers()).call(key, start, args);
+  }
+
+  /** `text` masked as the run's function output is: every value its containers got, unless masking is off. */
+  async hide(text: string): Promise<string> {
+    if (this.#maskValues.size === 0) return text;
+    const { maskText } = await import("@lockbox/server/containers");
+    return maskText(text, [...this.#maskValues]);
   }
 
   #loadInline(source: InlineSource): Promise<Record<string, string>> {

@@ -16,6 +16,11 @@ export interface StartRunOptions {
   environment?: string | undefined;
   /** Replace secret values by `***` in function output; default on unless `LOCKBOX_NO_MASK=1`. */
   mask?: boolean | undefined;
+  /**
+   * The run is for the module's local entrypoint: a module whose code never names
+   * `localEntrypoint` is refused before any of it runs (and one that defines none, after).
+   */
+  entrypoint?: boolean | undefined;
 }
 
 /** A running app, started from a file by the CLI. */
@@ -26,8 +31,16 @@ export interface StartedRun {
   findFunction(exportName: string): FunctionHandle | undefined;
   /** The function marked with `app.localEntrypoint` (the first, if several). */
   localEntrypoint: ((...args: never[]) => unknown) | undefined;
+  /** `text` masked as the run's function output is (the values its containers got), unless masking is off. */
+  hide(text: string): Promise<string>;
   /** Stops every container, forgets the ephemeral secrets, removes the bundle. */
   stop(): Promise<void>;
+}
+
+function noLocalEntrypoint(file: string): InvalidError {
+  return new InvalidError(
+    `${file} has no local entrypoint: mark one with app.localEntrypoint(fn), or run a function: lockbox run ${file}::NAME`,
+  );
 }
 
 /** Bundles `entryFile` and makes an active run for it; `base` is where its functions start here. */
@@ -37,6 +50,11 @@ async function newRun(
 ): Promise<{ run: AppRun; bundle: Bundle }> {
   const environment = await environmentFor(options.environment);
   const bundle = await bundleModule(options.entryFile);
+  // `lockbox` stays outside the bundle, so the name in it comes from the user's own code.
+  if (options.entrypoint && !/\blocalEntrypoint\b/.test(bundle.code)) {
+    await bundle.dispose();
+    throw noLocalEntrypoint(options.entryFile);
+  }
   const run = new AppRun({
     ...options,
     api: clientApi,
@@ -59,11 +77,14 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
   try {
     const { module, apps, names } = await importBundle(bundle.bundlePath, { inspect: false });
     for (const [index, name] of names) run.names.set(index, name);
+    const localEntrypoint = apps.flatMap((app) => app.localEntrypoints)[0];
+    if (options.entrypoint && !localEntrypoint) throw noLocalEntrypoint(options.entryFile);
     return {
       module,
       findFunction: (exportName) =>
         functionDefinition(module[exportName]) ? (module[exportName] as FunctionHandle) : undefined,
-      localEntrypoint: apps.flatMap((app) => app.localEntrypoints)[0],
+      localEntrypoint,
+      hide: (text) => run.hide(text),
       stop: () => run.stop(),
     };
   } catch (error) {

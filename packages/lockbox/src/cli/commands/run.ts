@@ -1,10 +1,12 @@
 import { InvalidError, quote } from "@lockbox/server/shared";
 import { startRun } from "../../sdk/runner.js";
+import { resultJson } from "../output.js";
 import { progress } from "../progress.js";
 
 export interface RunOptions {
   env?: string;
   mask: boolean;
+  jsonArgs?: boolean;
 }
 
 /** `FILE.ts::NAME` → the file and the function's export name. */
@@ -16,23 +18,40 @@ function parseTarget(target: string): { file: string; functionName: string | und
   return { file: target.slice(0, at), functionName };
 }
 
-/** `lockbox run FILE.ts[::FUNCTION] [-- ARGS]`: a function in a container, or the local entrypoint here. */
+/** The arguments as given (strings), or each parsed as JSON with `--json-args`. */
+function parseArgs(args: string[], json: boolean | undefined): unknown[] {
+  if (!json) return args;
+  return args.map((arg, index) => {
+    try {
+      return JSON.parse(arg) as unknown;
+    } catch {
+      // The argument itself is not repeated: it may hold a value.
+      throw new InvalidError(
+        `Argument ${index + 1} is not JSON: with --json-args every argument must be JSON, as in 42, true, '"text"' or '{"a":1}'`,
+      );
+    }
+  });
+}
+
+/**
+ * `lockbox run FILE.ts[::FUNCTION] [-- ARGS]`: a function in a container, its result printed as
+ * JSON (masked as its output is), or the local entrypoint here.
+ */
 export async function runTarget(target: string, rest: string[], options: RunOptions): Promise<void> {
   const { file, functionName } = parseTarget(target);
-  const args = rest[0] === "--" ? rest.slice(1) : rest;
+  const args = parseArgs(rest, options.jsonArgs);
   const note = progress();
   note.update(`Bundling ${file}…`);
   // Only --no-mask decides here; without it the SDK's default (LOCKBOX_NO_MASK) applies.
   const mask = options.mask ? undefined : false;
-  const run = await startRun({ entryFile: file, environment: options.env, mask }).finally(() => note.done());
+  const entrypoint = functionName === undefined;
+  const run = await startRun({ entryFile: file, environment: options.env, mask, entrypoint }).finally(() =>
+    note.done(),
+  );
   try {
     if (functionName === undefined) {
-      if (!run.localEntrypoint) {
-        throw new InvalidError(
-          `${file} has no local entrypoint: mark one with app.localEntrypoint(fn), or run a function: lockbox run ${file}::NAME`,
-        );
-      }
-      await run.localEntrypoint(...(args as never[]));
+      // As `modal run` does, an entrypoint's return value is not printed: it prints what it wants.
+      await run.localEntrypoint?.(...(args as never[]));
       return;
     }
     const handle = run.findFunction(functionName);
@@ -42,7 +61,9 @@ export async function runTarget(target: string, rest: string[], options: RunOpti
     const started = handle.remote(...args);
     // The function's own output streams as it happens: clear the note once it has started.
     setTimeout(() => note.done(), 300).unref();
-    await started.finally(() => note.done());
+    const result = await started.finally(() => note.done());
+    const text = resultJson(result, functionName);
+    if (text !== undefined) process.stdout.write(`${await run.hide(text)}\n`);
   } finally {
     await run.stop();
   }
