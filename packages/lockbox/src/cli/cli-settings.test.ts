@@ -67,6 +67,31 @@ describe("lockbox settings and usage (embedded mode)", () => {
     expect(unreachable.stderr).toMatch(/^Error: Cannot reach the Lockbox server at http:\/\/127\.0\.0\.1:9/);
   });
 
+  it("lists the LOCKBOX_* variables, the profile file and examples in --help", async () => {
+    const help = await run(["--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    for (const variable of [
+      "LOCKBOX_HOME",
+      "LOCKBOX_SERVER_URL",
+      "LOCKBOX_TOKEN",
+      "LOCKBOX_ENVIRONMENT",
+      "LOCKBOX_MASTER_KEY",
+      "LOCKBOX_CONTAINER",
+      "LOCKBOX_NO_MASK",
+      "LOCKBOX_BOOTSTRAP_TOKEN",
+      "LOCKBOX_DATABASE_URL",
+      "LOCKBOX_LOG_LEVEL",
+    ])
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${variable} +\\S`));
+    expect(help.stdout).toContain("$LOCKBOX_HOME/profile.json (default ~/.lockbox/profile.json)");
+    expect(help.stdout).toContain('{"environment": "staging"}');
+    const examples = help.stdout.slice(help.stdout.indexOf("\nExamples:\n"));
+    expect(examples.match(/\n {2}\$ lockbox /g)).toHaveLength(3);
+    const runHelp = await run(["run", "--help"]);
+    expect(runHelp.stdout).toMatch(/passed as strings\s+unless --json-args/);
+    expect(runHelp.stdout).toMatch(/--json-args +parse each argument as JSON/);
+  });
+
   it("exits 0 for help and version, 2 for usage errors", async () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);

@@ -15,7 +15,7 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 export function environmentOption(): Option {
   return new Option(
     "-e, --env <name>",
-    "environment to use (default: LOCKBOX_ENVIRONMENT, then the profile file, then main)",
+    "environment to use (default: LOCKBOX_ENVIRONMENT, then the profile file $LOCKBOX_HOME/profile.json, then main)",
   );
 }
 

@@ -8,6 +8,7 @@ import {
   addWorkspaceCommands,
 } from "./admin-commands.js";
 import { wholeNumber } from "./option-parsers.js";
+import { programHelp } from "./program-help.js";
 import { addRunCommands } from "./run-commands.js";
 import { addSecretCommands } from "./secret-commands.js";
 
@@ -61,7 +62,8 @@ export function createProgram(): Command {
     .version(packageVersion())
     .exitOverride()
     .enablePositionalOptions()
-    .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
+    .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
+    .addHelpText("after", programHelp);
   addServerCommand(program);
   addSecretCommands(program.command("secret").description("Manage secrets"));
   addEnvironmentCommands(program.command("environment").description("Manage environments"));
