@@ -127,7 +127,9 @@ export function createSecretWrites(deps: {
         // A mistyped key to remove must not pass for a removal: nothing is written.
         const missing = unset.filter((key) => !Object.hasOwn(previous, key));
         if (missing.length > 0)
-          throw new InvalidError(`Secret ${quote(input.name)} has no key(s): ${[...new Set(missing)].join(", ")}`);
+          throw new InvalidError(
+            `Secret ${quote(input.name)} has no key(s): ${[...new Set(missing)].join(", ")}`,
+          );
         const values = Object.fromEntries(
           Object.entries({ ...previous, ...set }).filter(([key]) => !unset.includes(key)),
         );
