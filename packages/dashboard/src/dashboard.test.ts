@@ -1,7 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { keyProblem, secretNameProblem } from "@lockbox/server/shared";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../lockbox/src/test-support/run-cli.js";
+import { runCli, tempDir } from "../../lockbox/src/test-support/run-cli.js";
 import { userProject } from "../../lockbox/src/test-support/user-module.js";
 import { launchChromium, type PageWatch, signIn, watchPage } from "./test-support/browser.js";
 import { type DashboardServer, startDashboardServer } from "./test-support/dashboard-server.js";
@@ -100,6 +102,51 @@ describe("the dashboard against a lockbox server", { timeout: 90_000 }, () => {
     await button("Create secret").click();
     await page.getByRole("heading", { level: 1, name: "from-dotenv" }).waitFor();
     expect(await values("from-dotenv")).toEqual({ DB_URL: "postgres://app@db/prod", DB_POOL: "5" });
+  });
+
+  it("refuses a malformed pasted .env inline, and reads the issue's lines as the CLI does", async () => {
+    await page.goto(`${server.url}/secrets/new`);
+    await page.getByText("Paste a .env file").click();
+    const canary = "canary-paste-3b7e";
+    for (const [text, problem] of [
+      [`A=1\n${canary}\n`, "line 2 is not KEY=VALUE"],
+      [`A=1\nB=2\nexport A='${canary}'\n`, "'A' is assigned twice, on lines 1 and 3"],
+      [`A=1\nP=${canary}#2\n`, "line 2: the value of 'P' has a '#' right after text"],
+    ] as const) {
+      await field(".env text").fill(text);
+      await button("Fill in keys").click();
+      expect(await errorOf(".env text")).toMatch(`Could not read the .env text: ${problem}`);
+      expect(await field("Key 1").inputValue()).toBe("");
+      expect(await field(".env text").inputValue()).toBe(text);
+      expect(await errorOf(".env text")).not.toContain(canary);
+    }
+
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv's own ${VAR} syntax
+    const issue = 'A="a\\tb"\nB="q\\"x"\nC=c\nD=${C}z\nE=${LOCKBOX_TEST_UNSET:-none}\n';
+    await field(".env text").fill(issue);
+    await button("Fill in keys").click();
+    expect(await errorOf(".env text")).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable named as the user wrote it
+      "Filled in; not assigned earlier in the text, so read as unset: ${LOCKBOX_TEST_UNSET}",
+    );
+    await field("Name").fill("pasted-issue");
+    await button("Create secret").click();
+    await page.getByRole("heading", { level: 1, name: "pasted-issue" }).waitFor();
+
+    const folder = tempDir("lockbox-paste-");
+    try {
+      const path = join(folder.path, ".env");
+      writeFileSync(path, issue);
+      const cli = await runCli(["secret", "create", "cli-issue", "--from-dotenv", path], {
+        env: { LOCKBOX_SERVER_URL: server.url, LOCKBOX_TOKEN: server.adminToken },
+      });
+      expect(cli.code).toBe(0);
+    } finally {
+      folder.remove();
+    }
+    const expected = { A: "a\\tb", B: 'q\\"x', C: "c", D: "cz", E: "none" };
+    expect(await values("pasted-issue")).toEqual(expected);
+    expect(await values("cli-issue")).toEqual(expected);
   });
 
   it("reveals one value, an audited read, and copies another", async () => {

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the .env syntax under test
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { InvalidError } from "@lockbox/server/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatExport } from "../../server/src/services/secret-export.js";
 import { readDotenvFile } from "./dotenv-file.js";
@@ -40,5 +41,25 @@ describe("readDotenvFile", () => {
       HASH: "a#b = c",
     };
     expect(dotenv(formatExport("round-trip", values, "dotenv"))).toEqual(values);
+  });
+
+  it("reads a variable of this environment's prototype names as unset", () => {
+    expect(dotenv("A=${toString:-none}${constructor}\n")).toEqual({ A: "none" });
+  });
+
+  it("names the file and the line of a malformed .env, never its text", () => {
+    const canary = "canary-dotenv-file-41f7";
+    const error = (() => {
+      try {
+        dotenv(`OK=1\n${canary}\n`);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidError);
+    expect(error).toHaveProperty(
+      "message",
+      `Could not parse .env file at ${join(dir.path, ".env")}: line 2 is not KEY=VALUE`,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { InvalidError } from "@lockbox/server/shared";
+import { InvalidError, parseDotenv } from "@lockbox/server/shared";
 
 /** A file's text; the message names the file, never its contents (a parser may quote what it choked on). */
 export function readTextFile(path: string, kind: string): string {
@@ -11,41 +11,24 @@ export function readTextFile(path: string, kind: string): string {
   }
 }
 
-// dotenv's own line pattern and value rules (its `parse`, which gives no quotes and loses a
-// `__proto__` key): each assignment is read with the quote it was written in.
-const linePattern =
-  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
-
-/** The assignments of a `.env` text in order: key, value as dotenv reads it, and whether it is literal. */
-function* assignments(text: string): Generator<{ key: string; value: string; literal: boolean }> {
-  for (const [, key = "", raw = ""] of text.replace(/\r\n?/g, "\n").matchAll(linePattern)) {
-    const trimmed = raw.trim();
-    let value = trimmed.replace(/^(['"`])([\s\S]*)\1$/gm, "$2");
-    if (trimmed.startsWith('"')) value = value.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-    yield { key, value, literal: /^['`]/.test(trimmed) };
-  }
-}
-
 /**
- * Reads a `.env` file with dotenv rules and `${VAR}` (and `${VAR:-default}`) expansion in
- * unquoted and double-quoted values, as python-dotenv does: single-quoted values and a bare `$`
- * stay as written. A variable refers to an earlier one in the file, else to this environment.
+ * Reads a `.env` file with the shared rules (`parseDotenv`): a `${VAR}` that no earlier line
+ * assigns comes from this process's environment. Any problem is an `InvalidError` naming the file
+ * and the line or key, never a value.
  */
 export function readDotenvFile(path: string): Record<string, string> {
-  const values = new Map<string, string>();
-  for (const { key, value, literal } of assignments(readTextFile(path, ".env"))) {
-    values.set(
-      key,
-      literal
-        ? value
-        : value.replace(
-            /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-            (_, name: string, fallback?: string) => values.get(name) ?? process.env[name] ?? fallback ?? "",
-          ),
+  const text = readTextFile(path, ".env");
+  try {
+    // Object.fromEntries defines each key, so "__proto__" stays a key.
+    return Object.fromEntries(
+      parseDotenv(text, {
+        lookup: (name) => (Object.hasOwn(process.env, name) ? process.env[name] : undefined),
+      }),
     );
+  } catch (error) {
+    if (!(error instanceof InvalidError)) throw error;
+    throw new InvalidError(`Could not parse .env file at ${path}: ${error.message}`);
   }
-  // Object.fromEntries defines each key, so "__proto__" stays a key.
-  return Object.fromEntries(values);
 }
 
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;

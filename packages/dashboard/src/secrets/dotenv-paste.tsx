@@ -1,22 +1,46 @@
+import { InvalidError, parseDotenv } from "@lockbox/server/shared";
 import { useState } from "react";
-import { type ParsedDotenv, parseDotenv } from "./dotenv-parse.js";
 
-function fillProblem({ entries, badLines }: ParsedDotenv): string {
-  if (badLines.length === 1) return `Line ${badLines[0]} is not KEY=VALUE and was skipped`;
-  if (badLines.length > 1) return `Lines ${badLines.join(", ")} are not KEY=VALUE and were skipped`;
-  return entries.length === 0 ? "No KEY=VALUE line found" : "";
+interface Read {
+  pairs: [string, string][];
+  problem: string;
 }
 
-/** A box to paste a whole .env file into; its pairs fill the key/value rows. */
+/**
+ * The pairs of a pasted .env, read with the CLI's rules. A browser has no environment: a `${VAR}`
+ * that no earlier line assigns reads as the CLI reads an unset variable (its `:-default`, else
+ * empty), and the message names it so that nothing is emptied silently.
+ */
+function readPasted(text: string): Read {
+  const unset = new Set<string>();
+  let pairs: [string, string][];
+  try {
+    pairs = parseDotenv(text, {
+      lookup: (name) => {
+        unset.add(name);
+        return undefined;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof InvalidError)) throw error;
+    return { pairs: [], problem: `Could not read the .env text: ${error.message}` };
+  }
+  if (pairs.length === 0) return { pairs, problem: "No KEY=VALUE line found" };
+  const names = [...unset].map((name) => `\${${name}}`).join(", ");
+  const problem = names ? `Filled in; not assigned earlier in the text, so read as unset: ${names}` : "";
+  return { pairs, problem };
+}
+
+/** A box to paste a whole .env file into; its pairs fill the key/value rows, or nothing does. */
 export function DotenvPaste(props: { onFill(pairs: [string, string][]): void }) {
   const [text, setText] = useState("");
   const [problem, setProblem] = useState("");
 
   const fill = () => {
-    const parsed = parseDotenv(text);
-    setProblem(fillProblem(parsed));
-    if (parsed.entries.length > 0) {
-      props.onFill(parsed.entries);
+    const read = readPasted(text);
+    setProblem(read.problem);
+    if (read.pairs.length > 0) {
+      props.onFill(read.pairs);
       setText("");
     }
   };

@@ -130,6 +130,35 @@ describe.each(cliModes)("lockbox secret create ($name mode)", (mode) => {
     expect(dotenv).toMatchObject({ code: 2, stderr: `Error: Could not read .env file at ${files}\n` });
   });
 
+  it.each([
+    ["a line without '='", `OK=1\n\n# fine\n${canary}\n`, "line 4 is not KEY=VALUE"],
+    ["a key assigned twice", `A=1\nB=2\nexport A='${canary}'\n`, "'A' is assigned twice, on lines 1 and 3"],
+    [
+      "an unclosed quote",
+      `A="${canary}\nB=2\n`,
+      `line 1: the value of 'A' opens a " quote that no line end closes`,
+    ],
+    ["an invalid key", `MY-KEY=${canary}\n`, "line 1: the key is not valid"],
+    ["a '#' glued to a value", `P=${canary}#2\n`, "line 1: the value of 'P' has a '#' right after text"],
+  ])("exits 2 on %s in a .env, naming the file and the line or key, creating nothing", async (_, text, message) => {
+    const name = fresh();
+    const path = file(`${name}.env`, text);
+    const result = await lockbox.run(["secret", "create", name, "--from-dotenv", path]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expect(result.stderr.startsWith(`Error: Could not parse .env file at ${path}: ${message}`)).toBe(true);
+    expect(result.stderr.split("\n")).toHaveLength(2);
+    expect(result.stderr).not.toContain(canary);
+    expect((await lockbox.run(["secret", "show", name])).code).toBe(1);
+  });
+
+  it("reads the issue's lines as dotenv does, a reference to an earlier key expanded", async () => {
+    const name = fresh();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dotenv `${VAR}` reference, expanded by the CLI
+    const path = file(`${name}.env`, 'A="a\\tb"\nB="q\\"x"\nC=c\nD=${C}z\n');
+    expect((await lockbox.run(["secret", "create", name, "--from-dotenv", path])).code).toBe(0);
+    expect(await revealed(name)).toEqual({ A: "a\\tb", B: 'q\\"x', C: "c", D: "cz" });
+  });
+
   it("exits 2 on an invalid key or secret name, without the value", async () => {
     const key = await lockbox.run(["secret", "create", fresh(), `BAD-KEY=${canary}`]);
     expect(key.code).toBe(2);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +41,36 @@ describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
     ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "second-b" });
+  });
+
+  it("exits 2 on a malformed .env before running anything, naming the file and the line", async () => {
+    const dotenv = join(files, "bad.env");
+    writeFileSync(dotenv, `A=1\nB=2\nA=${canary}\n${canary}\n`);
+    const ran = join(files, "ran");
+    const result = await lockbox.run([
+      "exec",
+      "--secret",
+      "first",
+      "--from-dotenv",
+      dotenv,
+      "--",
+      "node",
+      "-e",
+      `require("node:fs").writeFileSync(${JSON.stringify(ran)}, "")`,
+    ]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `Error: Could not parse .env file at ${dotenv}: 'A' is assigned twice, on lines 1 and 3\n`,
+    });
+    expect(existsSync(ran)).toBe(false);
+    writeFileSync(dotenv, `A=1\n${canary}\n`);
+    const noEquals = await lockbox.run(["exec", "--from-dotenv", dotenv, "--", "true"]);
+    expect(noEquals).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `Error: Could not parse .env file at ${dotenv}: line 2 is not KEY=VALUE\n`,
+    });
   });
 
   it("adds a .env file after the secrets", async () => {

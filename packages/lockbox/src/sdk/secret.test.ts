@@ -182,6 +182,16 @@ describe("Secret.fromDotenv", () => {
     expect((error as Error).message).toContain(join(root, ".env"));
     expect((error as Error).message).not.toContain(placeholder);
   });
+
+  it.each([
+    ["a line without '='", `GOOD=1\n${placeholder}\n`, "line 2 is not KEY=VALUE"],
+    ["a key assigned twice", `K=1\nK=${placeholder}\n`, "'K' is assigned twice, on lines 1 and 2"],
+  ])("throws InvalidError on %s, naming the file and the line or key", async (_, text, problem) => {
+    writeFileSync(join(root, ".env"), text);
+    const error = await load(Secret.fromDotenv(root)).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(InvalidError);
+    expect((error as Error).message).toBe(`Could not parse .env file at ${join(root, ".env")}: ${problem}`);
+  });
 });
 
 describe("secrets that are not named", () => {

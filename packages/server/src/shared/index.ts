@@ -1,3 +1,4 @@
 export * from "./container-markers.js";
+export * from "./dotenv-parse.js";
 export * from "./errors.js";
 export * from "./rules.js";
