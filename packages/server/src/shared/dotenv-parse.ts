@@ -1,5 +1,5 @@
 import { InvalidError } from "./errors.js";
-import { quote } from "./rules.js";
+import { isKeyForm, keyRule, quote } from "./rules.js";
 
 /** Options of `parseDotenv`. */
 export interface ParseDotenvOptions {
@@ -11,7 +11,6 @@ export interface ParseDotenvOptions {
 // one dotenv reads, and what dotenv would silently skip or join is found around the match.
 const dotenvLine =
   /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dmy;
-const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const quoted: Record<string, RegExp> = {
   "'": /^'(?:\\'|[^'])*'/,
   '"': /^"(?:\\"|[^"])*"/,
@@ -65,12 +64,7 @@ function assignmentAt(text: string, start: number, line: number): Assignment {
   const key = match[1] ?? "";
   const separator = /^\s*(?:=|:\s)/.exec(text.slice(keyEnd, end + 1))?.[0] ?? "\n";
   if (separator.includes("\n")) throw notAssignment(line);
-  if (!keyPattern.test(key)) {
-    throw fail(
-      line,
-      ": the key is not valid: keys contain only letters, digits and '_', and do not start with a digit",
-    );
-  }
+  if (!isKeyForm(key)) throw fail(line, `: the key is not valid: ${keyRule}`);
   let [valueStart = keyEnd + separator.length, valueEnd = valueStart] = match.indices?.[2] ?? [];
   let raw = match[2] ?? "";
   // A quoted value dotenv finds on a following line is no value here: that line is then not KEY=VALUE.

@@ -39,6 +39,11 @@ export type ExportFormat = (typeof exportFormats)[number];
 const secretNamePattern = /^[a-zA-Z0-9._-]+$/;
 const environmentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What a key may be, as messages say it. */
+export const keyRule = "keys contain only letters, digits and '_', and do not start with a digit";
+
+/** Whether `key` has the form of a key (letters, digits and '_', not starting with a digit). */
+export const isKeyForm = (key: string): boolean => keyPattern.test(key);
 
 /** A name or key quoted for a message: shortened, with control characters escaped. */
 export function quote(text: string, maxLength = 80): string {
@@ -92,7 +97,7 @@ export function keyProblem(key: string): string | undefined {
     return `Key ${quote(key)} is too long (${key.length} characters; at most ${limits.keyMaxLength})`;
   }
   if (!keyPattern.test(key)) {
-    return `Invalid key ${quote(key)}: keys contain only letters, digits and '_', and do not start with a digit`;
+    return `Invalid key ${quote(key)}: ${keyRule}`;
   }
   return undefined;
 }
