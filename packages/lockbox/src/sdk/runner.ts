@@ -8,7 +8,7 @@ import { clientApi, closeClient } from "./client.js";
 import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
-import { functionDefinition } from "./internal.js";
+import { appRegistry, functionDefinition } from "./internal.js";
 
 /** Options of `startRun` (the CLI's `lockbox run`) and of `app.run`. */
 export interface StartRunOptions {
@@ -42,6 +42,7 @@ async function newRun(
     api: clientApi,
     environment,
     bundlePath: bundle.containerBundlePath,
+    bundleDir: bundle.dir,
     base: base(),
   });
   run.onStop(closeClient);
@@ -59,6 +60,7 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
   try {
     const { module, apps, names } = await importBundle(bundle.bundlePath, { inspect: false });
     for (const [index, name] of names) run.names.set(index, name);
+    await run.prepareFiles(apps.flatMap((app) => app.functions));
     return {
       module,
       findFunction: (exportName) =>
@@ -77,7 +79,14 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
  * functions first in this process's registry; the bundle is for the containers.
  */
 export async function startScriptRun(options: StartRunOptions): Promise<AppRun> {
-  return (await newRun(options, () => 0)).run;
+  const { run } = await newRun(options, () => 0);
+  try {
+    await run.prepareFiles(appRegistry().flatMap((app) => app.functions));
+  } catch (error) {
+    await run.stop();
+    throw error;
+  }
+  return run;
 }
 
 export interface DeployFileOptions {

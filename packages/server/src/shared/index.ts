@@ -1,3 +1,4 @@
 export * from "./container-markers.js";
 export * from "./errors.js";
+export * from "./file-rules.js";
 export * from "./rules.js";
