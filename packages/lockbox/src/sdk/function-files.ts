@@ -1,12 +1,14 @@
-import { chmod, copyFile, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { FileMount } from "@lockbox/server/containers";
 import { InvalidError, limits, quote } from "@lockbox/server/shared";
 
 /** A file or folder of a function's `files`, at its path in the container; folders come before what they hold. */
-export type FileEntry =
-  | { path: string; kind: "folder" }
-  | { path: string; kind: "file"; executable: boolean };
+export interface FileEntry {
+  path: string;
+  kind: "file" | "folder";
+  executable?: boolean | undefined;
+}
 
 /** A file entry read from this machine. */
 export type LocalEntry =
@@ -84,7 +86,7 @@ export function fileRoots(entries: readonly FileEntry[]): string[] {
 export async function writeFileTree<E extends FileEntry>(
   dir: string,
   entries: readonly E[],
-  write: (entry: E & { kind: "file" }, target: string) => Promise<void>,
+  write: (entry: E, target: string) => Promise<void>,
 ): Promise<FileMount[]> {
   const made = new Set<string>();
   const folder = async (path: string) => {
@@ -102,7 +104,7 @@ export async function writeFileTree<E extends FileEntry>(
       continue;
     }
     await folder(dirname(target));
-    await write(entry as E & { kind: "file" }, target);
+    await write(entry, target);
     await chmod(target, entry.executable ? 0o755 : 0o644);
   }
   return fileRoots(entries).map((containerPath) => ({ containerPath, hostPath: join(dir, containerPath) }));
@@ -120,8 +122,7 @@ export async function stageLocalFiles(
   where: string,
 ): Promise<FileMount[]> {
   const entries = await listLocalFiles(files, baseDir, where);
-  return writeFileTree(dir, entries, (entry, target) => copyFile(entry.source, target));
+  return writeFileTree(dir, entries, (entry, target) =>
+    entry.kind === "file" ? copyFile(entry.source, target) : Promise.resolve(),
+  );
 }
-
-/** Writes `content` at `target`; for files given as bytes (a deploy's). */
-export const writeContent = (content: Buffer, target: string) => writeFile(target, content);

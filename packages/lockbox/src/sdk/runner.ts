@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import type { LockboxApi } from "@lockbox/server";
 import { functionRegistry, InvalidError, quote } from "@lockbox/server/shared";
 import type { AppDeployment } from "./app.js";
@@ -5,6 +6,7 @@ import { AppRun } from "./app-run.js";
 import { type Bundle, bundleModule } from "./bundle.js";
 import { importBundle } from "./bundle-import.js";
 import { clientApi, closeClient } from "./client.js";
+import { addDeployedFiles } from "./deploy-files.js";
 import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
@@ -115,10 +117,13 @@ export async function deployFile(options: DeployFileOptions): Promise<AppDeploym
           : `App ${quote(options.appName)} is not defined in ${options.entryFile}`,
       );
     }
-    const planned = chosen.map((app) => ({
-      name: app.name as string,
-      functions: deployedFunctions(app, names, base),
-    }));
+    const baseDir = dirname(resolve(options.entryFile));
+    const planned = [];
+    for (const app of chosen) {
+      const functions = deployedFunctions(app, names, base);
+      const files = await addDeployedFiles(app, functions, base, baseDir);
+      planned.push({ name: app.name as string, functions, files });
+    }
     const api: LockboxApi = await clientApi();
     const deployments: AppDeployment[] = [];
     for (const app of planned) {
@@ -127,6 +132,7 @@ export async function deployFile(options: DeployFileOptions): Promise<AppDeploym
         name: app.name,
         bundle: bundle.code,
         functions: app.functions,
+        ...(Object.keys(app.files).length === 0 ? {} : { files: app.files }),
       });
       const functions = app.functions.map((fn) => ({ name: fn.name, index: fn.index }));
       deployments.push({ name, environment, version, functions });

@@ -79,3 +79,46 @@ export function containerPathsOverlap(paths: readonly string[]): string | undefi
   }
   return undefined;
 }
+
+/** One file or folder of a deployed function's `files`: a file names its content by SHA-256. */
+export interface DeployedFileEntry {
+  path: string;
+  kind: "file" | "folder";
+  sha256?: string | undefined;
+  executable?: boolean | undefined;
+}
+
+const sha256Pattern = /^[0-9a-f]{64}$/;
+
+function entryProblem(entry: DeployedFileEntry): string | undefined {
+  if (typeof entry !== "object" || entry === null) return "each of its `files` must be an object";
+  const problem = containerPathProblem(entry.path);
+  if (problem) return problem;
+  if (entry.kind === "file" ? !sha256Pattern.test(String(entry.sha256)) : entry.kind !== "folder")
+    return `the \`files\` entry ${quote(entry.path)} must be a folder, or a file with the SHA-256 of its content`;
+  if (entry.executable !== undefined && typeof entry.executable !== "boolean")
+    return `\`executable\` of ${quote(entry.path)} must be true or false`;
+  return undefined;
+}
+
+/**
+ * Why a deployed function's `files` list is not allowed, or undefined: valid paths, each once, at
+ * most the limit, the paths given (those whose folder is not listed) side by side.
+ */
+export function deployedFilesProblem(entries: unknown): string | undefined {
+  if (!Array.isArray(entries)) return "its `files` must be a list";
+  if (entries.length > limits.filesMaxCount)
+    return `it takes ${entries.length} files and folders; at most ${limits.filesMaxCount}`;
+  const paths = new Set<string>();
+  for (const entry of entries as DeployedFileEntry[]) {
+    const problem = entryProblem(entry);
+    if (problem) return problem;
+    if (paths.has(entry.path)) return `its \`files\` lists ${quote(entry.path)} twice`;
+    paths.add(entry.path);
+  }
+  const folders = new Set(
+    (entries as DeployedFileEntry[]).filter((entry) => entry.kind === "folder").map((entry) => entry.path),
+  );
+  const roots = [...paths].filter((path) => !folders.has(path.slice(0, path.lastIndexOf("/"))));
+  return containerPathsOverlap(roots);
+}
