@@ -50,6 +50,7 @@ export class AppRun implements RunContext {
   readonly #options: AppRunOptions;
   readonly #inline = new Map<InlineSource, Promise<Record<string, string>>>();
   readonly #files = new Map<FunctionDefinition, Promise<FileMount[]>>();
+  #fileFolders = 0;
   readonly #cleanups: (() => Promise<void>)[] = [];
   #pool: Promise<ContainerPool> | undefined;
 
@@ -102,9 +103,10 @@ export class AppRun implements RunContext {
       if (!bundleDir) return Promise.reject(new InternalError("This run has no folder for functions' files"));
       const relative = definition.index - this.#options.base;
       const where = `Function ${quote(this.names.get(relative) ?? functionLabel(definition, relative))}`;
-      const dir = join(bundleDir, `files-${this.#files.size}`);
+      const dir = join(bundleDir, `files-${this.#fileFolders++}`);
       staged = stageLocalFiles(files, dirname(resolve(this.entryFile)), dir, where);
       this.#files.set(definition, staged);
+      void staged.catch(() => this.#files.delete(definition)); // a failed copy is tried again next call
     }
     return staged;
   }

@@ -161,6 +161,9 @@ describe("the files option, checked", () => {
 
   it("takes absolute container paths outside the container's own folders", () => {
     expect(() => define({ "/data/x.txt": "./x.txt", "/srv/models": "/abs/models" })()).not.toThrow();
+    expect(() =>
+      define({ "/data": "./d", "/data-b": "./b", "/usr2/x": "./x", "/tmpfiles": "./t" })(),
+    ).not.toThrow();
   });
 
   it.each([
