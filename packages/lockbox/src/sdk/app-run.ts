@@ -1,7 +1,9 @@
+import { dirname, join, resolve } from "node:path";
 import type { LockboxApi } from "@lockbox/server";
-import type { ContainerPool, ContainerSpec } from "@lockbox/server/containers";
-import { InvalidError } from "@lockbox/server/shared";
+import type { ContainerPool, ContainerSpec, FileMount } from "@lockbox/server/containers";
+import { InternalError, InvalidError, quote } from "@lockbox/server/shared";
 import { containerEnvironment } from "./container-env.js";
+import { stageLocalFiles } from "./function-files.js";
 import {
   activeRun,
   type CallTarget,
@@ -19,6 +21,8 @@ export interface AppRunOptions {
   entryFile: string;
   /** The bundle in its container folder. */
   bundlePath: string;
+  /** The bundle's own folder, where functions' `files` are copied for their containers. */
+  bundleDir?: string | undefined;
   /** How many functions this process had registered before it defined the bundle's. */
   base: number;
   /** Replace secret values by `***` in function output; default on unless `LOCKBOX_NO_MASK=1`. */
@@ -45,6 +49,8 @@ export class AppRun implements RunContext {
   readonly names = new Map<number, string>();
   readonly #options: AppRunOptions;
   readonly #inline = new Map<InlineSource, Promise<Record<string, string>>>();
+  readonly #files = new Map<FunctionDefinition, Promise<FileMount[]>>();
+  #fileFolders = 0;
   readonly #cleanups: (() => Promise<void>)[] = [];
   /** Every value a container of this run was told to mask: what `hide` masks. */
   readonly #maskValues = new Set<string>();
@@ -69,34 +75,76 @@ export class AppRun implements RunContext {
     this.#cleanups.push(cleanup);
   }
 
-  call(definition: FunctionDefinition, args: unknown[]): Promise<unknown> {
+  async call(definition: FunctionDefinition, args: unknown[]): Promise<unknown> {
     const functionIndex = definition.index - this.#options.base;
     const functionName = this.names.get(functionIndex) ?? functionLabel(definition, functionIndex);
-    if (functionIndex < 0) {
-      return Promise.reject(
-        new InvalidError(`Function '${functionName}' is not part of the module this app run bundled`),
-      );
-    }
+    if (functionIndex < 0)
+      throw new InvalidError(`Function '${functionName}' is not part of the module this app run bundled`);
     const { layers, timeoutMs, sandbox } = definition;
+    const files = await this.#stage(definition);
     return this.callTarget(
-      { bundlePath: this.bundlePath, functionIndex, functionName, layers, timeoutMs, sandbox },
+      { bundlePath: this.bundlePath, functionIndex, functionName, layers, timeoutMs, sandbox, files },
       args,
     );
   }
 
+  /**
+   * Copies the `files` of these functions for their containers now, so that a missing file fails
+   * the run before anything runs, and every call sees the same snapshot.
+   */
+  async prepareFiles(definitions: readonly FunctionDefinition[]): Promise<void> {
+    await Promise.all(definitions.map((definition) => this.#stage(definition)));
+  }
+
+  #stage(definition: FunctionDefinition): Promise<FileMount[]> {
+    const { files } = definition;
+    if (files === undefined) return Promise.resolve([]);
+    let staged = this.#files.get(definition);
+    if (!staged) {
+      const { bundleDir } = this.#options;
+      if (!bundleDir) return Promise.reject(new InternalError("This run has no folder for functions' files"));
+      const relative = definition.index - this.#options.base;
+      const where = `Function ${quote(this.names.get(relative) ?? functionLabel(definition, relative))}`;
+      const dir = join(bundleDir, `files-${this.#fileFolders++}`);
+      staged = stageLocalFiles(files, dirname(resolve(this.entryFile)), dir, where);
+      this.#files.set(definition, staged);
+      void staged.catch(() => this.#files.delete(definition)); // a failed copy is tried again next call
+    }
+    return staged;
+  }
+
   async callTarget(target: CallTarget, args: unknown[]): Promise<unknown> {
+    const pool = await this.#containers();
+    const problem =
+      pool.backend === "process" && target.files?.length
+        ? (await import("@lockbox/server/containers")).processFilesProblem(
+            target.files,
+            `Function ${quote(target.functionName)}`,
+          )
+        : undefined;
+    if (problem) throw new InvalidError(problem);
     const api = await this.#options.api();
     const environment = target.environment ?? this.environment;
     const layers = await prepareLayers(api, environment, target.layers, (source) => this.#loadInline(source));
     const key = containerKey(target, layers);
     const start = async (): Promise<ContainerSpec> => {
       const { env, sources } = await containerEnvironment(api, layers);
-      const { bundlePath, functionIndex, functionName, timeoutMs, sandbox } = target;
+      const { bundlePath, functionIndex, functionName, timeoutMs, sandbox, files } = target;
       const maskValues = this.mask ? [...new Set(Object.values(env))].filter((value) => value !== "") : [];
       for (const value of maskValues) this.#maskValues.add(value);
-      return { bundlePath, functionIndex, functionName, env, sources, maskValues, timeoutMs, ...sandbox };
+      return {
+        bundlePath,
+        functionIndex,
+        functionName,
+        env,
+        sources,
+        maskValues,
+        timeoutMs,
+        ...sandbox,
+        files,
+      };
     };
-    return (await this.#containers()).call(key, start, args);
+    return pool.call(key, start, args);
   }
 
   /** `text` masked as the run's function output is: every value its containers got, unless masking is off. */
@@ -129,6 +177,7 @@ export class AppRun implements RunContext {
     const pool = this.#pool;
     this.#pool = undefined;
     this.#inline.clear();
+    this.#files.clear();
     try {
       if (pool) await (await pool.catch(() => undefined))?.close();
     } finally {

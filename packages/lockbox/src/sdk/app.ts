@@ -1,5 +1,6 @@
 import {
   assertAppName,
+  filesOptionProblem,
   functionRegistry,
   InvalidError,
   limits,
@@ -42,6 +43,11 @@ export interface FunctionOptions {
   network?: NetworkMode;
   /** Size of the container's private `/tmp` (also `HOME`) in MiB, and the largest file it may write. Default 64. */
   tmpMb?: number;
+  /**
+   * Local files and folders (folders copied whole) the container sees read-only at the given absolute paths; relative local paths start at the folder of the file you run. Plain files, never secrets.
+   * @example app.function({ files: { "/data/words.txt": "./words.txt", "/data/models": "./models" } }, async () => readFileSync("/data/words.txt", "utf8"))
+   */
+  files?: Record<string, string>;
 }
 
 /** Options of `app.run`. */
@@ -89,6 +95,13 @@ function checkSandbox(options: FunctionOptions): SandboxShape {
   return { network, tmpMb };
 }
 
+function checkFiles(files: unknown): Readonly<Record<string, string>> | undefined {
+  if (files === undefined) return undefined;
+  const problem = filesOptionProblem(files);
+  if (problem) throw new InvalidError(problem);
+  return Object.freeze({ ...(files as Record<string, string>) });
+}
+
 function mainFile(): string {
   const file = process.argv[1];
   if (!file)
@@ -131,8 +144,9 @@ export class App {
     const layers = env === undefined ? secrets : [...secrets, envSource(env, Object.keys(options.env ?? {}))];
     const timeoutMs = checkTimeout(options.timeoutMs);
     const sandbox = checkSandbox(options);
+    const files = checkFiles(options.files);
     const index = functionRegistry().push(fn) - 1;
-    const definition = { index, fn, secrets, env, layers, timeoutMs, sandbox };
+    const definition = { index, fn, secrets, env, layers, timeoutMs, sandbox, files };
     this.#definition.functions.push(definition);
     return new FunctionHandle(definition);
   }

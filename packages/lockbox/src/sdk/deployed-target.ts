@@ -3,7 +3,7 @@ import { InvalidError, limits, NotFoundError, networkDefault, quote } from "@loc
 import { AppRun } from "./app-run.js";
 import { clientApi } from "./client.js";
 import type { DeployedFunction } from "./deploy-functions.js";
-import { deployedBundlePath } from "./deployed-bundle.js";
+import { deployedBundle } from "./deployed-bundle.js";
 import { envSource } from "./inline-values.js";
 import { type CallTarget, defaultTimeoutMs, type SecretSource } from "./internal.js";
 
@@ -50,7 +50,11 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
     );
   }
   const layers = layersOf(fn, ref);
-  const bundlePath = await deployedBundlePath(deployment.bundle);
+  const { bundlePath, files } = await deployedBundle(
+    deployment.bundle,
+    deployment.functions,
+    deployment.files,
+  );
   const { version, deployedAt } = deployment;
   const target: CallTarget = {
     bundlePath,
@@ -59,6 +63,7 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
     layers,
     timeoutMs: fn.timeoutMs ?? defaultTimeoutMs,
     sandbox: { network: fn.network ?? networkDefault, tmpMb: fn.tmpMb ?? limits.tmpMbDefault },
+    files: files.get(fn.name) ?? [],
     environment: ref.environment,
   };
   return { version, deployedAt, target };

@@ -1,3 +1,4 @@
+import type { FileMount } from "@lockbox/server/containers";
 import type { NetworkMode } from "@lockbox/server/shared";
 
 /**
@@ -46,6 +47,8 @@ export interface FunctionDefinition {
   layers: readonly SecretSource[];
   timeoutMs: number;
   sandbox: SandboxShape;
+  /** The `files` option, checked: container path → local path, read when the app runs or deploys. */
+  files: Readonly<Record<string, string>> | undefined;
 }
 
 /** An `App` as the runner sees it. */
@@ -64,6 +67,8 @@ export interface CallTarget {
   layers: readonly SecretSource[];
   timeoutMs: number;
   sandbox: SandboxShape;
+  /** The function's files, copied out for the container, bound read-only at their paths. */
+  files?: readonly FileMount[] | undefined;
   /** For named secrets without one: default, the run's environment. */
   environment?: string | undefined;
 }

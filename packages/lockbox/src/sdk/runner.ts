@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import type { LockboxApi } from "@lockbox/server";
 import { functionRegistry, InvalidError, quote } from "@lockbox/server/shared";
 import type { AppDeployment } from "./app.js";
@@ -5,10 +6,11 @@ import { AppRun } from "./app-run.js";
 import { type Bundle, bundleModule } from "./bundle.js";
 import { importBundle } from "./bundle-import.js";
 import { clientApi, closeClient } from "./client.js";
+import { addDeployedFiles } from "./deploy-files.js";
 import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
-import { functionDefinition } from "./internal.js";
+import { appRegistry, functionDefinition } from "./internal.js";
 
 /** Options of `startRun` (the CLI's `lockbox run`) and of `app.run`. */
 export interface StartRunOptions {
@@ -60,6 +62,7 @@ async function newRun(
     api: clientApi,
     environment,
     bundlePath: bundle.containerBundlePath,
+    bundleDir: bundle.dir,
     base: base(),
   });
   run.onStop(closeClient);
@@ -79,6 +82,7 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     for (const [index, name] of names) run.names.set(index, name);
     const localEntrypoint = apps.flatMap((app) => app.localEntrypoints)[0];
     if (options.entrypoint && !localEntrypoint) throw noLocalEntrypoint(options.entryFile);
+    await run.prepareFiles(apps.flatMap((app) => app.functions));
     return {
       module,
       findFunction: (exportName) =>
@@ -98,7 +102,14 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
  * functions first in this process's registry; the bundle is for the containers.
  */
 export async function startScriptRun(options: StartRunOptions): Promise<AppRun> {
-  return (await newRun(options, () => 0)).run;
+  const { run } = await newRun(options, () => 0);
+  try {
+    await run.prepareFiles(appRegistry().flatMap((app) => app.functions));
+  } catch (error) {
+    await run.stop();
+    throw error;
+  }
+  return run;
 }
 
 export interface DeployFileOptions {
@@ -127,10 +138,13 @@ export async function deployFile(options: DeployFileOptions): Promise<AppDeploym
           : `App ${quote(options.appName)} is not defined in ${options.entryFile}`,
       );
     }
-    const planned = chosen.map((app) => ({
-      name: app.name as string,
-      functions: deployedFunctions(app, names, base),
-    }));
+    const baseDir = dirname(resolve(options.entryFile));
+    const planned = [];
+    for (const app of chosen) {
+      const functions = deployedFunctions(app, names, base);
+      const files = await addDeployedFiles(app, functions, base, baseDir);
+      planned.push({ name: app.name as string, functions, files });
+    }
     const api: LockboxApi = await clientApi();
     const deployments: AppDeployment[] = [];
     for (const app of planned) {
@@ -139,6 +153,7 @@ export async function deployFile(options: DeployFileOptions): Promise<AppDeploym
         name: app.name,
         bundle: bundle.code,
         functions: app.functions,
+        ...(Object.keys(app.files).length === 0 ? {} : { files: app.files }),
       });
       const functions = app.functions.map((fn) => ({ name: fn.name, index: fn.index }));
       deployments.push({ name, environment, version, functions });

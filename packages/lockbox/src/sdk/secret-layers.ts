@@ -59,7 +59,12 @@ export async function prepareLayers(
  * The inline values enter only as a SHA-256, kept in memory.
  */
 export function containerKey(
-  { bundlePath, functionIndex, sandbox }: Pick<CallTarget, "bundlePath" | "functionIndex" | "sandbox">,
+  {
+    bundlePath,
+    functionIndex,
+    sandbox,
+    files = [],
+  }: Pick<CallTarget, "bundlePath" | "functionIndex" | "sandbox" | "files">,
   layers: readonly PreparedLayer[],
 ): string {
   const hash = createHash("sha256");
@@ -69,6 +74,6 @@ export function containerKey(
       named.push(`${layer.secret.environment}/${layer.secret.name}@${layer.secret.version}`);
     else hash.update(JSON.stringify(Object.entries(layer.values))).update("\0");
   }
-  const shape = `${sandbox.network}/${sandbox.tmpMb}`;
+  const shape = `${sandbox.network}/${sandbox.tmpMb}/${JSON.stringify(files)}`;
   return `${bundlePath}#${functionIndex}|${shape}|${named.join(",")}|${hash.digest("hex")}`;
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapToken } from "../test-support/cli-modes.js";
@@ -18,6 +19,17 @@ export const read = app.function({ secrets: [Secret.fromName("db", { requiredKey
   LOCKBOX_TOKEN: process.env.LOCKBOX_TOKEN,
   LOCKBOX_SERVER_URL: process.env.LOCKBOX_SERVER_URL,
 }));
+`;
+
+const filesModule = `
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { App } from "lockbox";
+const app = new App("files-over-http");
+export const read = app.function({ files: { "/data/words.txt": "./words.txt", "/app/assets": "./assets" } }, async () => {
+  let write = "written";
+  try { writeFileSync("/data/words.txt", "changed"); } catch (error) { write = (error as NodeJS.ErrnoException).code ?? "?"; }
+  return { words: readFileSync("/data/words.txt", "utf8"), assets: readdirSync("/app/assets/deep"), write };
+});
 `;
 
 describe("the SDK against a lockbox server", () => {
@@ -66,5 +78,35 @@ describe("the SDK against a lockbox server", () => {
     expect(stored.functions[0]?.secrets).toEqual([{ name: "db", requiredKeys: ["DB_URL"] }]);
     const result = await RemoteFunction.fromName<[], Record<string, unknown>>("over-http", "read").remote();
     expect(wrongKeys(result, { DB_URL: "fixture-db-url" })).toEqual([]);
+  });
+
+  it("runs and deploys a function with its files, which it reads and cannot write, in the sandbox", async () => {
+    const withFiles = userProject({
+      "app.ts": filesModule,
+      "words.txt": "alpha beta\n",
+      "assets/deep/inner.txt": "inner",
+    });
+    process.env.LOCKBOX_CONTAINER = "sandbox";
+    const expected = { words: "alpha beta\n", assets: ["inner.txt"] };
+    try {
+      const run = await startRun({ entryFile: join(withFiles.path, "app.ts") });
+      try {
+        expect(await run.findFunction("read")?.remote()).toMatchObject(expected);
+      } finally {
+        await run.stop();
+      }
+      await deployFile({ entryFile: join(withFiles.path, "app.ts") });
+      // The deploy is a snapshot: the caller's container reads what was deployed, not the folder now.
+      writeFileSync(join(withFiles.path, "words.txt"), "edited after the deploy\n");
+      const deployed = await RemoteFunction.fromName<[], Record<string, unknown>>(
+        "files-over-http",
+        "read",
+      ).remote();
+      expect(deployed).toMatchObject(expected);
+      expect(["EROFS", "EACCES"]).toContain(deployed.write);
+    } finally {
+      process.env.LOCKBOX_CONTAINER = "process";
+      withFiles.remove();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { accessSync, constants, openSync, readdirSync, readFileSync, realpathSyn
 import { delimiter, join } from "node:path";
 import type { NetworkMode } from "../shared/rules.js";
 import { containerFiles } from "./container-folder.js";
-import type { ContainerBackendName } from "./container-types.js";
+import type { ContainerBackendName, FileMount } from "./container-types.js";
 
 /**
  * A container to start for a bundle, with its secrets in its environment from the start; or,
@@ -15,6 +15,7 @@ export interface ContainerLaunch {
   env?: Record<string, string> | undefined;
   network: NetworkMode;
   tmpMb: number;
+  files?: readonly FileMount[] | undefined;
 }
 
 /** One way of starting a container: a process running the bootstrap on a bundle. */

@@ -15,6 +15,7 @@ import {
 } from "./container-backend.js";
 import { assertSandboxCanEnter, closedFolderAbove, sandboxHostUid, sandboxUid } from "./container-folder.js";
 import { attachNetwork, findNetworkHelper, networkFailure, networkFlags } from "./container-network.js";
+import type { FileMount } from "./container-types.js";
 import { childrenOf, descendantsOf, innermostPid } from "./process-tree.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   folder?: string | undefined;
   network: NetworkMode;
   tmpMb: number;
+  /** The function's `files`, bound read-only at their paths. */
+  files?: readonly FileMount[] | undefined;
 }
 
 // The file descriptors of the network handshake (container-network.ts): after stdin, stdout,
@@ -38,7 +41,7 @@ function sandboxFlags(options: SandboxOptions): string[] {
     "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
     ...networkFlags(options.network, networkFds.info, networkFds.block),
     "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "lockbox",
-    ...mountFlags(options.folder, options.tmpMb),
+    ...mountFlags(options.folder, options.tmpMb, options.files),
     "--remount-ro", "/",
   ];
 }

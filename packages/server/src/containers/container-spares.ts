@@ -24,7 +24,8 @@ function awaitWaiting(child: ChildProcess): Promise<boolean> {
 type SpareLaunch = Omit<ContainerLaunch, "env">;
 
 // A spare's sandbox is made before its secrets come: it serves only containers made the same way.
-const spareKey = ({ bundlePath, network, tmpMb }: SpareLaunch) => `${network}|${tmpMb}|${bundlePath}`;
+const spareKey = ({ bundlePath, network, tmpMb, files = [] }: SpareLaunch) =>
+  `${network}|${tmpMb}|${bundlePath}|${JSON.stringify(files)}`;
 
 /**
  * Containers started ahead of need: one per bundle and sandbox shape, node already running and
@@ -51,6 +52,7 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
           bundlePath: launch.bundlePath,
           network: launch.network,
           tmpMb: launch.tmpMb,
+          files: launch.files,
         });
       } catch {
         return; // the bundle is gone, say: a cold start will spawn and report it

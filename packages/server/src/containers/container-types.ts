@@ -4,6 +4,12 @@ import type { NetworkMode } from "../shared/rules.js";
 /** `sandbox`: bubblewrap namespaces; `process`: a child process with a cleared environment. */
 export type ContainerBackendName = "sandbox" | "process";
 
+/** One of a function's `files`: a host copy (container-folder.ts) that the container sees read-only at `containerPath`. */
+export interface FileMount {
+  containerPath: string;
+  hostPath: string;
+}
+
 /** Everything needed to start one container for one function. */
 export interface ContainerSpec {
   /** Absolute path of the user's ESM bundle in its container folder (container-folder.ts), which the container sees read-only. */
@@ -24,6 +30,8 @@ export interface ContainerSpec {
   network: NetworkMode;
   /** Size of the private `/tmp` (also `HOME`), in MiB; also the largest file a process may write. */
   tmpMb: number;
+  /** The function's `files`, bound read-only where it reads them; the `process` backend refuses them. */
+  files?: readonly FileMount[] | undefined;
 }
 
 /** Where a container's stdout and stderr go, as they are written. */

@@ -2,6 +2,7 @@ export { baseEnvironment, findExecutable, limited } from "./container-backend.js
 export { detectBackend } from "./container-detect.js";
 export { writeContainerFolder } from "./container-folder.js";
 export { createContainerPool } from "./container-pool.js";
+export { processFilesProblem } from "./container-process.js";
 export { spawnSandboxed } from "./container-sandbox.js";
 export type {
   ContainerBackendName,
@@ -9,5 +10,6 @@ export type {
   ContainerPool,
   ContainerPoolOptions,
   ContainerSpec,
+  FileMount,
 } from "./container-types.js";
 export { maskText, OutputMask } from "./output-mask.js";

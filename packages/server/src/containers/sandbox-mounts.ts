@@ -1,7 +1,11 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { join } from "node:path";
+import { InvalidError } from "../shared/errors.js";
+import { containerPathWithin } from "../shared/file-rules.js";
+import { quote } from "../shared/rules.js";
 import { nodeBinary } from "./container-backend.js";
 import { containerFiles } from "./container-folder.js";
+import type { FileMount } from "./container-types.js";
 
 /** Where a container sees its container folder (the bundle, the bootstrap, the SDK). */
 export const sandboxFolder = "/lockbox";
@@ -61,12 +65,33 @@ const deviceFlags = [
 let system: string[] | undefined;
 
 /**
+ * A function's `files`, each bound read-only at its path (bubblewrap makes the folders above it in
+ * the sandbox's own root, which is then made read-only too). The shared rules keep them off the
+ * system folders; node, when it lies elsewhere (/opt), is checked here.
+ */
+function fileFlags(files: readonly FileMount[]): string[] {
+  const node = nodeBinary();
+  return files.flatMap(({ containerPath, hostPath }) => {
+    if (containerPathWithin(node, containerPath) || containerPathWithin(containerPath, node))
+      throw new InvalidError(
+        `The \`files\` path ${quote(containerPath)} would cover node (${node}), which the container runs: put files elsewhere`,
+      );
+    return ["--ro-bind", hostPath, containerPath];
+  });
+}
+
+/**
  * What a container's filesystem holds, as bubblewrap flags: an allow-list of the host (system
  * folders, node, a few /etc files) read-only, generated `passwd`, `group` and `resolv.conf`, the
- * container folder at `/lockbox` when there is one, a private `/tmp` of `tmpMb` MiB (also HOME),
- * and nothing else: no home folder, no host /tmp, /run or /var, no Lockbox data folder.
+ * container folder at `/lockbox` when there is one, the function's `files` read-only where it reads
+ * them, a private `/tmp` of `tmpMb` MiB (also HOME and the working directory), and nothing else:
+ * no home folder, no host /tmp, /run or /var, no Lockbox data folder.
  */
-export function mountFlags(folder: string | undefined, tmpMb: number): string[] {
+export function mountFlags(
+  folder: string | undefined,
+  tmpMb: number,
+  files: readonly FileMount[] = [],
+): string[] {
   system ??= systemFlags();
   const generated = folder
     ? [containerFiles.passwd, containerFiles.group, containerFiles.resolvConf].flatMap((file) => [
@@ -80,6 +105,7 @@ export function mountFlags(folder: string | undefined, tmpMb: number): string[] 
     ...system, ...generated, ...deviceFlags, "--proc", "/proc",
     "--size", `${tmpMb * 1024 * 1024}`, "--tmpfs", "/tmp",
     ...(folder ? ["--ro-bind", folder, sandboxFolder] : []),
+    ...fileFlags(files),
     "--chdir", "/tmp",
   ];
 }

@@ -3,6 +3,7 @@ import { assertAppName, limits, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
+import { deployedContents } from "./deployed-files.js";
 import {
   assertDeployedFunctions,
   assertSecretsInScope,
@@ -28,6 +29,8 @@ export interface DeployInput {
   name: string;
   bundle: string;
   functions: DeployedFunction[];
+  /** The contents of the functions' `files`: SHA-256 → base64. */
+  files?: Record<string, string> | undefined;
 }
 
 function assertDeployable(input: DeployInput): void {
@@ -50,13 +53,15 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       requireRole(actor, "developer", "deploy apps");
       assertDeployable(input);
       assertSecretsInScope(actor, input.environment, input.functions);
+      const contents = deployedContents(input.functions, input.files);
       return store.transaction(async (tx) => {
         const environment = await findEnvironment(tx.directory, actor, input.environment);
         const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;
         const createdAt = new Date().toISOString();
         const functions = storedFunctions(input.functions);
+        const id = newId("dp");
         await tx.deployments.insert({
-          id: newId("dp"),
+          id,
           workspaceId: actor.workspaceId,
           environmentId: environment.id,
           appName: input.name,
@@ -66,13 +71,14 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
           createdAt,
           createdBy: actor.name,
         });
+        await tx.deployments.insertFiles(contents.map((file) => ({ deploymentId: id, ...file })));
         await recordAudit(tx.audit, actor, { action: "app.deploy", environment: input.environment, version });
         const { environment: env, name } = input;
         return { name, environment: env, version, functions, deployedAt: createdAt, deployedBy: actor.name };
       });
     },
 
-    /** The newest deploy of an app, with its code. */
+    /** The newest deploy of an app, with its code and its functions' files (SHA-256 → base64). */
     async get(actor: Actor, ref: { environment: string; name: string }) {
       assertAppName(ref.name);
       const environment = await findEnvironment(store.directory, actor, ref.environment);
@@ -81,6 +87,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
         throw new NotFoundError(
           `App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`,
         );
+      const files = await store.deployments.files(row.id);
       return {
         name: row.appName,
         environment: ref.environment,
@@ -89,6 +96,9 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
         deployedAt: row.createdAt,
         deployedBy: row.createdBy,
         bundle: row.bundle,
+        files: Object.fromEntries(
+          files.map((file) => [file.sha256, Buffer.from(file.content).toString("base64")]),
+        ),
       };
     },
 

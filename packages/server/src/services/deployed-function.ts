@@ -1,4 +1,5 @@
 import { InvalidError, PermissionDeniedError } from "../shared/errors.js";
+import { type DeployedFileEntry, deployedFilesProblem } from "../shared/file-rules.js";
 import {
   environmentNameProblem,
   keyProblem,
@@ -33,6 +34,8 @@ export interface DeployedFunction {
   timeoutMs?: number | undefined;
   network?: NetworkMode | undefined;
   tmpMb?: number | undefined;
+  /** Its `files`: every file and folder at its container path, files naming their content by SHA-256. */
+  files?: DeployedFileEntry[] | undefined;
 }
 
 const functionNamePattern = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
@@ -61,7 +64,8 @@ function functionProblem(fn: DeployedFunction): string | undefined {
     envProblem ??
     (fn.timeoutMs === undefined ? undefined : timeoutProblem(fn.timeoutMs)) ??
     (fn.network === undefined ? undefined : networkProblem(fn.network)) ??
-    (fn.tmpMb === undefined ? undefined : tmpMbProblem(fn.tmpMb))
+    (fn.tmpMb === undefined ? undefined : tmpMbProblem(fn.tmpMb)) ??
+    (fn.files === undefined ? undefined : deployedFilesProblem(fn.files))
   );
 }
 
@@ -105,9 +109,12 @@ export function assertSecretsInScope(
   }
 }
 
+const storedEntry = ({ path, kind, sha256, executable }: DeployedFileEntry): DeployedFileEntry =>
+  kind === "folder" ? { path, kind } : { path, kind, sha256, ...(executable ? { executable } : {}) };
+
 /** Only the fields a deploy stores, so nothing else sent along (a value, say) is kept. */
 export function storedFunctions(functions: readonly DeployedFunction[]): DeployedFunction[] {
-  return functions.map(({ name, index, secrets, env, timeoutMs, network, tmpMb }) => ({
+  return functions.map(({ name, index, secrets, env, timeoutMs, network, tmpMb, files }) => ({
     name,
     index,
     secrets: secrets.map(({ name: secret, environment, requiredKeys }) => ({
@@ -119,5 +126,6 @@ export function storedFunctions(functions: readonly DeployedFunction[]): Deploye
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(network === undefined ? {} : { network }),
     ...(tmpMb === undefined ? {} : { tmpMb }),
+    ...(files === undefined ? {} : { files: files.map(storedEntry) }),
   }));
 }

@@ -18,6 +18,9 @@ export const limits = {
   /** A container's private /tmp (and HOME), in MiB: memory of the host, so bounded. */
   tmpMbDefault: 64,
   tmpMbMax: 4096,
+  /** A function's `files`: files and folders it takes at most, and their bytes together (a deploy carries them in one body). */
+  filesMaxCount: 1000,
+  filesMaxBytes: 32 * 1024 * 1024,
 } as const;
 
 /** What a function's container reaches: `outbound` (the default) or only its own loopback. */

@@ -1,10 +1,21 @@
 import type { Kysely } from "kysely";
-import type { Database, DeploymentRow } from "./schema.js";
+import type { Database, DeploymentFileRow, DeploymentRow } from "./schema.js";
 
 /** Deployed apps: every deploy is a new version; the newest one serves. */
 export function createDeploymentStore(db: Kysely<Database>) {
   return {
     insert: (row: DeploymentRow) => db.insertInto("deployments").values(row).execute(),
+    insertFiles: async (rows: readonly DeploymentFileRow[]) => {
+      // One row at a time: a deploy's files may be many megabytes, over a statement's parameter limits.
+      for (const row of rows) await db.insertInto("deploymentFiles").values(row).execute();
+    },
+    /** The file contents a deploy took for its functions. */
+    files: (deploymentId: string) =>
+      db
+        .selectFrom("deploymentFiles")
+        .select(["sha256", "content"])
+        .where("deploymentId", "=", deploymentId)
+        .execute(),
     latest: (environmentId: string, appName: string) =>
       db
         .selectFrom("deployments")

@@ -205,6 +205,19 @@ const tokenEnvironment: Migration = {
   },
 };
 
+const deploymentFiles: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Plain files a deploy takes for its functions (not secrets): one row per distinct content.
+    await db.schema
+      .createTable("deployment_files")
+      .addColumn("deployment_id", "text", (c) => c.notNull().references("deployments.id").onDelete("cascade"))
+      .addColumn("sha256", "text", (c) => c.notNull())
+      .addColumn("content", isPostgres(db) ? sql`bytea` : sql`blob`, (c) => c.notNull())
+      .addPrimaryKeyConstraint("deployment_files_pk", ["deployment_id", "sha256"])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
@@ -213,6 +226,7 @@ const migrations: Record<string, Migration> = {
   "0005-audit-chain": auditChain,
   "0006-master-key-status": masterKeyStatus,
   "0007-token-environment": tokenEnvironment,
+  "0008-deployment-files": deploymentFiles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -116,6 +116,13 @@ export interface DeploymentTable {
   createdBy: string;
 }
 
+/** A file's content that a deploy takes for its functions, by SHA-256; plain data, never a secret. */
+export interface DeploymentFileTable {
+  deploymentId: string;
+  sha256: string;
+  content: Buffer;
+}
+
 /** A dashboard sign-in: a browser's cookie stands for one token until the session ends. */
 export interface SessionTable {
   id: string;
@@ -152,6 +159,7 @@ export interface Database {
   masterKeys: MasterKeyTable;
   grants: GrantTable;
   deployments: DeploymentTable;
+  deploymentFiles: DeploymentFileTable;
   sessions: SessionTable;
 }
 
@@ -163,6 +171,7 @@ export type SecretVersionRow = Selectable<SecretVersionTable>;
 export type SealedVersion = Pick<SecretVersionRow, "version" | "keyId" | "wrappedKey" | "ciphertext">;
 export type TokenRow = Selectable<TokenTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
+export type DeploymentFileRow = Selectable<DeploymentFileTable>;
 export type GrantRow = Selectable<GrantTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AuditRow = Selectable<AuditTable>;

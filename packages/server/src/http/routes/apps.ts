@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppService } from "../../services/app-service.js";
+import { deployedFilesProblem } from "../../shared/file-rules.js";
 import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
@@ -29,7 +30,24 @@ const deployedFunction = z.object({
   timeoutMs: checkedNumber(timeoutProblem).optional(),
   network: z.enum(networkModes).optional(),
   tmpMb: checkedNumber(tmpMbProblem).optional(),
+  files: z
+    .array(
+      z.object({
+        path: z.string(),
+        kind: z.enum(["file", "folder"]),
+        sha256: z.string().optional(),
+        executable: z.boolean().optional(),
+      }),
+    )
+    .superRefine((files, ctx) => {
+      const message = deployedFilesProblem(files);
+      if (message) ctx.addIssue({ code: "custom", message });
+    })
+    .optional(),
 });
+
+// Base64 makes 4 bytes of 3: the largest bundle and the largest set of files, with room for the rest.
+const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMaxBytes / 3) * 4 + 1024 * 1024;
 
 /** Deployed apps: `/v1/environments/:environment/apps…`. */
 export const appRoutes =
@@ -51,12 +69,13 @@ export const appRoutes =
       "/environments/:environment/apps/:name/deployments",
       {
         // A bundle is code and can be large; every other route keeps the default limit.
-        bodyLimit: limits.bundleMaxBytes + 1024 * 1024,
+        bodyLimit: deployBodyLimit,
         schema: {
           params: appParams,
           body: z.object({
             bundle: z.string().min(1),
             functions: z.array(deployedFunction),
+            files: z.record(z.string(), z.string()).optional(),
           }),
         },
       },

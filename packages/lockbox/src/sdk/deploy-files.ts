@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { DeployedFileEntry } from "@lockbox/server/shared";
+import { InvalidError, limits, quote } from "@lockbox/server/shared";
+import type { DeployedFunction } from "./deploy-functions.js";
+import { listLocalFiles } from "./function-files.js";
+import type { AppDefinition } from "./internal.js";
+
+/**
+ * Reads the `files` of an app's deployed functions from this machine (relative paths from
+ * `baseDir`) into their entries, in place, and returns every content once (SHA-256 → base64), as
+ * a deploy sends them. More than the limit in all is an `InvalidError` naming the app.
+ * @example const files = await addDeployedFiles(app, functions, base, dirname(entryFile));
+ */
+export async function addDeployedFiles(
+  app: AppDefinition,
+  functions: DeployedFunction[],
+  base: number,
+  baseDir: string,
+): Promise<Record<string, string>> {
+  const contents: Record<string, string> = {};
+  let bytes = 0;
+  for (const fn of functions) {
+    const files = app.functions.find((definition) => definition.index - base === fn.index)?.files;
+    if (files === undefined) continue;
+    const entries: DeployedFileEntry[] = [];
+    for (const entry of await listLocalFiles(files, baseDir, `Function ${quote(fn.name)}`)) {
+      if (entry.kind === "folder") {
+        entries.push({ path: entry.path, kind: "folder" });
+        continue;
+      }
+      const content = await readFile(entry.source);
+      const sha256 = createHash("sha256").update(content).digest("hex");
+      if (!(sha256 in contents)) {
+        bytes += content.length;
+        contents[sha256] = content.toString("base64");
+      }
+      entries.push({
+        path: entry.path,
+        kind: "file",
+        sha256,
+        ...(entry.executable ? { executable: true } : {}),
+      });
+    }
+    fn.files = entries;
+  }
+  if (bytes > limits.filesMaxBytes) {
+    throw new InvalidError(
+      `The functions of app ${quote(app.name ?? "")} take ${bytes.toLocaleString("en-US")} bytes of files together; a deploy carries at most ${limits.filesMaxBytes.toLocaleString("en-US")} (32 MiB)`,
+    );
+  }
+  return contents;
+}
