@@ -31,7 +31,7 @@ export interface AppOptions {
   redeemGrant: RedeemGrant;
   store: Pick<Store, "readiness">;
   logger: FastifyBaseLogger;
-  /** The built dashboard served at `/` (default: `packages/dashboard/dist` of this repository). */
+  /** The built dashboard served at `/` (default: the copy in this package's `dist/dashboard`). */
   dashboardDir?: string | undefined;
 }
 

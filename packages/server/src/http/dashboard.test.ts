@@ -1,8 +1,10 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
+import { defaultDashboardDir } from "./dashboard.js";
 
 const csp =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -151,6 +153,19 @@ describe("a dashboard that is not built", () => {
     } finally {
       await own.dispose();
       removeTempDir(emptyDir);
+    }
+  });
+});
+
+describe("the default dashboard folder", () => {
+  it("is the copy the server package ships in its dist/, the same files the dashboard's build wrote", () => {
+    const shipped = fileURLToPath(new URL("../../dist/dashboard/", import.meta.url));
+    const built = fileURLToPath(new URL("../../../dashboard/dist/", import.meta.url));
+    expect(defaultDashboardDir).toBe(shipped);
+    for (const file of readdirSync(built, { recursive: true, withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const path = join(file.parentPath, file.name).slice(built.length);
+      expect(readFileSync(join(shipped, path)).equals(readFileSync(join(built, path))), path).toBe(true);
     }
   });
 });

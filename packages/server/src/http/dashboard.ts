@@ -1,12 +1,21 @@
 import { existsSync, statSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { isApiPath } from "./security-headers.js";
 
-/** The built dashboard of this repository: `packages/dashboard/dist`, from `src/http` and `dist/http` alike. */
-export const defaultDashboardDir = fileURLToPath(new URL("../../../dashboard/dist/", import.meta.url));
+// The dashboard's build writes a copy into this package's dist/, and that copy is all an installed
+// server has. In this repository (from `src/http` and `dist/http` alike) the dashboard's own output
+// serves when only that one exists.
+const shippedDir = fileURLToPath(new URL("../../dist/dashboard/", import.meta.url));
+const workspaceDir = fileURLToPath(new URL("../../../dashboard/dist/", import.meta.url));
+
+/** The built dashboard: `dist/dashboard` of this package, else `packages/dashboard/dist` of the repository. */
+export const defaultDashboardDir =
+  existsSync(join(shippedDir, "index.html")) || !existsSync(join(workspaceDir, "index.html"))
+    ? shippedDir
+    : workspaceDir;
 
 const notBuilt = "The dashboard is not built: run npm run build\n";
 

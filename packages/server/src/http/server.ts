@@ -22,7 +22,7 @@ const optionsSchema = z
     databaseMaxConnections: z.number().int().min(1).max(1000).optional(),
     bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** The built dashboard to serve at `/`; default: `packages/dashboard/dist` of this repository. */
+    /** The built dashboard to serve at `/`; default: the copy in this package's `dist/dashboard`. */
     dashboardDir: z.string().min(1).optional(),
     /** Dashboard sessions end this long after sign-in (default 12 h)… */
     sessionLifetimeSeconds: z.number().int().positive().optional(),
