@@ -52,7 +52,7 @@ function mergeDependencies(dependencies, more, from) {
 function stagedManifest(lockbox, server) {
   const dependencies = { ...lockbox.dependencies };
   mergeDependencies(dependencies, server.dependencies ?? {}, "@lockbox/server");
-  // The versions the repository holds with `overrides` for Node 20 (TOOLCHAIN.md): overrides
+  // The versions the repository holds with `overrides` so that every dependency runs on Node 20: overrides
   // apply in the repository alone, so the package asks for them itself, and npm then gives the
   // server's dependencies that same copy.
   mergeDependencies(dependencies, readJson(join(repo, "package.json")).overrides ?? {}, "the overrides");
