@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cleanEnv, cliPath, shellQuote } from "./run-cli.js";
 
+/** How the server is run. */
 export interface CliServerOptions {
   /** On a pseudo-terminal (util-linux `script`) instead of pipes; the output's CRLF read as LF. */
   terminal?: boolean;

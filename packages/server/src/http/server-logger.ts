@@ -4,8 +4,10 @@ import { prettyLogLine } from "./pretty-log-line.js";
 
 /** How log lines are written: `pretty` (one readable line each, for a terminal) or `json` (pino's own). */
 export const logFormats = ["pretty", "json"] as const;
+/** `pretty` or `json`. */
 export type LogFormat = (typeof logFormats)[number];
 
+/** The level, the format and (for tests) where the lines go. */
 export interface ServerLoggerOptions {
   level: string;
   format: LogFormat;
