@@ -3,13 +3,15 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
-# The dashboard's tests drive Debian's Chromium (TOOLCHAIN.md); only the tests need it.
+# The dashboard's tests drive Debian's Chromium, as Playwright cannot download its own browser
+# here; only the tests need it.
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
 # The `postgres` Vitest project runs the store, service and API tests again on a PostgreSQL
-# server it starts itself (TOOLCHAIN.md); only the binaries are needed, not the distro's cluster.
+# server it starts itself, as a non-root user on a port of its own; only the binaries are needed,
+# not the cluster the package may create on 5432.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
 fi

@@ -1,7 +1,8 @@
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
-// TOOLCHAIN.md: Debian's Chromium, with these flags. Playwright gives every launch a fresh
-// temporary --user-data-dir of its own and removes it on close.
+// Debian's Chromium: Playwright's own browser download is unreachable here. Headless as root
+// needs --no-sandbox; the rest keep it off the network it would call on its own. Playwright gives
+// every launch a fresh temporary --user-data-dir of its own and removes it on close.
 const chromiumArgs = [
   "--headless",
   "--no-sandbox",

@@ -49,6 +49,12 @@ function addServerCommand(program: Command): void {
         .env("LOCKBOX_DATABASE_MAX_CONNECTIONS")
         .argParser(wholeNumber(1, 1000)),
     )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log lines: pretty (readable) or json (default: pretty on a terminal, else json)",
+      ).env("LOCKBOX_LOG_FORMAT"),
+    )
     .action(async (options) => (await import("./commands/server.js")).runServer(options));
 }
 

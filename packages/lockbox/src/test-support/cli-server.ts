@@ -1,5 +1,12 @@
 import { spawn } from "node:child_process";
-import { cleanEnv, cliPath } from "./run-cli.js";
+import { readFileSync } from "node:fs";
+import { cleanEnv, cliPath, shellQuote } from "./run-cli.js";
+
+/** How the server is run. */
+export interface CliServerOptions {
+  /** On a pseudo-terminal (util-linux `script`) instead of pipes; the output's CRLF read as LF. */
+  terminal?: boolean;
+}
 
 /** A `lockbox server` process on a free loopback port. */
 export interface CliServer {
@@ -16,14 +23,34 @@ export interface CliServer {
 
 const startTimeoutMs = 20_000;
 
+function spawnServer(env: Record<string, string>, args: string[], options: CliServerOptions) {
+  const argv = [process.execPath, cliPath, "server", "--port", "0", ...args];
+  if (!options.terminal) return spawn(argv[0] as string, argv.slice(1), { env: cleanEnv(env) });
+  // `exec`: the server replaces script's shell, so it is script's only child, to signal directly
+  // (script itself answers SIGTERM by killing its child, no grace given).
+  const command = `exec ${argv.map(shellQuote).join(" ")}`;
+  return spawn("script", ["-qec", command, "/dev/null"], { env: cleanEnv(env) });
+}
+
+/** The server's own pid: script's child on a terminal, else the process spawned. */
+function serverPid(pid: number, options: CliServerOptions): number {
+  if (!options.terminal) return pid;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").trim();
+  return Number(children.split(" ")[0]);
+}
+
 /** Starts `lockbox server --port 0 ARGS...` with `env` on top of a clean environment. */
-export async function startCliServer(env: Record<string, string>, args: string[] = []): Promise<CliServer> {
-  const child = spawn(process.execPath, [cliPath, "server", "--port", "0", ...args], { env: cleanEnv(env) });
+export async function startCliServer(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: CliServerOptions = {},
+): Promise<CliServer> {
+  const child = spawnServer(env, args, options);
   let text = "";
   let ended = false;
   const checks = new Set<() => void>();
   const append = (chunk: Buffer) => {
-    text += chunk.toString();
+    text += options.terminal ? chunk.toString().replace(/\r\n/g, "\n") : chunk.toString();
     for (const check of checks) check();
   };
   child.stdout.on("data", append);
@@ -47,8 +74,9 @@ export async function startCliServer(env: Record<string, string>, args: string[]
       checks.add(check);
       check();
     });
+  let pid = child.pid ?? 0;
   const signal = (name: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, name);
     return exited;
   };
 
@@ -58,6 +86,7 @@ export async function startCliServer(env: Record<string, string>, args: string[]
   });
   try {
     const [, url = ""] = await Promise.race([waitForOutput(/^Lockbox listening on (\S+)$/m), timeout]);
+    pid = serverPid(pid, options);
     return {
       url,
       output: () => text,

@@ -65,7 +65,8 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   return runProcess(process.execPath, [builtCli(), ...args], options);
 }
 
-const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
+/** `word` quoted for `sh -c`. */
+export const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
 
 /** Runs `lockbox ARGS...` on a pseudo-terminal (util-linux `script`), typing `stdin` into it. */
 export function runCliInTerminal(args: string[], options: RunCliOptions = {}): Promise<CliResult> {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { z } from "zod";
 import { openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
 import { InvalidError } from "../shared/errors.js";
-import { buildApp, redactedPaths } from "./app.js";
+import { buildApp } from "./app.js";
+import { createServerLogger, logFormats } from "./server-logger.js";
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
 
@@ -22,6 +22,8 @@ const optionsSchema = z
     databaseMaxConnections: z.number().int().min(1).max(1000).optional(),
     bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** `pretty`: one readable line per entry (for a terminal); `json` (the default): pino's JSON lines. */
+    logFormat: z.enum(logFormats).default("json"),
     /** The built dashboard to serve at `/`; default: the copy in this package's `dist/dashboard`. */
     dashboardDir: z.string().min(1).optional(),
     /** Dashboard sessions end this long after sign-in (default 12 h)… */
@@ -99,7 +101,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
   );
   try {
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
-    const logger = pino({ level: options.logLevel, redact: { paths: redactedPaths, censor: "[redacted]" } });
+    const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
     const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
     endConnectionsWhenClosing(app);
     const address = await app.listen({ host: options.host, port: options.port });

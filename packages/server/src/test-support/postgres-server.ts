@@ -26,7 +26,7 @@ export interface PostgresServer {
   stop(): void;
 }
 
-// The server refuses to run as root: as root, it runs as this system user (TOOLCHAIN.md).
+// PostgreSQL refuses to run as root: as root, it runs as this system user.
 const systemUser = "lockbox-pg";
 
 function binDir(): string {

@@ -9,6 +9,7 @@ export interface ServerCommandOptions {
   databaseUrl?: string;
   databaseReplicaUrl?: string;
   databaseMaxConnections?: number;
+  logFormat?: string;
 }
 
 function signInHint(url: string, bootstrapToken: string | undefined): string[] {
@@ -45,6 +46,9 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
     // The server checks the level and names the allowed ones when it is wrong.
     logLevel: (process.env.LOCKBOX_LOG_LEVEL || undefined) as ServerOptions["logLevel"],
+    // Likewise the format; JSON when the lines go to a pipe or a file, for a log collector.
+    logFormat: (options.logFormat ||
+      (process.stdout.isTTY ? "pretty" : "json")) as ServerOptions["logFormat"],
   });
   // Listen for the signals before saying where we listen: a caller may stop us right away.
   const stopped = untilStopped();
