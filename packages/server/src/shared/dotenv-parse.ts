@@ -88,6 +88,17 @@ function assignmentAt(text: string, start: number, line: number): Assignment {
   return { key, value, literal, next: tailEnd + 1 };
 }
 
+/** `${NAME}` and `${NAME:-default}` in `value` replaced by `lookup(NAME)` (else the default, else ""). */
+function expand(value: string, lookup: (name: string) => string | undefined): string {
+  // No reference ends after the last '}': without that bound, each unclosed `${a:-` would scan
+  // to the end of the value, quadratic in its length.
+  const end = value.lastIndexOf("}") + 1;
+  const expanded = value
+    .slice(0, end)
+    .replace(reference, (_, name: string, fallback?: string) => lookup(name) ?? fallback ?? "");
+  return expanded + value.slice(end);
+}
+
 /**
  * Reads `.env` text with the rules of dotenv's `parse`, plus `${VAR}` and `${VAR:-default}` in
  * unquoted and double-quoted values (a variable assigned earlier in the text, else `lookup`).
@@ -119,11 +130,7 @@ export function parseDotenv(text: string, options: ParseDotenvOptions = {}): [ke
         key,
         assignment.literal
           ? assignment.value
-          : assignment.value.replace(
-              reference,
-              (_, name: string, fallback?: string) =>
-                values.get(name) ?? options.lookup?.(name) ?? fallback ?? "",
-            ),
+          : expand(assignment.value, (name) => values.get(name) ?? options.lookup?.(name)),
       );
       next = assignment.next;
     }
