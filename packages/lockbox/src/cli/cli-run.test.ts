@@ -15,7 +15,10 @@ export const report = app.function({ secrets }, async () => ({
   length: process.env.MY_PASSWORD?.length,
   nested: [{ password: process.env.MY_PASSWORD }],
   encoded: Buffer.from(process.env.MY_PASSWORD ?? "").toString("base64"),
+  buffer: Buffer.from(process.env.MY_PASSWORD ?? ""),
+  bytes: new TextEncoder().encode(process.env.MY_PASSWORD ?? ""),
 }));
+export const someBytes = app.function(async () => new Uint8Array([104, 105]));
 export const echo = app.function(async (...args: unknown[]) => args.map((arg) => [typeof arg, arg]));
 export const greeting = app.function(async () => "hello");
 export const nothing = app.function(async () => {
@@ -79,6 +82,8 @@ describe.each(cliModes)("lockbox run ($name mode)", (mode) => {
       const echoed = await run(["app.ts::echo", "--", "a b"]);
       expect(echoed).toMatchObject({ code: 0, stderr: "" });
       expect(echoed.stdout).toBe(`${JSON.stringify([["string", "a b"]], null, 2)}\n`);
+      // Bytes as base64 ("hi"), which the masker knows, not a list of numbers, which it would not.
+      expect(await run(["app.ts::someBytes"])).toEqual({ code: 0, stdout: '"aGk="\n', stderr: "" });
     });
 
     it("masks every secret value in the printed result, as in the output; --no-mask shows it", async () => {
@@ -90,6 +95,8 @@ describe.each(cliModes)("lockbox run ($name mode)", (mode) => {
         length: canary.length,
         nested: [{ password: "***" }],
         encoded: "***",
+        buffer: "***",
+        bytes: "***",
       });
       expect(masked.stdout + report.stdout + report.stderr).not.toContain(canary);
       expect(lockbox.serverOutput()).not.toContain(canary);

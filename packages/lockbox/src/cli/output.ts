@@ -10,8 +10,14 @@ export function printJson(value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
 
-// What JSON has no form for: a bigint as its digits in a string, a Map as an object, a Set as an array.
-function toJsonable(_key: string, value: unknown): unknown {
+// What JSON has no form for: a bigint as its digits in a string, a Map as an object, a Set as an
+// array, bytes (a Buffer, any typed array) as base64, which the masker knows, where a list of
+// numbers would show a secret's bytes unmasked. `this[key]` is the value before its toJSON.
+function toJsonable(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (ArrayBuffer.isView(original)) {
+    return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString("base64");
+  }
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Map) return Object.fromEntries(value);
   if (value instanceof Set) return [...value];
@@ -20,7 +26,7 @@ function toJsonable(_key: string, value: unknown): unknown {
 
 /**
  * A function's result as `lockbox run` prints it: JSON, objects and arrays indented, a string
- * quoted; undefined for `undefined`, which prints nothing.
+ * quoted, bytes as base64; undefined for `undefined`, which prints nothing.
  */
 export function resultJson(value: unknown, functionName: string): string | undefined {
   if (value === undefined) return undefined;
