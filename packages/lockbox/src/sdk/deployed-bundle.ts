@@ -1,25 +1,30 @@
 import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FileMount } from "@lockbox/server/containers";
-import { InternalError } from "@lockbox/server/shared";
+import { type FileMount, functionContents } from "@lockbox/server/containers";
 import { materializeBundle } from "./bundle.js";
 import type { DeployedFunction } from "./deploy-functions.js";
 import { writeFileTree } from "./function-files.js";
 
-/** A deploy written out for containers: its bundle, and each function's files as mounts. */
+/** A deployed function written out for containers: the deploy's bundle, and the function's files as mounts. */
 export interface DeployedBundle {
   bundlePath: string;
-  /** By function name; a function without files has none. */
-  files: ReadonlyMap<string, readonly FileMount[]>;
+  files: readonly FileMount[];
 }
 
-// Deployed code and files written out for containers, by SHA-256 of the code and of the files'
-// list (which names every content by its hash): one folder per deployed version however many
-// handles and calls use it. A folder stays until the process exits (a warm container of an older
-// version may still need its files), so their number is that of the versions this process called.
-const folders = new Map<string, Promise<DeployedBundle>>();
+interface WrittenBundle {
+  dir: string;
+  bundlePath: string;
+}
+
+// Deployed code written out for containers, by SHA-256 of the code, and each function's files
+// beside it, by SHA-256 of its list (which names every content by its hash): one folder per
+// deployed version however many handles and calls use it, holding only the files of functions
+// called. A folder stays until the process exits (a warm container of an older version may
+// still need it), so their number is that of the versions this process called.
+const bundles = new Map<string, Promise<WrittenBundle>>();
+const fileSets = new Map<string, Promise<FileMount[]>>();
 const written = new Set<string>();
 let removesAtExit = false;
 
@@ -32,46 +37,58 @@ function removeAtExit(dir: string): void {
   });
 }
 
-async function writeDeployed(
-  code: string,
-  functions: readonly DeployedFunction[],
-  contents: Readonly<Record<string, string>>,
-): Promise<DeployedBundle> {
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** `make` once per key; a failure is forgotten, so the next call tries again. */
+function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let made = cache.get(key);
+  if (!made) {
+    made = make();
+    cache.set(key, made);
+    void made.catch(() => cache.delete(key));
+  }
+  return made;
+}
+
+async function writeBundle(code: string): Promise<WrittenBundle> {
   const bundle = await materializeBundle(code);
   removeAtExit(bundle.dir);
-  const files = new Map<string, FileMount[]>();
-  for (const [at, fn] of functions.entries()) {
-    if (!fn.files?.length) continue;
-    const mounts = await writeFileTree(join(bundle.dir, `files-${at}`), fn.files, async (entry, target) => {
-      const content = entry.sha256 === undefined ? undefined : contents[entry.sha256];
-      if (content === undefined) throw new InternalError(`The deploy lacks the content of ${entry.path}`);
-      await writeFile(target, Buffer.from(content, "base64"));
+  return { dir: bundle.dir, bundlePath: bundle.containerBundlePath }; // not the bundle: its code stays out of memory
+}
+
+async function writeFiles(
+  dir: string,
+  fn: DeployedFunction,
+  contents: Readonly<Record<string, string>>,
+): Promise<FileMount[]> {
+  // Checked again here, where they are written: they come from a server.
+  const checked = functionContents(fn, contents);
+  try {
+    return await writeFileTree(dir, fn.files ?? [], async (entry, target) => {
+      await writeFile(target, checked.get(entry.sha256 ?? "") ?? Buffer.alloc(0));
     });
-    files.set(fn.name, mounts);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  return { bundlePath: bundle.containerBundlePath, files }; // not the bundle: its code stays out of memory
 }
 
 /**
- * `code` written as a bundle a container can import, with the functions' files beside it; never
- * imported in this process.
- * @example const { bundlePath, files } = await deployedBundle(deployment.bundle, deployment.functions, deployment.files);
+ * `code` written as a bundle a container can import, with `fn`'s files beside it; never imported
+ * in this process.
+ * @example const { bundlePath, files } = await deployedBundle(deployment.bundle, fn, deployment.files);
  */
-export function deployedBundle(
+export async function deployedBundle(
   code: string,
-  functions: readonly DeployedFunction[] = [],
+  fn: DeployedFunction,
   contents: Readonly<Record<string, string>> = {},
 ): Promise<DeployedBundle> {
-  const hash = createHash("sha256")
-    .update(code)
-    .update("\0")
-    .update(JSON.stringify(functions.map((fn) => fn.files ?? [])))
-    .digest("hex");
-  let folder = folders.get(hash);
-  if (!folder) {
-    folder = writeDeployed(code, functions, contents);
-    folders.set(hash, folder);
-    void folder.catch(() => folders.delete(hash)); // a failed write is tried again next call
-  }
-  return folder;
+  const codeHash = sha256(code);
+  const bundle = await once(bundles, codeHash, () => writeBundle(code));
+  if (!fn.files?.length) return { bundlePath: bundle.bundlePath, files: [] };
+  const filesHash = sha256(JSON.stringify(fn.files));
+  const files = await once(fileSets, `${codeHash}/${filesHash}`, () =>
+    writeFiles(join(bundle.dir, `files-${filesHash.slice(0, 32)}`), fn, contents),
+  );
+  return { bundlePath: bundle.bundlePath, files };
 }

@@ -50,11 +50,7 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
     );
   }
   const layers = layersOf(fn, ref);
-  const { bundlePath, files } = await deployedBundle(
-    deployment.bundle,
-    deployment.functions,
-    deployment.files,
-  );
+  const { bundlePath, files } = await deployedBundle(deployment.bundle, fn, deployment.files);
   const { version, deployedAt } = deployment;
   const target: CallTarget = {
     bundlePath,
@@ -63,7 +59,7 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
     layers,
     timeoutMs: fn.timeoutMs ?? defaultTimeoutMs,
     sandbox: { network: fn.network ?? networkDefault, tmpMb: fn.tmpMb ?? limits.tmpMbDefault },
-    files: files.get(fn.name) ?? [],
+    files,
     environment: ref.environment,
   };
   return { version, deployedAt, target };

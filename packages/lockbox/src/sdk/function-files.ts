@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { FileMount } from "@lockbox/server/containers";
-import { InvalidError, limits, quote } from "@lockbox/server/shared";
+import { InternalError, InvalidError, limits, quote } from "@lockbox/server/shared";
 
 /** A file or folder of a function's `files`, at its path in the container; folders come before what they hold. */
 export interface FileEntry {
@@ -99,6 +99,9 @@ export async function writeFileTree<E extends FileEntry>(
   };
   for (const entry of entries) {
     const target = join(dir, entry.path);
+    // The rules allow only normalised absolute paths; this holds even if a list skipped them.
+    if (!target.startsWith(`${dir}/`))
+      throw new InternalError(`A \`files\` path ${quote(entry.path)} leaves its folder`);
     if (entry.kind === "folder") {
       await folder(target);
       continue;

@@ -12,4 +12,5 @@ export type {
   ContainerSpec,
   FileMount,
 } from "./container-types.js";
+export { functionContents } from "./deployed-files.js";
 export { maskText, OutputMask } from "./output-mask.js";

@@ -1,9 +1,9 @@
+import { deployedContents } from "../containers/deployed-files.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
 import { assertAppName, limits, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
-import { deployedContents } from "./deployed-files.js";
 import {
   assertDeployedFunctions,
   assertSecretsInScope,

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DeployInput } from "../services/app-service.js";
 import { InvalidError } from "../shared/errors.js";
 import { limits } from "../shared/rules.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
-import type { DeployInput } from "./app-service.js";
+import { deployedContents, type FunctionFiles, functionContents } from "./deployed-files.js";
 
 let box: TempLockbox;
 beforeEach(async () => {
@@ -125,5 +126,41 @@ describe("a deploy's files", () => {
     await expect(box.services.apps.deploy(box.admin, input)).rejects.toThrow(
       `The files of a deploy are over ${limits.filesMaxBytes} bytes together`,
     );
+  });
+});
+
+describe("deployedContents and functionContents", () => {
+  // Over the limit only when each listed copy is counted: what a caller would write out.
+  const half = Buffer.alloc(limits.filesMaxBytes / 2 + 1, 1);
+  const copies: FunctionFiles = {
+    name: "f",
+    files: [
+      { path: "/data/a", kind: "file", sha256: sha256(half) },
+      { path: "/data/b", kind: "file", sha256: sha256(half) },
+    ],
+  };
+  const carried = { [sha256(half)]: half.toString("base64") };
+
+  it("refuses a deploy whose function's files come over the limit with each listed copy counted", () => {
+    expect(() => deployedContents([copies], carried)).toThrow(
+      `The files of function 'f' come to more than ${limits.filesMaxBytes} bytes, each listed copy counted`,
+    );
+    expect(() => deployedContents([{ ...copies, files: copies.files?.slice(0, 1) }], carried)).not.toThrow();
+  });
+
+  it("checks again, for a caller, the list, each content's hash and the limit of the function it writes", () => {
+    const one = {
+      name: "g",
+      files: [{ path: "/data/words.txt", kind: "file" as const, sha256: sha256(words) }],
+    };
+    const ok = { [sha256(words)]: words.toString("base64") };
+    expect(functionContents(one, ok).get(sha256(words))?.equals(words)).toBe(true);
+    const traversal = { name: "g", files: [{ path: "/../../etc/cron.d/x", kind: "folder" as const }] };
+    expect(() => functionContents(traversal, {})).toThrow("Deployed function 'g': The `files` path");
+    expect(() => functionContents(one, { [sha256(words)]: binary.toString("base64") })).toThrow(
+      "does not match its SHA-256",
+    );
+    expect(() => functionContents(one, {})).toThrow("lacks the content");
+    expect(() => functionContents(copies, carried)).toThrow("each listed copy counted");
   });
 });
