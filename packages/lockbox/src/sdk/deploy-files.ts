@@ -33,6 +33,12 @@ export async function addDeployedFiles(
       const sha256 = createHash("sha256").update(content).digest("hex");
       if (!(sha256 in contents)) {
         bytes += content.length;
+        // Checked as it grows: the files of all functions are never held in memory past the limit.
+        if (bytes > limits.filesMaxBytes) {
+          throw new InvalidError(
+            `The functions of app ${quote(app.name ?? "")} take more than ${limits.filesMaxBytes.toLocaleString("en-US")} bytes (32 MiB) of files together, the most a deploy carries`,
+          );
+        }
         contents[sha256] = content.toString("base64");
       }
       entries.push({
@@ -43,11 +49,6 @@ export async function addDeployedFiles(
       });
     }
     fn.files = entries;
-  }
-  if (bytes > limits.filesMaxBytes) {
-    throw new InvalidError(
-      `The functions of app ${quote(app.name ?? "")} take ${bytes.toLocaleString("en-US")} bytes of files together; a deploy carries at most ${limits.filesMaxBytes.toLocaleString("en-US")} (32 MiB)`,
-    );
   }
   return contents;
 }

@@ -8,7 +8,7 @@ import { userProject } from "../test-support/user-module.js";
 import { App } from "./app.js";
 import { clientApi } from "./client.js";
 import { listLocalFiles } from "./function-files.js";
-import { type StartedRun, startRun } from "./runner.js";
+import { deployFile, type StartedRun, startRun } from "./runner.js";
 import { Secret } from "./secret.js";
 
 const userModule = `
@@ -233,6 +233,30 @@ export const main = new App().localEntrypoint(async () => 0);`,
       );
     } finally {
       dir.remove();
+    }
+  });
+
+  it("refuses a deploy whose functions' files come over the limit together, each within it", async () => {
+    const home = useTempHome();
+    const big = userProject({
+      "app.ts": `import { App } from "lockbox";
+const app = new App("big-files");
+export const f = app.function({ files: { "/data/a.bin": "./a.bin" } }, async () => 0);
+export const g = app.function({ files: { "/data/b.bin": "./b.bin" } }, async () => 0);`,
+      "a.bin": "",
+      "b.bin": "",
+    });
+    try {
+      // Sparse and of different sizes: two contents, each a little over half the limit.
+      truncateSync(join(big.path, "a.bin"), limits.filesMaxBytes / 2 + 1);
+      truncateSync(join(big.path, "b.bin"), limits.filesMaxBytes / 2 + 2);
+      await expect(deployFile({ entryFile: join(big.path, "app.ts") })).rejects.toThrow(
+        "The functions of app 'big-files' take more than 33,554,432 bytes (32 MiB) of files together, the most a deploy carries",
+      );
+      expect(await (await clientApi()).apps.list({ environment: "main" })).toEqual([]);
+    } finally {
+      big.remove();
+      await home.restore();
     }
   });
 });
