@@ -81,6 +81,7 @@ describe("lockbox settings and usage (embedded mode)", () => {
       "LOCKBOX_BOOTSTRAP_TOKEN",
       "LOCKBOX_DATABASE_URL",
       "LOCKBOX_LOG_LEVEL",
+      "LOCKBOX_LOG_FORMAT",
     ])
       expect(help.stdout).toMatch(new RegExp(`\\n  ${variable} +\\S`));
     expect(help.stdout).toContain("$LOCKBOX_HOME/profile.json (default ~/.lockbox/profile.json)");

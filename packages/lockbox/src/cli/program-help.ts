@@ -17,6 +17,8 @@ Environment variables:
                           (more in: lockbox server --help)
   LOCKBOX_LOG_LEVEL       lockbox server: fatal, error, warn, info (default),
                           debug, trace or silent
+  LOCKBOX_LOG_FORMAT      lockbox server: pretty (default on a terminal) or
+                          json (default otherwise)
 
 Profile file:
   $LOCKBOX_HOME/profile.json (default ~/.lockbox/profile.json), optional and
