@@ -67,29 +67,35 @@ const project = () =>
     "tool.sh": "#!/bin/sh\necho tool\n",
   });
 
-describe("a function's files, in the sandbox", () => {
+/** The project's run on `backend`, its secret stored, for the tests of one block. */
+function useProjectRun(backend: "sandbox" | "process"): {
+  files: ReturnType<typeof userProject>;
+  run: StartedRun;
+} {
+  const state = {} as { files: ReturnType<typeof userProject>; run: StartedRun };
   let home: ReturnType<typeof useTempHome>;
-  let files: ReturnType<typeof userProject>;
-  let run: StartedRun;
-
   beforeAll(async () => {
     home = useTempHome();
-    process.env.LOCKBOX_CONTAINER = "sandbox";
-    files = project();
-    chmodSync(join(files.path, "tool.sh"), 0o755);
+    process.env.LOCKBOX_CONTAINER = backend;
+    state.files = project();
+    chmodSync(join(state.files.path, "tool.sh"), 0o755);
     await Secret.objects.create("keys", { KEY: "fixture-files-key" });
-    run = await startRun({ entryFile: join(files.path, "src", "app.ts") });
+    state.run = await startRun({ entryFile: join(state.files.path, "src", "app.ts") });
   });
-
   afterAll(async () => {
-    await run?.stop();
-    files?.remove();
+    await state.run?.stop();
+    state.files?.remove();
     delete process.env.LOCKBOX_CONTAINER;
     await home.restore();
   });
+  return state;
+}
+
+describe("a function's files, in the sandbox", () => {
+  const projectRun = useProjectRun("sandbox");
 
   it("reads a file it was given at its path; the working directory is /tmp, where nothing else is", async () => {
-    const result = await run.findFunction("readOne")?.remote();
+    const result = await projectRun.run.findFunction("readOne")?.remote();
     expect(result).toEqual({
       words: "alpha beta gamma\n",
       cwd: "/tmp",
@@ -99,7 +105,7 @@ describe("a function's files, in the sandbox", () => {
   });
 
   it("reads inside a folder it was given, with the executable bit kept and secrets still variables", async () => {
-    expect(await run.findFunction("readFolder")?.remote()).toEqual({
+    expect(await projectRun.run.findFunction("readFolder")?.remote()).toEqual({
       top: ["deep", "logo.txt"],
       nested: '{"inner":true}',
       toolMode: 0o755,
@@ -108,39 +114,24 @@ describe("a function's files, in the sandbox", () => {
   });
 
   it("cannot change, add or create anything there, and the host's files stay as they were", async () => {
-    const result = (await run.findFunction("tryWrites")?.remote()) as Record<string, string>;
+    const result = (await projectRun.run.findFunction("tryWrites")?.remote()) as Record<string, string>;
     const { words, ...writes } = result;
     // A read-only mount (EROFS), or a file the sandbox's user may not write in the first place (EACCES).
     for (const [what, code] of Object.entries(writes))
       expect([what, ["EROFS", "EACCES"].includes(code)]).toEqual([what, true]);
     expect(words).toBe("alpha beta gamma\n");
-    expect(readFileSync(join(files.path, "src", "words.txt"), "utf8")).toBe("alpha beta gamma\n");
-    expect(readFileSync(join(files.path, "assets", "deep", "inner.json"), "utf8")).toBe('{"inner":true}');
+    expect(readFileSync(join(projectRun.files.path, "src", "words.txt"), "utf8")).toBe("alpha beta gamma\n");
+    expect(readFileSync(join(projectRun.files.path, "assets", "deep", "inner.json"), "utf8")).toBe(
+      '{"inner":true}',
+    );
   });
 });
 
 describe("a function's files, as plain processes", () => {
-  let home: ReturnType<typeof useTempHome>;
-  let files: ReturnType<typeof userProject>;
-  let run: StartedRun;
-
-  beforeAll(async () => {
-    home = useTempHome();
-    process.env.LOCKBOX_CONTAINER = "process";
-    files = project();
-    await Secret.objects.create("keys", { KEY: "fixture-files-key" });
-    run = await startRun({ entryFile: join(files.path, "src", "app.ts") });
-  });
-
-  afterAll(async () => {
-    await run?.stop();
-    files?.remove();
-    delete process.env.LOCKBOX_CONTAINER;
-    await home.restore();
-  });
+  const projectRun = useProjectRun("process");
 
   it("refuses a function that takes files, before its secrets are read, and runs the others", async () => {
-    const error = await run
+    const error = await projectRun.run
       .findFunction("readFolder")
       ?.remote()
       .catch((e: unknown) => e);
@@ -151,7 +142,7 @@ describe("a function's files, as plain processes", () => {
     expect((error as Error).message).toContain("only the sandbox backend");
     const starts = (await (await clientApi()).audit.list({})).filter((e) => e.action === "container.start");
     expect(starts).toEqual([]);
-    expect(await run.findFunction("plain")?.remote()).toBe("no files");
+    expect(await projectRun.run.findFunction("plain")?.remote()).toBe("no files");
   });
 });
 
