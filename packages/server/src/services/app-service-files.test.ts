@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deployedContents, type FunctionFiles, functionContents } from "../containers/deployed-files.js";
 import type { DeployInput } from "../services/app-service.js";
 import { InvalidError } from "../shared/errors.js";
 import { limits } from "../shared/rules.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
-import { deployedContents, type FunctionFiles, functionContents } from "./deployed-files.js";
 
 let box: TempLockbox;
 beforeEach(async () => {
