@@ -1,5 +1,5 @@
 import type { FileMount } from "@lockbox/server/containers";
-import type { NetworkMode } from "@lockbox/server/shared";
+import { limits, type NetworkMode } from "@lockbox/server/shared";
 
 /**
  * What the SDK's objects carry for the runner, out of the public API. The keys are symbols in the
@@ -26,7 +26,7 @@ export interface InlineSource {
 export type SecretSource = NamedSource | InlineSource;
 
 /** Default `timeoutMs` of a function: five minutes per call. */
-export const defaultTimeoutMs = 300_000;
+export const defaultTimeoutMs = limits.timeoutDefaultMs;
 
 /** How a function's container is made: its network and the size of its private /tmp. */
 export interface SandboxShape {

@@ -13,11 +13,7 @@ export type PreparedLayer =
   | { kind: "named"; secret: CheckedNamed }
   | { kind: "inline"; label: string; values: Record<string, string> };
 
-/** Applies layers in order: for each key the last one wins (app, function secrets, `env`). */
-export function mergeLayers(layers: readonly Record<string, string>[]): Record<string, string> {
-  // Entries, not assignment: a key named `__proto__` stays a key.
-  return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer))) as Record<string, string>;
-}
+export { mergeLayers } from "@lockbox/server/shared";
 
 /** What a layer is called in a message: the secret's name, or a label of keys. */
 export const layerLabel = (layer: PreparedLayer): string =>

@@ -27,7 +27,8 @@ export interface Container {
   readonly usable: boolean;
   /** Resolves when the container's process has exited. */
   readonly exited: Promise<void>;
-  call(args: unknown[]): Promise<unknown>;
+  /** Runs one call; `listener`, when given, also receives the call's (masked) output as it is written. */
+  call(args: unknown[], listener?: CallOutputListener): Promise<unknown>;
   /** Stops the container; resolves once it is gone. */
   stop(): Promise<void>;
 }
@@ -38,19 +39,26 @@ export interface ContainerSinks {
   stderr: OutputSink;
 }
 
+/** Receives a call's output, masked, as its container writes it. */
+export type CallOutputListener = (stream: "stdout" | "stderr", chunk: Buffer) => void;
+
 interface Settler<T> {
   resolve(value: T): void;
   reject(error: Error): void;
 }
 
-function stream(source: Readable | null, sink: OutputSink, values: string[]): OutputMask | undefined {
+function stream(
+  source: Readable | null,
+  sink: OutputSink,
+  values: string[],
+  tap: (chunk: Buffer | string) => void,
+): OutputMask | undefined {
   if (!source) return undefined;
-  if (values.length === 0) {
-    sink.attach(source);
-    return undefined;
-  }
-  const mask = new OutputMask(values);
-  sink.attach(source.pipe(mask));
+  const mask = values.length === 0 ? undefined : new OutputMask(values);
+  const masked = mask ? source.pipe(mask) : source;
+  sink.attach(masked);
+  // A second reader of the same chunks: it neither consumes them nor changes the flow.
+  masked.on("data", tap);
   return mask;
 }
 
@@ -76,9 +84,14 @@ export function createContainer(
   backend: Pick<ContainerBackend, "strays" | "failure">,
 ): Container {
   const name = quote(spec.functionName);
+  // The listener of the latest call: a container runs one call at a time, and what it writes
+  // after a call's answer goes to a listener that no longer takes it.
+  let listener: CallOutputListener | undefined;
+  const tap = (which: "stdout" | "stderr") => (chunk: Buffer | string) =>
+    listener?.(which, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   const masks = [
-    stream(child.stdout, output.stdout, spec.maskValues),
-    stream(child.stderr, output.stderr, spec.maskValues),
+    stream(child.stdout, output.stdout, spec.maskValues, tap("stdout")),
+    stream(child.stderr, output.stderr, spec.maskValues, tap("stderr")),
   ];
   const hide = (text: string) => maskText(text, spec.maskValues);
   const remote = (reply: Failure) =>
@@ -187,9 +200,10 @@ export function createContainer(
       return stopping === undefined && exitReason === undefined && child.connected;
     },
     stop: () => stop("the pool closed"),
-    call: (args) =>
+    call: (args, onOutput) =>
       new Promise((resolve, reject) => {
         if (!container.usable) return reject(goneError());
+        listener = onOutput;
         const id = nextId++;
         const timer = setTimeout(() => {
           pending.delete(id);

@@ -53,9 +53,15 @@ export interface ContainerPool {
   /**
    * Runs `fn(...args)` in an idle warm container made for `key`, or in a new one whose spec
    * `start()` gives (called only when a container must start: it resolves the secrets).
-   * Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
+   * `onOutput` also receives this call's output, masked, as it is written (the pool's `output`
+   * still gets it too). Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
    */
-  call(key: string, start: () => Promise<ContainerSpec>, args: unknown[]): Promise<unknown>;
+  call(
+    key: string,
+    start: () => Promise<ContainerSpec>,
+    args: unknown[],
+    onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void,
+  ): Promise<unknown>;
   /** Stops every container. */
   close(): Promise<void>;
 }

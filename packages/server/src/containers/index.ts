@@ -12,5 +12,12 @@ export type {
   ContainerSpec,
   FileMount,
 } from "./container-types.js";
+export {
+  createDeployedBundles,
+  type DeployedBundle,
+  type DeployedBundles,
+  type WrittenBundle,
+} from "./deployed-bundles.js";
 export { functionContents } from "./deployed-files.js";
+export { type FileEntry, fileRoots, writeFileTree } from "./file-tree.js";
 export { maskText, OutputMask } from "./output-mask.js";

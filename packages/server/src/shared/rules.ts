@@ -15,6 +15,8 @@ export const limits = {
   execEnvironmentMaxBytes: 1_048_576,
   // The largest delay a Node timer takes; a longer one would fire at once.
   timeoutMaxMs: 2_147_483_647,
+  /** A function's `timeoutMs` when it gives none. */
+  timeoutDefaultMs: 300_000,
   /** A container's private /tmp (and HOME), in MiB: memory of the host, so bounded. */
   tmpMbDefault: 64,
   tmpMbMax: 4096,
@@ -230,4 +232,10 @@ export function execEnvironmentProblem(
 /** Throws `InvalidError` unless the environment fits what the kernel accepts at exec. */
 export function assertExecEnvironment(env: Record<string, string>, sources: readonly string[]): void {
   check(execEnvironmentProblem(env, sources));
+}
+
+/** A function's layers merged in order (app secrets, its own, then `env`): for each key the last one wins. */
+export function mergeLayers(layers: readonly Record<string, string>[]): Record<string, string> {
+  // Entries, not assignment: a key named `__proto__` stays a key.
+  return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer))) as Record<string, string>;
 }
