@@ -4,6 +4,11 @@ import { join } from "node:path";
 import { type AuditChain, createAuditChain } from "./crypto/audit-chain.js";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
 import { loadMasterKeys, type MasterKeySource } from "./crypto/master-key.js";
+import {
+  createFunctionExecutor,
+  type FunctionExecutor,
+  type FunctionExecutorOptions,
+} from "./execution/function-executor.js";
 import { createAppService } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
@@ -11,7 +16,7 @@ import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
 import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
-import { createReadLog } from "./services/read-log.js";
+import { createReadLog, type ReadLog } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
@@ -87,8 +92,14 @@ async function openAuditChain(store: Store, envelope: Envelope): Promise<AuditCh
   return made ? chain : openAuditChain(store, envelope);
 }
 
-function createServices(store: Store, lookup: SecretLookup, codec: VersionCodec, chain: AuditChain) {
-  const secrets = createSecretService({ store, lookup, codec, readLog: createReadLog({ store }) });
+function createServices(
+  store: Store,
+  lookup: SecretLookup,
+  codec: VersionCodec,
+  chain: AuditChain,
+  readLog: ReadLog,
+) {
+  const secrets = createSecretService({ store, lookup, codec, readLog });
   return {
     secrets,
     grants: createGrantService({ store, secrets }),
@@ -109,11 +120,14 @@ export interface Lockbox {
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
   sessions: SessionService;
   redeemGrant: RedeemGrant;
+  /** Deployed functions called through this server, run in its own containers; not part of `Services` (which clients bind). */
+  functions: FunctionExecutor;
   /**
    * Makes the first master key given (of `LOCKBOX_MASTER_KEY` or the key file) the store's
    * current one and re-wraps every data key under it; an operator's task, see `lockbox admin`.
    */
   rotateMasterKey(options?: RotationOptions): Promise<{ keyId: string; rewrapped: number }>;
+  /** Stops the containers of deployed functions' calls, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -121,6 +135,8 @@ export interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
   /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
   maxFailedAuthentications?: number | undefined;
+  /** How deployed functions called through this server run (container backend, the SDK's container build). */
+  execution?: FunctionExecutorOptions | undefined;
 }
 
 export interface LockboxSource extends MasterKeySource {
@@ -167,9 +183,17 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         lockOut: false,
       },
     );
+    const readLog = createReadLog({ store: chained });
+    const services = createServices(chained, lookup, codec, chain, readLog);
+    // Its containers start on the first call: an embedded CLI that opens the store starts none.
+    const functions = createFunctionExecutor(
+      { apps: services.apps, secrets: services.secrets, store: chained, lookup, readLog },
+      options.execution,
+    );
     return {
       store: chained,
-      services: createServices(chained, lookup, codec, chain),
+      services,
+      functions,
       authenticate: (token, source) =>
         bearers.attempt(token, source, () => authenticator.byToken(token, source)),
       sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
@@ -179,7 +203,11 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         const rotator = createMasterKeyRotation({ store: chained, envelope });
         return { keyId, ...(await rotator.rotate(keyId, rotation)) };
       },
-      close: () => store.close(),
+      async close() {
+        // Containers first: a call still running reads nothing more once the store is gone.
+        await functions.close();
+        await store.close();
+      },
     };
   } catch (error) {
     await store.close();

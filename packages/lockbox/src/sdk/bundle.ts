@@ -53,6 +53,9 @@ function serverRoot(from: string): string | undefined {
   }
 }
 
+/** The SDK's container build, which a container imports as `lockbox` (the server's calls need it too). */
+export const containerSdkFile = (): string => join(lockboxRoot(), "dist", "bundle", "container.js");
+
 /**
  * Links `lockbox` (and `@lockbox/server`) into `<dir>/node_modules`, so the bundle imports the
  * very modules the caller runs: Node follows the links to the real files, one instance each.
@@ -78,8 +81,10 @@ export async function materializeBundle(code: string): Promise<Bundle> {
     const bundlePath = join(dir, "app.mjs");
     await writeFile(bundlePath, code, { mode: 0o644 });
     await linkPackages(dir, root);
-    const sdkFile = join(root, "dist", "bundle", "container.js");
-    const containerBundlePath = await writeContainerFolder(join(dir, "container"), { code, sdkFile });
+    const containerBundlePath = await writeContainerFolder(join(dir, "container"), {
+      code,
+      sdkFile: containerSdkFile(),
+    });
     return { bundlePath, containerBundlePath, dir, code, dispose };
   } catch (error) {
     await dispose();

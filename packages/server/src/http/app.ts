@@ -7,6 +7,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { RedeemGrant } from "../services/grant-service.js";
@@ -26,6 +27,7 @@ import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
+  functions: Pick<FunctionExecutor, "call">;
   authenticate: Authenticate;
   sessions: SessionService;
   redeemGrant: RedeemGrant;
@@ -107,7 +109,7 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(sessionRoutes(options.sessions));
         await authenticated.register(secretRoutes(options.services.secrets));
         await authenticated.register(grantRoutes(options.services.grants));
-        await authenticated.register(appRoutes(options.services.apps));
+        await authenticated.register(appRoutes(options.services.apps, options.functions));
         await authenticated.register(directoryRoutes(options.services));
       });
     },

@@ -32,6 +32,8 @@ const optionsSchema = z
     sessionIdleSeconds: z.number().int().positive().optional(),
     /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
     maxFailedAuthentications: z.number().int().positive().optional(),
+    /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */
+    containerSdkFile: z.string().min(1).optional(),
   })
   .superRefine((options, context) => {
     for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
@@ -97,6 +99,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
       },
       maxFailedAuthentications: options.maxFailedAuthentications,
+      execution: { sdkFile: options.containerSdkFile },
     },
   );
   try {

@@ -1,5 +1,6 @@
 import { type ServerOptions, startServer } from "@lockbox/server/http";
 import { lockboxHome } from "../../client/settings.js";
+import { containerSdkFile } from "../../sdk/bundle.js";
 import { print } from "../output.js";
 
 export interface ServerCommandOptions {
@@ -43,6 +44,8 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     databaseReplicaUrl: options.databaseReplicaUrl || undefined,
     databaseMaxConnections: options.databaseMaxConnections,
     encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
+    // Deployed functions called through the server import this SDK's container build.
+    containerSdkFile: containerSdkFile(),
     bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
     // The server checks the level and names the allowed ones when it is wrong.
     logLevel: (process.env.LOCKBOX_LOG_LEVEL || undefined) as ServerOptions["logLevel"],
