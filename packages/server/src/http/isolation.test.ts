@@ -159,7 +159,8 @@ interface Aim {
 }
 
 const deployBody = {
-  bundle: "export const run = () => 1;",
+  // Fills the registry as an SDK bundle does, so a call through the server runs it.
+  bundle: '(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => 1);',
   functions: [{ name: "run", index: 0, secrets: [] }],
 };
 
@@ -392,6 +393,16 @@ const routeCases: RouteCase[] = [
     expect: { ...forDevelopers(201), intruder: 201 },
     // B's first deploy of the name, whatever A has deployed under it.
     check: (answer, who) => problemUnless(answer.body.version === (who === "intruder" ? 1 : 3), "version"),
+  },
+  {
+    // Runs in a container on the server; the invoker role (issue 15) will join developers here.
+    route: `POST ${app}/functions/{function}/call`,
+    request: async (aim) => ({
+      params: { environment: aim.environment, name: await aim.app(), function: "run" },
+      body: { args: [] },
+    }),
+    expect: forDevelopers(200),
+    check: (answer) => problemUnless(answer.body.result === 1, "the function's result"),
   },
   {
     route: "GET /v1/environments",
