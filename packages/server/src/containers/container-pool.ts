@@ -141,10 +141,10 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
   };
   return {
     backend: pool.backend.name,
-    async call(key, start, args, onOutput) {
+    async call(key, start, args, options = {}) {
       const container = await acquire(pool, key, start);
       try {
-        return await container.call(args, onOutput);
+        return await container.call(args, options.onOutput);
       } finally {
         const slot = pool.running.get(container);
         if (slot) release(pool, slot, container);

@@ -48,19 +48,24 @@ export interface ContainerPoolOptions {
   maxContainersPerKey?: number | undefined;
 }
 
+/** How one call is made. */
+export interface CallOptions {
+  /** Also receives this call's output, masked, as it is written (the pool's `output` still gets it too). */
+  onOutput?: ((stream: "stdout" | "stderr", chunk: Buffer) => void) | undefined;
+}
+
 export interface ContainerPool {
   readonly backend: ContainerBackendName;
   /**
    * Runs `fn(...args)` in an idle warm container made for `key`, or in a new one whose spec
    * `start()` gives (called only when a container must start: it resolves the secrets).
-   * `onOutput` also receives this call's output, masked, as it is written (the pool's `output`
-   * still gets it too). Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
+   * Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
    */
   call(
     key: string,
     start: () => Promise<ContainerSpec>,
     args: unknown[],
-    onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void,
+    options?: CallOptions,
   ): Promise<unknown>;
   /** Stops every container. */
   close(): Promise<void>;

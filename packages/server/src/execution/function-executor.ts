@@ -210,7 +210,9 @@ export function createFunctionExecutor(
       const output = createOutputCollector();
       let result: unknown;
       try {
-        result = await containers().call(key, start, input.args, (_stream, chunk) => output.add(chunk));
+        result = await containers().call(key, start, input.args, {
+          onOutput: (_stream, chunk) => output.add(chunk),
+        });
       } finally {
         output.close();
       }
