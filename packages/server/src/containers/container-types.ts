@@ -52,6 +52,8 @@ export interface ContainerPoolOptions {
 export interface CallOptions {
   /** Also receives this call's output, masked, as it is written (the pool's `output` still gets it too). */
   onOutput?: ((stream: "stdout" | "stderr", chunk: Buffer) => void) | undefined;
+  /** Aborting it ends the call: a running call's container is stopped, a waiting call leaves its queue. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ContainerPool {
