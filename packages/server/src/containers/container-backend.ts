@@ -125,7 +125,10 @@ export function withoutInherited(stdio: Stdio[]): Stdio[] {
   return covered;
 }
 
-/** Spawns a container process: its own process group, IPC with structured clone, and `env` only. */
+/**
+ * Spawns a container process: its own process group, `env` only, and IPC in JSON, so that the
+ * host decodes nothing richer than JSON from it (call data crosses as payloads, payload.ts).
+ */
 export function spawnContainer(
   command: string[],
   env: Record<string, string>,
@@ -138,7 +141,7 @@ export function spawnContainer(
     ...spawnOptions,
     env,
     stdio: withoutInherited(["ignore", "pipe", "pipe", "ipc", ...Array<Stdio>(extraPipes).fill("pipe")]),
-    serialization: "advanced",
+    serialization: "json",
     detached: true,
   });
 }

@@ -1,19 +1,21 @@
 import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
-import { FunctionTimeoutError, InvalidError, RemoteError } from "../shared/errors.js";
+import { FunctionTimeoutError, InternalError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import { type ContainerBackend, killContainer, memoryLimitMb } from "./container-backend.js";
-import type { ContainerSpec } from "./container-types.js";
+import type { CallOptions, ContainerSpec } from "./container-types.js";
 import { watchContainer } from "./container-watch.js";
 import { maskText, OutputMask } from "./output-mask.js";
 import type { OutputSink } from "./output-sink.js";
+import type { Payload } from "./payload.js";
 
 type Failure = { name: string; message: string; stack?: string };
 type Reply =
   | { type: "ready" }
   | ({ type: "failed" } & Failure)
   | ({ type: "error"; id: number } & Failure)
-  | { type: "result"; id: number; value: unknown };
+  | { type: "refused"; id: number; message: string }
+  | { type: "result"; id: number; value: Payload };
 
 /** The least time a container gets to import its bundle and say it is ready. */
 export const startTimeoutMs = 30_000;
@@ -27,8 +29,11 @@ export interface Container {
   readonly usable: boolean;
   /** Resolves when the container's process has exited. */
   readonly exited: Promise<void>;
-  /** Runs one call; `listener`, when given, also receives the call's (masked) output as it is written. */
-  call(args: unknown[], listener?: CallOutputListener): Promise<unknown>;
+  /**
+   * Runs one call, its result in the arguments' encoding. `onOutput` also receives the call's
+   * (masked) output as it is written.
+   */
+  call(args: Payload, options?: CallOptions): Promise<Payload>;
   /** Stops the container; resolves once it is gone. */
   stop(): Promise<void>;
 }
@@ -46,6 +51,12 @@ interface Settler<T> {
   resolve(value: T): void;
   reject(error: Error): void;
 }
+
+const isPayload = (value: unknown, encoding: Payload["encoding"]): value is Payload =>
+  typeof value === "object" &&
+  value !== null &&
+  (value as Payload).encoding === encoding &&
+  typeof (value as Payload).data === "string";
 
 function stream(
   source: Readable | null,
@@ -94,13 +105,17 @@ export function createContainer(
     stream(child.stderr, output.stderr, spec.maskValues, tap("stderr")),
   ];
   const hide = (text: string) => maskText(text, spec.maskValues);
+  // A container's replies are JSON it chose: every field is made text before it is used.
   const remote = (reply: Failure) =>
     new RemoteError(
-      hide(reply.message),
-      hide(reply.name),
-      reply.stack === undefined ? undefined : hide(reply.stack),
+      hide(String(reply.message)),
+      hide(String(reply.name)),
+      reply.stack === undefined ? undefined : hide(String(reply.stack)),
     );
-  const pending = new Map<number, Settler<unknown> & { timer: NodeJS.Timeout }>();
+  const pending = new Map<
+    number,
+    Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] }
+  >();
   let starting: Settler<void> | undefined;
   let stopping: string | undefined;
   let exitReason: string | undefined;
@@ -116,6 +131,8 @@ export function createContainer(
       "ContainerExitError",
     );
   };
+  const cancelled = () =>
+    new InternalError(`The call of function ${name} was cancelled: its caller went away`);
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = watchExit(child).then((reason) => {
     exitReason = reason;
@@ -172,7 +189,10 @@ export function createContainer(
     };
   });
 
-  const finish = (id: number, settle: (call: Settler<unknown>) => void) => {
+  const finish = (
+    id: number,
+    settle: (call: Settler<Payload> & { encoding: Payload["encoding"] }) => void,
+  ) => {
     const call = pending.get(id);
     if (!call) return;
     pending.delete(id);
@@ -186,10 +206,18 @@ export function createContainer(
   };
 
   child.on("message", (reply: Reply) => {
+    if (typeof reply !== "object" || reply === null) return;
     if (reply.type === "ready") starting?.resolve();
     else if (reply.type === "failed") starting?.reject(remote(reply));
-    else if (reply.type === "result") finish(reply.id, (call) => call.resolve(reply.value));
+    else if (reply.type === "result")
+      finish(reply.id, (call) =>
+        isPayload(reply.value, call.encoding)
+          ? call.resolve(reply.value)
+          : call.reject(new RemoteError(`Container for function ${name} answered a malformed result`)),
+      );
     else if (reply.type === "error") finish(reply.id, (call) => call.reject(remote(reply)));
+    else if (reply.type === "refused")
+      finish(reply.id, (call) => call.reject(new InvalidError(hide(String(reply.message)))));
   });
 
   const container: Container = {
@@ -200,30 +228,48 @@ export function createContainer(
       return stopping === undefined && exitReason === undefined && child.connected;
     },
     stop: () => stop("the pool closed"),
-    call: (args, onOutput) =>
+    call: (args, options = {}) =>
       new Promise((resolve, reject) => {
         if (!container.usable) return reject(goneError());
-        listener = onOutput;
+        const { signal } = options;
+        if (signal?.aborted) return reject(cancelled());
+        listener = options.onOutput;
         const id = nextId++;
-        const timer = setTimeout(() => {
+        // A call that ends early stops its container: what it was doing is not left to finish.
+        const end = (error: Error, reason: string) => {
+          const call = pending.get(id);
+          if (!call) return;
           pending.delete(id);
-          reject(new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`));
-          void stop("timed out");
-        }, spec.timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        try {
-          const { functionIndex, functionName } = spec;
-          child.send({ type: "call", id, functionIndex, functionName, args });
-        } catch {
-          pending.delete(id);
-          clearTimeout(timer);
-          // The serializer's own message may quote an argument: name the rule instead.
-          reject(
-            new InvalidError(
-              `Arguments of function ${name} must be structured-clone data (no functions or symbols)`,
+          clearTimeout(call.timer);
+          call.reject(error);
+          void stop(reason);
+        };
+        const timer = setTimeout(
+          () =>
+            end(
+              new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`),
+              "timed out",
             ),
-          );
-        }
+          spec.timeoutMs,
+        );
+        const abort = () => end(cancelled(), "its caller went away");
+        signal?.addEventListener("abort", abort, { once: true });
+        const settle =
+          <T>(done: (value: T) => void) =>
+          (value: T) => {
+            signal?.removeEventListener("abort", abort);
+            done(value);
+          };
+        pending.set(id, { resolve: settle(resolve), reject: settle(reject), timer, encoding: args.encoding });
+        const { functionIndex, functionName } = spec;
+        child.send({
+          type: "call",
+          id,
+          functionIndex,
+          functionName,
+          args,
+          mask: options.maskResult ? spec.maskValues : [],
+        });
       }),
   };
   return container;

@@ -5,6 +5,8 @@
 // (and the build bundles it into one file that travels with each bundle).
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
+import { decodeArgs, encodeResult, RefusedCall } from "./call-codec.js";
+import type { Payload } from "./payload.js";
 
 interface EnvironmentMessage {
   type: "environment";
@@ -16,12 +18,15 @@ interface CallMessage {
   id: number;
   functionIndex: number;
   functionName?: string;
-  args: unknown[];
+  args: Payload;
+  /** Values to mask in the result before it leaves; empty: none. */
+  mask: string[];
 }
 
 function describe(error: unknown): { name: string; message: string; stack?: string } {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+    const stack = typeof error.stack === "string" && error.stack ? { stack: error.stack } : {};
+    return { name: String(error.name), message: String(error.message), ...stack };
   }
   return { name: "Error", message: String(error) };
 }
@@ -38,19 +43,12 @@ async function run(call: CallMessage): Promise<void> {
     send({ type: "error", id: call.id, name: "Error", message });
     return;
   }
-  let value: unknown;
   try {
-    value = await (fn as (...args: unknown[]) => unknown)(...call.args);
+    const value = await (fn as (...args: unknown[]) => unknown)(...decodeArgs(call.args, label));
+    send({ type: "result", id: call.id, value: encodeResult(value, call.args.encoding, call.mask, label) });
   } catch (error) {
-    send({ type: "error", id: call.id, ...describe(error) });
-    return;
-  }
-  try {
-    send({ type: "result", id: call.id, value });
-  } catch {
-    // The v8 serializer's message quotes the value (a function's source): name only the type.
-    const message = `The result of function ${label} is not structured-clone data (a function, symbol or similar)`;
-    send({ type: "error", id: call.id, name: "DataCloneError", message });
+    if (error instanceof RefusedCall) send({ type: "refused", id: call.id, message: error.message });
+    else send({ type: "error", id: call.id, ...describe(error) });
   }
 }
 

@@ -7,6 +7,7 @@ import { type Container, type ContainerSinks, createContainer } from "./containe
 import { createSpares, type Spares } from "./container-spares.js";
 import type { ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
 import { createOutputSink } from "./output-sink.js";
+import { clonePayload, cloneValue, type Payload } from "./payload.js";
 
 /** An idle warm container is stopped after this long, so containers of stale keys do not pile up. */
 export const idleStopMs = 5 * 60_000;
@@ -141,10 +142,22 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
   };
   return {
     backend: pool.backend.name,
-    async call(key, start, args, options = {}) {
+    async call(key, start, args, options) {
+      let payload: Payload;
+      try {
+        payload = clonePayload(args);
+      } catch {
+        // The serializer's own message may quote an argument: name the rule instead.
+        throw new InvalidError(
+          "Arguments of a function must be structured-clone data (no functions or symbols)",
+        );
+      }
+      return cloneValue(await this.callPayload(key, start, payload, options));
+    },
+    async callPayload(key, start, args, options = {}) {
       const container = await acquire(pool, key, start);
       try {
-        return await container.call(args, options.onOutput);
+        return await container.call(args, options);
       } finally {
         const slot = pool.running.get(container);
         if (slot) release(pool, slot, container);

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { NetworkMode } from "../shared/rules.js";
+import type { Payload } from "./payload.js";
 
 /** `sandbox`: bubblewrap namespaces; `process`: a child process with a cleared environment. */
 export type ContainerBackendName = "sandbox" | "process";
@@ -52,6 +53,8 @@ export interface ContainerPoolOptions {
 export interface CallOptions {
   /** Also receives this call's output, masked, as it is written (the pool's `output` still gets it too). */
   onOutput?: ((stream: "stdout" | "stderr", chunk: Buffer) => void) | undefined;
+  /** The container masks the spec's `maskValues` in the result too, before it leaves. */
+  maskResult?: boolean | undefined;
   /** Aborting it ends the call: a running call's container is stopped, a waiting call leaves its queue. */
   signal?: AbortSignal | undefined;
 }
@@ -69,6 +72,13 @@ export interface ContainerPool {
     args: unknown[],
     options?: CallOptions,
   ): Promise<unknown>;
+  /** `call` with arguments and result as payloads, which this process passes through undecoded. */
+  callPayload(
+    key: string,
+    start: () => Promise<ContainerSpec>,
+    args: Payload,
+    options?: CallOptions,
+  ): Promise<Payload>;
   /** Stops every container. */
   close(): Promise<void>;
 }

@@ -3,10 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { writeContainerFolder } from "../containers/container-folder.js";
-import { createContainerPool, idleStopMs } from "../containers/container-pool.js";
-import type { ContainerBackendName, ContainerPool, ContainerSpec } from "../containers/container-types.js";
+import { createContainerPool } from "../containers/container-pool.js";
+import type {
+  ContainerBackendName,
+  ContainerPool,
+  ContainerSpec,
+  CallOptions as PoolCallOptions,
+} from "../containers/container-types.js";
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
-import { maskText } from "../containers/output-mask.js";
+import type { Payload } from "../containers/payload.js";
 import { type Actor, requireRole } from "../services/actor.js";
 import type { AppService, DeployedFunction } from "../services/app-service.js";
 import { auditEntry } from "../services/audit-service.js";
@@ -16,7 +21,6 @@ import type { SecretService } from "../services/secret-service.js";
 import { InternalError, NotFoundError } from "../shared/errors.js";
 import { limits, mergeLayers, networkDefault, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import { createOutputCollector, maskedJson } from "./call-answer.js";
 
 export interface FunctionExecutorOptions {
   /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
@@ -25,19 +29,25 @@ export interface FunctionExecutorOptions {
   sdkFile?: string | undefined;
 }
 
-export interface CallInput {
+/** A deployed function to call: the newest deploy of `app` in `environment`. */
+export interface CallTarget {
   environment: string;
   app: string;
   function: string;
-  args: unknown[];
 }
 
-/** A call's answer: its result and output, both masked. */
-export interface CallAnswer {
-  result: unknown;
-  output: string;
+/** A call checked, audited and ready to run on the deploy `version`. */
+export interface PreparedCall {
   version: number;
+  /**
+   * Runs it with `args`, passed to the container as they are; the result comes back in the same
+   * encoding, masked in the container.
+   */
+  run(args: Payload, options?: CallOptions): Promise<Payload>;
 }
+
+/** How a call is made: where its masked output goes as it is written, and what cancels it. */
+export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
 
 /** A named secret of a function, where it is read and the version current at the call. */
 interface PinnedSecret {
@@ -109,9 +119,6 @@ export function createFunctionExecutor(
   let root: Promise<string> | undefined;
   let pool: ContainerPool | undefined;
   let closed = false;
-  // The values each warm key's containers got, to mask results with; kept as long as such a
-  // container may be warm, like the container's own environment.
-  const masks = new Map<string, { values: string[]; usedAt: number }>();
 
   const folder = () => {
     root ??= mkdtemp(join(tmpdir(), "lockbox-server-")).then(async (dir) => {
@@ -139,9 +146,6 @@ export function createFunctionExecutor(
     });
     return pool;
   };
-  const forgetStale = (now: number) => {
-    for (const [key, mask] of masks) if (now - mask.usedAt > 2 * idleStopMs) masks.delete(key);
-  };
 
   async function pin(actor: Actor, environment: string, fn: DeployedFunction): Promise<PinnedSecret[]> {
     const pinned: PinnedSecret[] = [];
@@ -155,8 +159,12 @@ export function createFunctionExecutor(
   }
 
   return {
-    /** Calls the newest deploy's function with `args` in a new or warm container on this server. */
-    async call(actor: Actor, input: CallInput): Promise<CallAnswer> {
+    /**
+     * Checks and audits a call of the newest deploy's function, to run in a new or warm container
+     * on this server: whatever makes it fail before it runs (a missing app, function or secret, a
+     * refusal) throws here.
+     */
+    async prepare(actor: Actor, input: CallTarget): Promise<PreparedCall> {
       assertMayCall(actor);
       const deployment = await deps.apps.get(actor, { environment: input.environment, name: input.app });
       const fn = deployment.functions.find((candidate) => candidate.name === input.function);
@@ -193,7 +201,6 @@ export function createFunctionExecutor(
         const named = await readPinned(readForContainer, actor, pinned);
         const layers = [...named, fn.env ?? {}];
         const values = [...new Set(layers.flatMap((layer) => Object.values(layer)))];
-        masks.set(key, { values, usedAt: Date.now() });
         return {
           bundlePath,
           functionIndex: fn.index,
@@ -207,32 +214,16 @@ export function createFunctionExecutor(
           files,
         };
       };
-      const output = createOutputCollector();
-      let result: unknown;
-      try {
-        result = await containers().call(key, start, input.args, {
-          onOutput: (_stream, chunk) => output.add(chunk),
-        });
-      } finally {
-        output.close();
-      }
-      const now = Date.now();
-      forgetStale(now);
-      const mask = masks.get(key);
-      // Fail closed: a result is never answered without the values to mask it with.
-      if (!mask) throw new InternalError(`The container of function ${quote(fn.name)} lost its masks`);
-      mask.usedAt = now;
       return {
-        result: maskedJson(result, mask.values, fn.name),
-        output: maskText(output.close(), mask.values),
         version: deployment.version,
+        run: (args, options = {}) =>
+          containers().callPayload(key, start, args, { ...options, maskResult: true }),
       };
     },
 
     /** Stops every container and removes the code written out for them. */
     async close(): Promise<void> {
       closed = true;
-      masks.clear();
       await pool?.close();
       if (root) await rm(await root, { recursive: true, force: true });
     },

@@ -19,6 +19,7 @@ import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
 import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
+import { functionCallRoutes } from "./routes/function-calls.js";
 import { grantRoutes, redeemRoute } from "./routes/grants.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
@@ -27,7 +28,7 @@ import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
-  functions: Pick<FunctionExecutor, "call">;
+  functions: Pick<FunctionExecutor, "prepare">;
   authenticate: Authenticate;
   sessions: SessionService;
   redeemGrant: RedeemGrant;
@@ -109,7 +110,8 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(sessionRoutes(options.sessions));
         await authenticated.register(secretRoutes(options.services.secrets));
         await authenticated.register(grantRoutes(options.services.grants));
-        await authenticated.register(appRoutes(options.services.apps, options.functions));
+        await authenticated.register(appRoutes(options.services.apps));
+        await authenticated.register(functionCallRoutes(options.functions));
         await authenticated.register(directoryRoutes(options.services));
       });
     },

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { type ErrorCode, httpStatusByCode, LockboxError } from "../shared/errors.js";
+import { type ErrorCode, httpStatusByCode, LockboxError, RemoteError } from "../shared/errors.js";
 
 /** The one error body of the API: `{ "error": { "code", "message", "requestId" } }`. */
 export function sendError(
@@ -37,28 +37,49 @@ function validationMessage(error: FastifyError): string {
   return details.join("; ");
 }
 
-/** Maps every error to the API's error body; messages of unexpected errors are never sent. */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/** The API's error body: `requestId` finds the request's log lines; a function's own error adds its name and stack. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  requestId: string;
+  remoteName?: string;
+  remoteStack?: string;
+}
+
+/** The status and body an error is answered with; messages of unexpected errors are never sent, only logged. */
+export function errorAnswer(
+  error: FastifyError,
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } {
+  const answer = (code: ErrorCode, message: string, status = httpStatusByCode[code]) => ({
+    status,
+    body: { code, message, requestId: request.id },
+  });
+  if (error instanceof RemoteError) {
+    const { status, body } = answer(error.code, error.message);
+    const stack = error.remoteStack === undefined ? {} : { remoteStack: error.remoteStack };
+    return { status, body: { ...body, remoteName: error.remoteName, ...stack } };
+  }
   if (error instanceof LockboxError) {
     if (httpStatusByCode[error.code] >= 500)
       request.log.error({ code: error.code, err: error }, "request failed");
-    return sendError(reply, request, error.code, error.message);
+    return answer(error.code, error.message);
   }
-  if (hasZodFastifySchemaValidationErrors(error))
-    return sendError(reply, request, "invalid", validationMessage(error));
+  if (hasZodFastifySchemaValidationErrors(error)) return answer("invalid", validationMessage(error));
   const status = error.statusCode ?? 500;
   if (status < 500) {
     // A JSON syntax error's message can quote the body, and the body can hold values.
     const message = safeFastifyMessages.has(error.code)
       ? error.message
       : "The request is malformed: send a JSON body";
-    return sendError(reply, request, status === 401 ? "unauthenticated" : "invalid", message, status);
+    return answer(status === 401 ? "unauthenticated" : "invalid", message, status);
   }
   request.log.error({ err: error }, "unexpected error");
-  return sendError(
-    reply,
-    request,
-    "internal",
-    "Internal server error; the server log has details under this requestId",
-  );
+  return answer("internal", "Internal server error; the server log has details under this requestId");
+}
+
+/** Maps every error to the API's error body. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const { status, body } = errorAnswer(error, request);
+  return reply.code(status).send({ error: body });
 }

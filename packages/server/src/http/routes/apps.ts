@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { FunctionExecutor } from "../../execution/function-executor.js";
 import type { AppService } from "../../services/app-service.js";
 import { deployedFilesProblem } from "../../shared/file-rules.js";
 import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
@@ -8,9 +7,6 @@ import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const appParams = environmentParams.extend({ name: schemas.appName });
-const functionParams = appParams.extend({
-  function: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, "must be a deployed function's export name"),
-});
 
 // Named references only: a deploy never carries a secret's values.
 const deployedSecret = z.object({
@@ -53,9 +49,9 @@ const deployedFunction = z.object({
 // Base64 makes 4 bytes of 3: the largest bundle and the largest set of files, with room for the rest.
 const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMaxBytes / 3) * 4 + 1024 * 1024;
 
-/** Deployed apps: `/v1/environments/:environment/apps…`; calls run in this server's containers. */
+/** Deployed apps: `/v1/environments/:environment/apps…`. */
 export const appRoutes =
-  (apps: AppService, functions: Pick<FunctionExecutor, "call">): FastifyPluginAsyncZod =>
+  (apps: AppService): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       "/environments/:environment/apps",
@@ -85,27 +81,5 @@ export const appRoutes =
       },
       async (request, reply) =>
         reply.code(201).send(await apps.deploy(request.actor, { ...request.params, ...request.body })),
-    );
-
-    app.post(
-      "/environments/:environment/apps/:name/functions/:function/call",
-      {
-        schema: {
-          description:
-            "Calls the newest deploy's function with JSON arguments in a container on this server, which reads the function's secrets itself. Answers its JSON result and its stdout and stderr, every secret value in either replaced by `***`.",
-          params: functionParams,
-          body: z.object({ args: z.array(z.unknown()).default([]) }),
-        },
-      },
-      async (request) => {
-        const { environment, name, function: fn } = request.params;
-        const answer = await functions.call(request.actor, {
-          environment,
-          app: name,
-          function: fn,
-          args: request.body.args,
-        });
-        return { result: answer.result, output: answer.output, version: answer.version };
-      },
     );
   };
