@@ -30,6 +30,10 @@ const post = (fn: string, body: unknown, headers: Record<string, string> = {}, s
     ...(signal ? { signal } : {}),
   });
 
+/** The error message of an error answer. */
+const errorMessage = async (response: Response) =>
+  ((await response.json()) as { error: { message: string } }).error.message;
+
 /** Live container processes; with `spares`, those waiting for a call too. */
 function containerProcesses(spares = true): number[] {
   return readdirSync("/proc")
@@ -102,18 +106,18 @@ describe("the function call wire", () => {
   it("refuses arguments that are not structured-clone data, and both forms at once", async () => {
     const garbage = await post("echo", { cloneArgs: Buffer.from("not v8 data").toString("base64") });
     expect(garbage.status).toBe(400);
-    expect((await garbage.json()).error.message).toBe(
+    expect(await errorMessage(garbage)).toBe(
       "The arguments of function 'echo' are not structured-clone data",
     );
     const both = await post("echo", { args: [], cloneArgs: serialize([]).toString("base64") });
     expect(both.status).toBe(400);
-    expect((await both.json()).error.message).toMatch(/not both/);
+    expect(await errorMessage(both)).toMatch(/not both/);
   });
 
   it("refuses a JSON call whose result JSON cannot carry", async () => {
     const response = await post("echo", { args: [1] });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.message).toBe(
+    expect(await errorMessage(response)).toBe(
       "Function 'echo' returned a Map, which a JSON answer cannot carry",
     );
   });
