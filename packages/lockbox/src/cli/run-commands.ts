@@ -30,6 +30,10 @@ export function addRunCommands(program: Command): void {
       "--json-args",
       "parse each argument as JSON (42, true, '\"text\"', '{\"a\":1}') instead of passing strings",
     )
+    .option(
+      "--local",
+      "with LOCKBOX_SERVER_URL: call deployed functions in containers here, with secrets your token reads, not on the server",
+    )
     .addHelpText("after", runHelp)
     .action(async (target, args, options) =>
       (await import("./commands/run.js")).runTarget(target, args, options),

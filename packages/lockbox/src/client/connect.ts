@@ -1,10 +1,13 @@
 import type { LockboxApi } from "@lockbox/server";
 import { AuthenticationError } from "@lockbox/server/shared";
+import type { FunctionCaller } from "./function-calls.js";
 import { lockboxHome } from "./settings.js";
 
 /** A way to reach Lockbox: the API, and how to let go of it. */
 export interface Connection {
   api: LockboxApi;
+  /** In server mode: calls of deployed functions, which run on the server. */
+  calls?: FunctionCaller | undefined;
   close(): Promise<void>;
 }
 
@@ -30,8 +33,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
         `No token for the Lockbox server at ${serverUrl}: set LOCKBOX_TOKEN to a token for it`,
       );
     }
-    const { createHttpClient } = await import("./http-client.js");
-    return { api: createHttpClient({ url: serverUrl, token }), close: async () => {} };
+    const [{ createHttpClient }, { createFunctionCaller }] = await Promise.all([
+      import("./http-client.js"),
+      import("./function-calls.js"),
+    ]);
+    const server = { url: serverUrl, token };
+    return { api: createHttpClient(server), calls: createFunctionCaller(server), close: async () => {} };
   }
   const { connectEmbedded } = await import("./embedded-client.js");
   return connectEmbedded({

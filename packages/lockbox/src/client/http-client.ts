@@ -1,5 +1,5 @@
 import type { LockboxApi, SecretRef } from "@lockbox/server";
-import { errorFromCode, InternalError } from "@lockbox/server/shared";
+import { errorFromCode, InternalError, type LockboxError, RemoteError } from "@lockbox/server/shared";
 
 export interface HttpClientOptions {
   url: string;
@@ -17,6 +17,39 @@ function queryString(query: Query = {}): string {
   return text ? `?${text}` : "";
 }
 
+/** The API's error body; a function's own error adds its name and stack. */
+interface ErrorBody {
+  code: string;
+  message: string;
+  remoteName?: string;
+  remoteStack?: string;
+}
+
+/** `fetch`, with a failure to connect said as one clear line naming the server. */
+export async function reach(base: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new InternalError(`Cannot reach the Lockbox server at ${base}: ${reason}`);
+  }
+}
+
+/** The error class an error body names, rebuilt as the server threw it. */
+export function errorFromBody(error: ErrorBody): LockboxError {
+  return error.code === "remote_error"
+    ? new RemoteError(error.message, error.remoteName, error.remoteStack)
+    : errorFromCode(error.code, error.message);
+}
+
+/** The error a failed answer carries. */
+export function answeredError(status: number, payload: unknown): LockboxError {
+  const error = (payload as { error?: ErrorBody } | undefined)?.error;
+  return error
+    ? errorFromBody(error)
+    : new InternalError(`The Lockbox server answered ${status} without an error body`);
+}
+
 /** The Lockbox API over HTTP: the same contract, and the same error classes, as embedded mode. */
 export function createHttpClient(options: HttpClientOptions): LockboxApi {
   const base = options.url.replace(/\/+$/, "");
@@ -28,30 +61,16 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
     query?: Query,
     token = options.token,
   ): Promise<T> {
-    const url = `${base}/v1${path}${queryString(query)}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new InternalError(`Cannot reach the Lockbox server at ${base}: ${reason}`);
-    }
-    const payload = (await response.json().catch(() => undefined)) as
-      | { error?: { code: string; message: string } }
-      | undefined;
-    if (!response.ok) {
-      const error = payload?.error;
-      throw error
-        ? errorFromCode(error.code, error.message)
-        : new InternalError(`The Lockbox server answered ${response.status} without an error body`);
-    }
+    const response = await reach(base, `${base}/v1${path}${queryString(query)}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const payload = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok) throw answeredError(response.status, payload);
     return payload as T;
   }
 

@@ -27,6 +27,8 @@ export interface AppRunOptions {
   base: number;
   /** Replace secret values by `***` in function output; default on unless `LOCKBOX_NO_MASK=1`. */
   mask?: boolean | undefined;
+  /** In server mode, run deployed functions in containers here instead of on the server. */
+  local?: boolean | undefined;
 }
 
 const maskFromEnvironment = () => !["1", "true"].includes(process.env.LOCKBOX_NO_MASK ?? "");
@@ -45,6 +47,7 @@ export class AppRun implements RunContext {
   readonly environment: string;
   readonly bundlePath: string;
   readonly mask: boolean;
+  readonly local: boolean;
   /** Export names of the bundle's functions, by their index in the bundle. */
   readonly names = new Map<number, string>();
   readonly #options: AppRunOptions;
@@ -62,6 +65,7 @@ export class AppRun implements RunContext {
     this.environment = options.environment;
     this.bundlePath = options.bundlePath;
     this.mask = options.mask ?? maskFromEnvironment();
+    this.local = options.local ?? false;
   }
 
   /** Makes this the run that `.remote()` uses in this process. */

@@ -1,5 +1,6 @@
 import type { LockboxApi } from "@lockbox/server";
 import type { Connection } from "../client/connect.js";
+import type { FunctionCaller } from "../client/function-calls.js";
 
 // One connection per process, opened on first use: importing the SDK opens nothing, so a
 // container (which never talks to Lockbox) loads fast.
@@ -23,6 +24,12 @@ export async function clientApi(): Promise<LockboxApi> {
     throw error;
   });
   return (await connection).api;
+}
+
+/** In server mode, the calls of deployed functions on the server; `undefined` in embedded mode. */
+export async function functionCaller(): Promise<FunctionCaller | undefined> {
+  await clientApi();
+  return (await connection)?.calls;
 }
 
 /** Closes the connection, if one is open; the next use opens a new one. */

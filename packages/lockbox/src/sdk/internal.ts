@@ -77,6 +77,8 @@ export interface CallTarget {
 export interface RunContext {
   /** The module the run bundled. */
   readonly entryFile: string;
+  /** In server mode, deployed functions run in containers here (`lockbox run --local`), not on the server. */
+  readonly local: boolean;
   call(definition: FunctionDefinition, args: unknown[]): Promise<unknown>;
   callTarget(target: CallTarget, args: unknown[]): Promise<unknown>;
 }

@@ -1,5 +1,5 @@
 import { assertAppName, assertEnvironmentName, InvalidError } from "@lockbox/server/shared";
-import { clientApi } from "./client.js";
+import { clientApi, functionCaller } from "./client.js";
 import type { DeployedTarget } from "./deployed-target.js";
 import { environmentFor } from "./environment.js";
 import { activeRun, type CallTarget, type RunContext } from "./internal.js";
@@ -65,10 +65,22 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
     return known.target;
   }
 
-  /** The active run, or a temporary one that `done` stops. */
-  async #run(): Promise<{ run: RunContext; environment: string; done: () => Promise<void> }> {
+  /** In server mode (unless the run is `--local`), a call on the server; else undefined. */
+  async #onServer(): Promise<((args: unknown[]) => Promise<unknown>) | undefined> {
     if (!isLocal())
       throw new InvalidError(`${this.functionName}.remote() cannot be called inside a container`);
+    const caller = activeRun()?.local ? undefined : await functionCaller();
+    if (!caller) return undefined;
+    const ref = {
+      environment: await environmentFor(this.#environment),
+      app: this.appName,
+      function: this.functionName,
+    };
+    return (args) => caller.call(ref, args, process);
+  }
+
+  /** The active run, or a temporary one that `done` stops. */
+  async #run(): Promise<{ run: RunContext; environment: string; done: () => Promise<void> }> {
     const environment = await environmentFor(this.#environment);
     const active = activeRun();
     if (active) return { run: active, environment, done: async () => {} };
@@ -82,6 +94,8 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
    * @example const count = await RemoteFunction.fromName("example", "wordCount").remote("a b c");
    */
   async remote(...args: Args): Promise<Awaited<R>> {
+    const onServer = await this.#onServer();
+    if (onServer) return (await onServer(args)) as Awaited<R>;
     const { run, environment, done } = await this.#run();
     try {
       return (await run.callTarget(await this.#target(environment), args)) as Awaited<R>;
@@ -97,6 +111,11 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   async *map(
     inputs: Iterable<Args[0]> | AsyncIterable<Args[0]>,
   ): AsyncGenerator<Awaited<R>, void, undefined> {
+    const onServer = await this.#onServer();
+    if (onServer) {
+      yield* mapCalls(inputs, async (input) => (await onServer([input])) as Awaited<R>);
+      return;
+    }
     const { run, environment, done } = await this.#run();
     try {
       const target = await this.#target(environment);

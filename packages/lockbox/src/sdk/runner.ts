@@ -23,6 +23,8 @@ export interface StartRunOptions {
    * `localEntrypoint` is refused before any of it runs (and one that defines none, after).
    */
   entrypoint?: boolean | undefined;
+  /** In server mode, run deployed functions in containers here instead of on the server (`--local`). */
+  local?: boolean | undefined;
 }
 
 /** A running app, started from a file by the CLI. */

@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bootstrapToken } from "../test-support/cli-modes.js";
 import { type CliServer, startCliServer } from "../test-support/cli-server.js";
+import { argvOf, liveProcesses, processTree } from "../test-support/processes.js";
 import { tempDir } from "../test-support/run-cli.js";
 import { useTempHome } from "../test-support/sdk-home.js";
 import { userProject, wrongKeys } from "../test-support/user-module.js";
@@ -19,6 +20,11 @@ export const read = app.function({ secrets: [Secret.fromName("db", { requiredKey
   LOCKBOX_TOKEN: process.env.LOCKBOX_TOKEN,
   LOCKBOX_SERVER_URL: process.env.LOCKBOX_SERVER_URL,
 }));
+export const talk = app.function({ secrets: [Secret.fromName("db")] }, async (ms: number) => {
+  console.log("db is " + process.env.DB_URL);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { DB_URL: process.env.DB_URL, at: new Map([[process.env.DB_URL, new Date(0)]]) };
+});
 `;
 
 const filesModule = `
@@ -73,11 +79,59 @@ describe("the SDK against a lockbox server", () => {
 
   it("deploys over HTTP with the functions' secret names, and calls the function by name", async () => {
     const [deployment] = await deployFile({ entryFile: join(project.path, "app.ts") });
-    expect(deployment).toMatchObject({ name: "over-http", functions: [{ name: "read", index: 0 }] });
+    expect(deployment).toMatchObject({
+      name: "over-http",
+      functions: [
+        { name: "read", index: 0 },
+        { name: "talk", index: 1 },
+      ],
+    });
     const stored = await (await clientApi()).apps.get({ environment: "main", name: "over-http" });
     expect(stored.functions[0]?.secrets).toEqual([{ name: "db", requiredKeys: ["DB_URL"] }]);
+    // On the server: the container gets the value, the caller a masked result.
     const result = await RemoteFunction.fromName<[], Record<string, unknown>>("over-http", "read").remote();
-    expect(wrongKeys(result, { DB_URL: "fixture-db-url" })).toEqual([]);
+    expect(wrongKeys(result, { DB_URL: "***" })).toEqual([]);
+  });
+
+  it("calls a deployed function in a container of the server's, its output streamed and masked", async () => {
+    const written: string[] = [];
+    const capture = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const pending = RemoteFunction.fromName<[number], Record<string, unknown>>("over-http", "talk").remote(
+        1000,
+      );
+      for (let tries = 0; tries < 200 && !written.join("").includes("db is"); tries++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      // While it runs: a container of the server's, and none of this process's own (the
+      // server is this test's child, so its tree is left out of this process's).
+      const processes = liveProcesses();
+      const containers = processes.filter((view) =>
+        argvOf(view).some((arg) => arg.endsWith("/container-main.mjs")),
+      );
+      expect(containers.length).toBeGreaterThan(0);
+      const mine = processTree(processes, process.pid);
+      const servers = processTree(processes, server.pid);
+      const own = [...mine].filter((pid) => !servers.has(pid));
+      expect(containers.every((view) => servers.has(view.pid) && !own.includes(view.pid))).toBe(true);
+      const result = await pending;
+      expect(result).toEqual({ DB_URL: "***", at: new Map([["***", new Date(0)]]) });
+    } finally {
+      capture.mockRestore();
+    }
+    expect(written.join("")).toBe("db is ***\n");
+  });
+
+  it("calls deployed functions here with --local, reading the secrets with the caller's token", async () => {
+    const run = await startRun({ entryFile: join(project.path, "app.ts"), local: true });
+    try {
+      const result = await RemoteFunction.fromName<[], Record<string, unknown>>("over-http", "read").remote();
+      expect(wrongKeys(result, { DB_URL: "fixture-db-url" })).toEqual([]);
+    } finally {
+      await run.stop();
+    }
   });
 
   it("runs and deploys a function with its files, which it reads and cannot write, in the sandbox", async () => {

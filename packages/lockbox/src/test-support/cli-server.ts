@@ -11,6 +11,8 @@ export interface CliServerOptions {
 /** A `lockbox server` process on a free loopback port. */
 export interface CliServer {
   url: string;
+  /** The server process's pid. */
+  pid: number;
   /** Everything the server printed so far, stdout and stderr. */
   output(): string;
   /** Resolves with the first match of `pattern` in the output, once printed; rejects if the server ends first. */
@@ -89,6 +91,7 @@ export async function startCliServer(
     pid = serverPid(pid, options);
     return {
       url,
+      pid,
       output: () => text,
       waitForOutput,
       stop: () => signal("SIGTERM"),

@@ -7,6 +7,7 @@ export interface RunOptions {
   env?: string;
   mask: boolean;
   jsonArgs?: boolean;
+  local?: boolean;
 }
 
 /** `FILE.ts::NAME` → the file and the function's export name. */
@@ -45,9 +46,13 @@ export async function runTarget(target: string, rest: string[], options: RunOpti
   // Only --no-mask decides here; without it the SDK's default (LOCKBOX_NO_MASK) applies.
   const mask = options.mask ? undefined : false;
   const entrypoint = functionName === undefined;
-  const run = await startRun({ entryFile: file, environment: options.env, mask, entrypoint }).finally(() =>
-    note.done(),
-  );
+  const run = await startRun({
+    entryFile: file,
+    environment: options.env,
+    mask,
+    entrypoint,
+    local: options.local,
+  }).finally(() => note.done());
   try {
     if (functionName === undefined) {
       // As `modal run` does, an entrypoint's return value is not printed: it prints what it wants.
