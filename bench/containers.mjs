@@ -12,20 +12,20 @@ const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.
 
 // `fresh` also sets a variable node reads only as it starts: its containers never start from a
 // spare (see container-spares.ts), as the first container of a bundle does not.
-const userModule = `
+export const userModule = `
 import { App, Secret } from "lockbox";
 const app = new App("bench");
 const secrets = [Secret.fromName("bench-secret")];
-const fresh = [...secrets, Secret.fromDict({ NODE_NO_WARNINGS: "1" })];
+const fresh = { NODE_NO_WARNINGS: "1" };
 export const outbound = app.function({ secrets, network: "outbound" }, async (n) => n);
-export const outboundFresh = app.function({ secrets: fresh, network: "outbound" }, async (n) => n);
+export const outboundFresh = app.function({ secrets, env: fresh, network: "outbound" }, async (n) => n);
 export const none = app.function({ secrets, network: "none" }, async (n) => n);
-export const noneFresh = app.function({ secrets: fresh, network: "none" }, async (n) => n);
+export const noneFresh = app.function({ secrets, env: fresh, network: "none" }, async (n) => n);
 `;
 
 // After a cold call the pool starts the bundle's next spare: let it finish before the next
 // measurement, so that it slows neither side.
-const settleMs = 300;
+export const settleMs = 300;
 
 const tmpMb = 64;
 
@@ -33,7 +33,7 @@ const tmpMb = 64;
  * Bare node until it exits, launched the way the backend launches a container's node: rlimits,
  * and for the sandbox the same namespaces, mounts and network.
  */
-function bareNode(backend, network) {
+export function bareNode(backend, network) {
   const node = limited([process.execPath, "-e", "0"], tmpMb);
   const child =
     backend === "sandbox"
@@ -70,7 +70,7 @@ async function setUp() {
 const mapInputs = Array.from({ length: 1000 }, (_, i) => i);
 
 /** One `.map` over `inputs`, checking that every result came back, in order. */
-async function mapOnce(fn, inputs) {
+export async function mapOnce(fn, inputs) {
   let next = 0;
   for await (const result of fn.map(inputs)) {
     if (result !== inputs[next++]) throw new Error(`.map yielded ${result} for input ${next - 1}`);
@@ -78,7 +78,7 @@ async function mapOnce(fn, inputs) {
   if (next !== inputs.length) throw new Error(`.map yielded ${next} of ${inputs.length} results`);
 }
 
-const elapsedMs = async (action) => {
+export const elapsedMs = async (action) => {
   const started = process.hrtime.bigint();
   await action();
   return Number(process.hrtime.bigint() - started) / 1e6;

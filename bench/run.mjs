@@ -6,6 +6,7 @@ import { containerBenchmarks } from "./containers.mjs";
 import { dashboardBenchmarks } from "./dashboard.mjs";
 import { resolveBenchmarks } from "./resolve.mjs";
 import { scaleBenchmarks } from "./scale.mjs";
+import { serverCallBenchmarks } from "./server-calls.mjs";
 
 const quick = process.argv.includes("--quick");
 
@@ -19,6 +20,7 @@ async function timed(name, benchmark) {
 }
 
 const containers = await timed("containers", containerBenchmarks);
+const serverCalls = await timed("serverCalls", serverCallBenchmarks);
 const dashboard = await timed("dashboard", dashboardBenchmarks);
 const resolve = await timed("resolve", resolveBenchmarks);
 const scale = await timed("scale", scaleBenchmarks);
@@ -34,6 +36,7 @@ const results = {
   warmCall: { backend: preferred.backend, network: preferred.network, ...preferred.warmCall },
   mapCall: { backend: preferred.backend, network: preferred.network, ...preferred.mapCall },
   containers,
+  ...(serverCalls && { serverCalls }),
   dashboard,
   resolve,
   scale,
@@ -58,6 +61,18 @@ function auditCostTable({ entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }, re
       `3 × (${sqliteInsertUs} + ${hmacUs}) = ${floorUs} µs.`,
   ];
 }
+/** Calls through the server against the same function in local containers, and bare node. */
+function serverCallTable({ backend, network, warmCall, coldCall, mapCall }) {
+  return [
+    `| through \`lockbox server\` (${backend}, ${network}) | p50 (ms) | baseline p50 (ms) | against the baseline |`,
+    "| --- | --- | --- | --- |",
+    `| warm call | ${warmCall.p50Ms} | ${warmCall.localP50Ms} (a warm local call) | +${warmCall.extraMs} ms (target ≤ +2 ms) |`,
+    `| cold call, from a spare | ${coldCall.p50Ms} | ${coldCall.bareSpawnP50Ms} (bare node, spawned the same way) | ${coldCall.ratio}× (target ≤ 1.5×) |`,
+    `| cold call, node started afresh | ${coldCall.freshP50Ms} | ${coldCall.bareSpawnP50Ms} | ${coldCall.freshRatio}× |`,
+    `| \`.map\` of ${count(mapCall.inputs)} | ${count(mapCall.callsPerSecond)} calls/s | | |`,
+  ];
+}
+
 const { library, http } = scale.create;
 const rows = containers.map(
   ({ backend, network, coldCall, warmCall, mapCall }) =>
@@ -67,6 +82,7 @@ const table = [
   "| backend | network | bare node spawn p50 (ms) | cold `.remote()` p50 (ms) | cold / bare | cold, node started afresh, p50 (ms) | afresh / bare | warm `.remote()` p50 (ms) | `.map` of 1,000 (calls/s) |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
+  ...(serverCalls ? ["", ...serverCallTable(serverCalls)] : []),
   "",
   "| dashboard | value | target |",
   "| --- | --- | --- |",

@@ -1,0 +1,138 @@
+// Calls through a `lockbox server` in a child process, which runs them in its own sandboxed
+// containers: warm calls against warm calls of the same function in local containers, taken in
+// turns; cold calls against bare sandboxed node spawned on the same machine; `.map` of 1,000.
+// It runs in a process of its own (this file, run directly), whose SDK is in server mode from its start.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startChildServer } from "./child-server.mjs";
+import { bareNode, elapsedMs, mapOnce, settleMs, userModule } from "./containers.mjs";
+import { median, round, sample } from "./stats.mjs";
+
+const here = fileURLToPath(import.meta.url);
+const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
+const cliPath = join(lockboxPackage, "bin", "lockbox.js");
+const token = "lbx_bench_server_calls_0b7e4c";
+const network = "none";
+
+async function measure({ coldRuns, warmRuns, mapRuns }) {
+  const root = mkdtempSync(join(tmpdir(), "lockbox-bench-server-"));
+  const server = await startChildServer("lockbox server", [cliPath, "server", "--port", "0"], {
+    env: {
+      ...process.env,
+      LOCKBOX_HOME: join(root, "server"),
+      LOCKBOX_BOOTSTRAP_TOKEN: token,
+      LOCKBOX_LOG_FORMAT: "json",
+    },
+  });
+  try {
+    mkdirSync(join(root, "node_modules"));
+    symlinkSync(lockboxPackage, join(root, "node_modules", "lockbox"), "dir");
+    writeFileSync(join(root, "app.mjs"), userModule);
+    Object.assign(process.env, {
+      LOCKBOX_SERVER_URL: server.url,
+      LOCKBOX_TOKEN: token,
+      LOCKBOX_HOME: join(root, "home"),
+    });
+    const { Secret, RemoteFunction } = await import("lockbox");
+    const { deployFile, startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
+    const values = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`KEY_${i}`, `value-${i}-${"x".repeat(24)}`]),
+    );
+    await Secret.objects.create("bench-secret", values);
+    const secret = Secret.fromName("bench-secret");
+    await deployFile({ entryFile: join(root, "app.mjs") });
+    // The module's own functions run in local containers; deployed ones on the server.
+    const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
+    try {
+      const local = run.findFunction(network);
+      const onServer = RemoteFunction.fromName("bench", network);
+      const onServerFresh = RemoteFunction.fromName("bench", `${network}Fresh`);
+      const bare = [];
+      const cold = [];
+      const fresh = [];
+      for (let i = 0; i <= coldRuns; i++) {
+        await secret.update({ ROUND: `${i}` }); // new version: the next calls need new containers
+        const bareMs = await elapsedMs(() => bareNode("sandbox", network));
+        const freshMs = await elapsedMs(() => onServerFresh.remote(i));
+        const coldMs = await elapsedMs(() => onServer.remote(i));
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        if (i === 0) continue; // the first round warms caches
+        bare.push(bareMs);
+        fresh.push(freshMs);
+        cold.push(coldMs);
+      }
+      // Warm calls in turns, so that the machine's noise falls on both alike.
+      const localWarm = [];
+      const serverWarm = [];
+      await sample(20, (i) => Promise.all([local.remote(i), onServer.remote(i)]), { warmup: 0 });
+      for (let i = 0; i < warmRuns; i++) {
+        localWarm.push(await elapsedMs(() => local.remote(i)));
+        serverWarm.push(await elapsedMs(() => onServer.remote(i)));
+      }
+      const inputs = Array.from({ length: 1000 }, (_, i) => i);
+      await mapOnce(onServer, inputs.slice(0, 100));
+      const mapSeconds = median(await sample(mapRuns, () => mapOnce(onServer, inputs), { warmup: 0 })) / 1000;
+      const localP50Ms = median(localWarm);
+      const serverP50Ms = median(serverWarm);
+      return {
+        backend: "sandbox",
+        network,
+        warmCall: {
+          p50Ms: round(serverP50Ms, 3),
+          localP50Ms: round(localP50Ms, 3),
+          extraMs: round(serverP50Ms - localP50Ms, 3),
+        },
+        coldCall: {
+          p50Ms: round(median(cold)),
+          bareSpawnP50Ms: round(median(bare)),
+          ratio: round(median(cold) / median(bare)),
+          freshP50Ms: round(median(fresh)),
+          freshRatio: round(median(fresh) / median(bare)),
+        },
+        mapCall: {
+          inputs: inputs.length,
+          seconds: round(mapSeconds, 3),
+          callsPerSecond: Math.round(inputs.length / mapSeconds),
+        },
+      };
+    } finally {
+      await run.stop();
+    }
+  } finally {
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The figures, measured in a child process (see above); `undefined` where no sandbox starts. */
+export async function serverCallBenchmarks({ quick }) {
+  const { detectBackend } = await import("@lockbox/server/containers");
+  try {
+    if (detectBackend({}) !== "sandbox") return undefined;
+  } catch {
+    return undefined;
+  }
+  const child = spawn(process.execPath, ["--import", "tsx", here, quick ? "--quick" : "--full"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, LOCKBOX_SERVER_URL: "", LOCKBOX_CONTAINER: "" },
+  });
+  let text = "";
+  child.stdout.on("data", (chunk) => {
+    text += chunk;
+  });
+  const code = await new Promise((resolve) => child.once("close", resolve));
+  if (code !== 0) throw new Error(`the server call benchmark exited ${code}`);
+  return JSON.parse(text);
+}
+
+if (process.argv[1] === here) {
+  const quick = process.argv.includes("--quick");
+  const counts = quick
+    ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 }
+    : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 };
+  process.stdout.write(JSON.stringify(await measure(counts)));
+  process.exit(0); // the SDK's client and idle timers must not keep the process alive
+}
