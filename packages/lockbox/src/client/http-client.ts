@@ -1,5 +1,12 @@
 import type { LockboxApi, SecretRef } from "@lockbox/server";
-import { errorFromCode, InternalError, type LockboxError, RemoteError } from "@lockbox/server/shared";
+import {
+  errorFromCode,
+  InternalError,
+  type LockboxError,
+  NotFoundError,
+  quote,
+  RemoteError,
+} from "@lockbox/server/shared";
 
 export interface HttpClientOptions {
   url: string;
@@ -105,6 +112,17 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
         call("GET", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}`),
       list: async ({ environment }) =>
         (await call<{ apps: never }>("GET", `${environmentPath(environment)}/apps`)).apps,
+      // The list carries no code: the newest deploy's version from it, without a route of its own.
+      head: async ({ environment, name }) => {
+        const { apps } = await call<{ apps: { name: string; version: number; deployedAt: string }[] }>(
+          "GET",
+          `${environmentPath(environment)}/apps`,
+        );
+        const app = apps.find((candidate) => candidate.name === name);
+        if (!app)
+          throw new NotFoundError(`App ${quote(name)} is not deployed in environment ${quote(environment)}`);
+        return { version: app.version, deployedAt: app.deployedAt };
+      },
     },
     redeemGrant: async (grant) =>
       (await call<{ secrets: never }>("POST", "/grants/redeem", undefined, undefined, grant)).secrets,

@@ -67,7 +67,7 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
 
 /**
  * The call target of a deployed function: `known` again while it is still the newest deploy
- * (checked with the app list, which carries no code), else the newest deploy, fetched once.
+ * (checked with its head, which carries no code), else the newest deploy, fetched once.
  */
 export async function deployedTarget(
   api: Api,
@@ -75,10 +75,9 @@ export async function deployedTarget(
   known: DeployedTarget | undefined,
 ): Promise<DeployedTarget> {
   if (known) {
-    const apps = await api.apps.list({ environment: ref.environment });
-    const newest = apps.find((app) => app.name === ref.appName);
+    const newest = await api.apps.head({ environment: ref.environment, name: ref.appName });
     // deployedAt too: the same version number on another server is another deploy.
-    if (newest?.version === known.version && newest.deployedAt === known.deployedAt) return known;
+    if (newest.version === known.version && newest.deployedAt === known.deployedAt) return known;
   }
   return load(api, ref);
 }

@@ -49,6 +49,8 @@ export interface PreparedCall {
 /** How a call is made: where its masked output goes as it is written, and what cancels it. */
 export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
 
+type Deployment = Awaited<ReturnType<AppService["get"]>>;
+
 /** A named secret of a function, where it is read and the version current at the call. */
 interface PinnedSecret {
   name: string;
@@ -101,7 +103,7 @@ async function readPinned(
  */
 export function createFunctionExecutor(
   deps: {
-    apps: Pick<AppService, "get">;
+    apps: Pick<AppService, "get" | "head">;
     secrets: Pick<SecretService, "get">;
     store: Pick<Store, "directory" | "secrets">;
     lookup: SecretLookup;
@@ -147,6 +149,20 @@ export function createFunctionExecutor(
     return pool;
   };
 
+  // The newest deploy of each app called, loaded again only when a newer one is made: a call
+  // reads its version, not its code and files.
+  const deployments = new Map<string, Deployment>();
+  async function newest(actor: Actor, input: CallTarget): Promise<Deployment> {
+    const ref = { environment: input.environment, name: input.app };
+    const head = await deps.apps.head(actor, ref);
+    const appKey = JSON.stringify([actor.workspaceId, input.environment, input.app]);
+    const known = deployments.get(appKey);
+    if (known?.version === head.version && known.deployedAt === head.deployedAt) return known;
+    const loaded = await deps.apps.get(actor, ref);
+    deployments.set(appKey, loaded);
+    return loaded;
+  }
+
   async function pin(actor: Actor, environment: string, fn: DeployedFunction): Promise<PinnedSecret[]> {
     const pinned: PinnedSecret[] = [];
     for (const secret of fn.secrets) {
@@ -166,7 +182,7 @@ export function createFunctionExecutor(
      */
     async prepare(actor: Actor, input: CallTarget): Promise<PreparedCall> {
       assertMayCall(actor);
-      const deployment = await deps.apps.get(actor, { environment: input.environment, name: input.app });
+      const deployment = await newest(actor, input);
       const fn = deployment.functions.find((candidate) => candidate.name === input.function);
       if (!fn)
         throw new NotFoundError(
@@ -224,6 +240,7 @@ export function createFunctionExecutor(
     /** Stops every container and removes the code written out for them. */
     async close(): Promise<void> {
       closed = true;
+      deployments.clear();
       await pool?.close();
       if (root) await rm(await root, { recursive: true, force: true });
     },

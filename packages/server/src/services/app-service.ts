@@ -42,6 +42,9 @@ function assertDeployable(input: DeployInput): void {
   assertDeployedFunctions(input.functions);
 }
 
+const notDeployed = (ref: { environment: string; name: string }) =>
+  new NotFoundError(`App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`);
+
 /**
  * Deployed apps: their code and, per function, what a caller needs to start its container
  * (secret names and keys, never values: those are read when a container starts).
@@ -78,15 +81,21 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       });
     },
 
+    /** The version of an app's newest deploy and when it was made: whether one loaded before is still the newest. */
+    async head(actor: Actor, ref: { environment: string; name: string }) {
+      assertAppName(ref.name);
+      const environment = await findEnvironment(store.directory, actor, ref.environment);
+      const row = await store.deployments.latestHead(environment.id, ref.name);
+      if (!row) throw notDeployed(ref);
+      return { version: row.version, deployedAt: row.createdAt };
+    },
+
     /** The newest deploy of an app, with its code and its functions' files (SHA-256 → base64). */
     async get(actor: Actor, ref: { environment: string; name: string }) {
       assertAppName(ref.name);
       const environment = await findEnvironment(store.directory, actor, ref.environment);
       const row = await store.deployments.latest(environment.id, ref.name);
-      if (!row)
-        throw new NotFoundError(
-          `App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`,
-        );
+      if (!row) throw notDeployed(ref);
       const files = await store.deployments.files(row.id);
       return {
         name: row.appName,

@@ -16,6 +16,16 @@ export function createDeploymentStore(db: Kysely<Database>) {
         .select(["sha256", "content"])
         .where("deploymentId", "=", deploymentId)
         .execute(),
+    /** The newest deploy's version and time, without its code or functions. */
+    latestHead: (environmentId: string, appName: string) =>
+      db
+        .selectFrom("deployments")
+        .select(["version", "createdAt"])
+        .where("environmentId", "=", environmentId)
+        .where("appName", "=", appName)
+        .orderBy("version", "desc")
+        .limit(1)
+        .executeTakeFirst(),
     latest: (environmentId: string, appName: string) =>
       db
         .selectFrom("deployments")
