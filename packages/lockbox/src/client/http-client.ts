@@ -48,8 +48,9 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
       | undefined;
     if (!response.ok) {
       const error = payload?.error;
+      const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
       throw error
-        ? errorFromCode(error.code, error.message)
+        ? errorFromCode(error.code, error.message, Number.isFinite(retryAfter) ? retryAfter : undefined)
         : new InternalError(`The Lockbox server answered ${response.status} without an error body`);
     }
     return payload as T;

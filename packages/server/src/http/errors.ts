@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { type ErrorCode, httpStatusByCode, LockboxError } from "../shared/errors.js";
+import {
+  type ErrorCode,
+  httpStatusByCode,
+  LockboxError,
+  ResourceExhaustedError,
+} from "../shared/errors.js";
 
 /** The one error body of the API: `{ "error": { "code", "message", "requestId" } }`. */
 export function sendError(
@@ -42,6 +47,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof LockboxError) {
     if (httpStatusByCode[error.code] >= 500)
       request.log.error({ code: error.code, err: error }, "request failed");
+    if (error instanceof ResourceExhaustedError) reply.header("retry-after", String(error.retryAfterSeconds));
     return sendError(reply, request, error.code, error.message);
   }
   if (hasZodFastifySchemaValidationErrors(error))
