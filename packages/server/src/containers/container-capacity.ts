@@ -136,24 +136,23 @@ export function createCapacity<C>(limits: CapacityLimits, stopIdle: () => boolea
     },
 
     /**
-     * A call of `workspace` is done with a container of `key` that can take more: `given` when a
-     * call waiting for that key took it, `stop` when a workspace that holds fewer places waits
-     * and this place should go to it, `idle` otherwise.
+     * A call of `workspace` is done with a container of `key` that can take more: `stop` when the
+     * pool is full and a workspace that holds fewer places waits for one, `given` when a call
+     * waiting for that key took it, `stop` again when another call waits for a place, and `idle`
+     * when none waits.
      */
     release(workspace: string, key: string, container: C): "given" | "stop" | "idle" {
+      const full = used >= limits.maxContainers;
       const mine = held.get(workspace) ?? 0;
-      const poorer = waiters.some(
-        (waiter) =>
-          waiter.workspace !== workspace &&
-          (held.get(waiter.workspace) ?? 0) + 1 < mine &&
-          keyHasRoom(waiter.key),
-      );
-      if (poorer && used >= limits.maxContainers) return "stop";
+      const placeWanted = waiters.filter((waiter) => waiter.key !== key && keyHasRoom(waiter.key));
+      if (full && placeWanted.some((waiter) => (held.get(waiter.workspace) ?? 0) + 1 < mine)) return "stop";
       const same = waiters.find((waiter) => waiter.key === key);
-      if (!same) return "idle";
-      leave(same);
-      same.give({ container });
-      return "given";
+      if (same) {
+        leave(same);
+        same.give({ container });
+        return "given";
+      }
+      return full && placeWanted.length > 0 ? "stop" : "idle";
     },
 
     /** The place of a container of `key` is free: it exited, or failed to start. */

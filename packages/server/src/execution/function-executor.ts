@@ -2,9 +2,15 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { defaultMaxContainers } from "../containers/container-capacity.js";
 import { writeContainerFolder } from "../containers/container-folder.js";
 import { createContainerPool, idleStopMs } from "../containers/container-pool.js";
-import type { ContainerBackendName, ContainerPool, ContainerSpec } from "../containers/container-types.js";
+import type {
+  ContainerBackendName,
+  ContainerPool,
+  ContainerPoolStats,
+  ContainerSpec,
+} from "../containers/container-types.js";
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
 import { maskText } from "../containers/output-mask.js";
 import { type Actor, requireRole } from "../services/actor.js";
@@ -13,7 +19,7 @@ import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "../services/secret-lookup.js";
 import type { SecretService } from "../services/secret-service.js";
-import { InternalError, NotFoundError } from "../shared/errors.js";
+import { InternalError, NotFoundError, UnavailableError } from "../shared/errors.js";
 import { limits, mergeLayers, networkDefault, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { createOutputCollector, maskedJson } from "./call-answer.js";
@@ -23,6 +29,10 @@ export interface FunctionExecutorOptions {
   backend?: ContainerBackendName | undefined;
   /** The SDK's container build (`lockbox/dist/bundle/container.js`), which deployed bundles import as `lockbox`. */
   sdkFile?: string | undefined;
+  /** Containers live at most, starting, busy or idle (default: `defaultMaxContainers()`, from cores and memory). */
+  maxContainers?: number | undefined;
+  /** Calls that may wait for a container; one workspace's at most half (default: 4 × `maxContainers`). */
+  maxQueuedCalls?: number | undefined;
 }
 
 export interface CallInput {
@@ -132,10 +142,12 @@ export function createFunctionExecutor(
     },
   });
   const containers = () => {
-    if (closed) throw new InternalError("The server is shutting down");
+    if (closed) throw new UnavailableError("The server is shutting down: call again, another instance takes it");
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },
+      maxContainers: options.maxContainers ?? defaultMaxContainers(),
+      maxQueuedCalls: options.maxQueuedCalls,
     });
     return pool;
   };
@@ -212,6 +224,7 @@ export function createFunctionExecutor(
       try {
         result = await containers().call(key, start, input.args, {
           onOutput: (_stream, chunk) => output.add(chunk),
+          workspace: actor.workspaceId,
         });
       } finally {
         output.close();
@@ -228,6 +241,9 @@ export function createFunctionExecutor(
         version: deployment.version,
       };
     },
+
+    /** Live containers and calls waiting for one. */
+    stats: (): ContainerPoolStats => pool?.stats() ?? { containers: 0, queued: 0 },
 
     /** Stops every container and removes the code written out for them. */
     async close(): Promise<void> {

@@ -6,3 +6,4 @@ export * from "./same-values.js";
 export * from "./temp-lockbox.js";
 export * from "./test-database.js";
 export * from "./test-server.js";
+export * from "./call-gate.js";
