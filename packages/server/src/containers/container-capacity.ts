@@ -90,8 +90,9 @@ export function createCapacity<C>(limits: CapacityLimits, stopIdle: () => boolea
   function refuseWhenFull(workspace: string): void {
     const mine = waiters.filter((waiter) => waiter.workspace === workspace).length;
     if (waiters.length >= limits.maxQueuedCalls || mine >= maxQueuedPerWorkspace) {
+      const most = limits.maxContainers === 1 ? "1 container" : `${limits.maxContainers} containers`;
       throw new ResourceExhaustedError(
-        `The server runs ${limits.maxContainers} containers at most and ${waiters.length} calls wait for one: try again shortly`,
+        `The server runs ${most} at most, all in use, and too many calls wait for one: try again shortly`,
       );
     }
   }
