@@ -1,7 +1,7 @@
 export { baseEnvironment, findExecutable, limited } from "./container-backend.js";
+export { defaultMaxContainers, defaultMaxQueuedCalls } from "./container-capacity.js";
 export { detectBackend } from "./container-detect.js";
 export { writeContainerFolder } from "./container-folder.js";
-export { defaultMaxContainers, defaultMaxQueuedCalls } from "./container-capacity.js";
 export { createContainerPool } from "./container-pool.js";
 export { processFilesProblem } from "./container-process.js";
 export { spawnSandboxed } from "./container-sandbox.js";

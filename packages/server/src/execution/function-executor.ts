@@ -142,7 +142,8 @@ export function createFunctionExecutor(
     },
   });
   const containers = () => {
-    if (closed) throw new UnavailableError("The server is shutting down: call again, another instance takes it");
+    if (closed)
+      throw new UnavailableError("The server is shutting down: call again, another instance takes it");
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },

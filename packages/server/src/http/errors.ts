@@ -1,11 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import {
-  type ErrorCode,
-  httpStatusByCode,
-  LockboxError,
-  ResourceExhaustedError,
-} from "../shared/errors.js";
+import { type ErrorCode, httpStatusByCode, LockboxError, ResourceExhaustedError } from "../shared/errors.js";
 
 /** The one error body of the API: `{ "error": { "code", "message", "requestId" } }`. */
 export function sendError(

@@ -21,7 +21,10 @@ let url: string;
 let gate: CallGate;
 
 const callPass = (name: string) =>
-  callApi(url, "POST", `${base}/functions/pass/call`, { token: adminToken, body: { args: [gate.url(name)] } });
+  callApi(url, "POST", `${base}/functions/pass/call`, {
+    token: adminToken,
+    body: { args: [gate.url(name)] },
+  });
 
 beforeAll(async () => {
   dataDir = makeTempDir();
@@ -65,7 +68,8 @@ describe("a function call on a full server", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(refused.body.error).toMatchObject({
       code: "resource_exhausted",
-      message: "The server runs 1 container at most, all in use, and too many calls wait for one: try again shortly",
+      message:
+        "The server runs 1 container at most, all in use, and too many calls wait for one: try again shortly",
     });
     expect(gate.seen("http-3")).toBe(false);
     // What the SDK's HTTP client rebuilds from that answer.

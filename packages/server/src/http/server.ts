@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { openLockbox } from "../lockbox.js";
@@ -81,17 +82,22 @@ const closingMessage = "The server is shutting down: send the request again (ano
  * and each answer ends its connection: a kept-alive connection whose request was in flight would
  * otherwise hold the server open until the client let go.
  */
-function refuseWhenClosing(app: FastifyInstance): void {
+function refuseWhenClosing(app: FastifyInstance): () => void {
   let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
+  // Marked as they arrive: a request in flight may reach the hook below only after the close began.
+  const late = new WeakSet<IncomingMessage>();
+  app.server.prependListener("request", (raw: IncomingMessage) => {
+    if (closing) late.add(raw);
   });
   app.addHook("onRequest", async (request, reply) => {
-    if (closing) return sendError(reply, request, "unavailable", closingMessage);
+    if (late.has(request.raw)) return sendError(reply, request, "unavailable", closingMessage);
   });
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");
   });
+  return () => {
+    closing = true;
+  };
 }
 
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
@@ -122,7 +128,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
     const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
-    refuseWhenClosing(app);
+    const beginClosing = refuseWhenClosing(app);
     const address = await app.listen({ host: options.host, port: options.port });
     return {
       url: address,
@@ -130,6 +136,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
       async close() {
         // Requests in flight (function calls too, queued or running) get this long to finish;
         // then their connections are cut. The containers stop after, with the store.
+        beginClosing();
         const deadline = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
         try {
           await app.close();
