@@ -40,6 +40,8 @@ export interface CallInput {
   app: string;
   function: string;
   args: unknown[];
+  /** Aborting it cancels the call; one still waiting for a container leaves the queue at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A call's answer: its result and output, both masked. */
@@ -225,6 +227,7 @@ export function createFunctionExecutor(
       try {
         result = await containers().call(key, start, input.args, {
           onOutput: (_stream, chunk) => output.add(chunk),
+          signal: input.signal,
           workspace: actor.workspaceId,
         });
       } finally {
