@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { defaultMaxContainers } from "../containers/container-capacity.js";
+import { defaultMaxContainers, defaultMaxQueuedCalls } from "../containers/container-capacity.js";
 import { writeContainerFolder } from "../containers/container-folder.js";
 import { createContainerPool, idleStopMs } from "../containers/container-pool.js";
 import type {
@@ -118,6 +118,11 @@ export function createFunctionExecutor(
     await deps.readLog.write(record);
     return secrets;
   };
+  const maxContainers = options.maxContainers ?? defaultMaxContainers();
+  const capacity = {
+    maxContainers,
+    maxQueuedCalls: options.maxQueuedCalls ?? defaultMaxQueuedCalls(maxContainers),
+  };
   let root: Promise<string> | undefined;
   let pool: ContainerPool | undefined;
   let closed = false;
@@ -149,8 +154,7 @@ export function createFunctionExecutor(
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },
-      maxContainers: options.maxContainers ?? defaultMaxContainers(),
-      maxQueuedCalls: options.maxQueuedCalls,
+      ...capacity,
     });
     return pool;
   };
@@ -245,6 +249,9 @@ export function createFunctionExecutor(
         version: deployment.version,
       };
     },
+
+    /** The limits its containers run under. */
+    capacity: () => ({ ...capacity }),
 
     /** Live containers and calls waiting for one. */
     stats: (): ContainerPoolStats => pool?.stats() ?? { containers: 0, queued: 0 },

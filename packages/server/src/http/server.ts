@@ -130,6 +130,10 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
     const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
     const beginClosing = refuseWhenClosing(app);
     const address = await app.listen({ host: options.host, port: options.port });
+    const { maxContainers, maxQueuedCalls } = lockbox.functions.capacity();
+    app.log.info(
+      `Function calls run in at most ${maxContainers} containers, with ${maxQueuedCalls} waiting at most`,
+    );
     return {
       url: address,
       ...(generated ? { bootstrapToken: generated } : {}),
