@@ -109,6 +109,23 @@ describe("createContainerPool's capacity (process)", () => {
     expect(await Promise.all([a2, a3, b1])).toHaveLength(3);
   });
 
+  it("gives a freed place to a call of another key that waited longer than the next of its own", async () => {
+    const pool = open({ maxContainers: 1 });
+    const first = pass(pool, "a", "k", "order-k1");
+    await gate.arrived("order-k1");
+    const other = pass(pool, "a", "l", "order-l1");
+    await queued(pool, 1);
+    const again = pass(pool, "a", "k", "order-k2");
+    await queued(pool, 2);
+    gate.open("order-k1");
+    await first;
+    await gate.arrived("order-l1");
+    expect(gate.seen("order-k2")).toBe(false);
+    gate.open("order-l1");
+    gate.open("order-k2");
+    expect(await Promise.all([other, again])).toHaveLength(2);
+  });
+
   it("takes an aborted waiting call out of the queue at once", async () => {
     const pool = open({ maxContainers: 1, maxQueuedCalls: 1 });
     const first = pass(pool, "a", "a", "abort-a1");

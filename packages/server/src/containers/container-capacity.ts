@@ -137,23 +137,24 @@ export function createCapacity<C>(limits: CapacityLimits, stopIdle: () => boolea
     },
 
     /**
-     * A call of `workspace` is done with a container of `key` that can take more: `stop` when the
-     * pool is full and a workspace that holds fewer places waits for one, `given` when a call
-     * waiting for that key took it, `stop` again when another call waits for a place, and `idle`
-     * when none waits.
+     * A call of `workspace` is done with a container of `key` that can take more. On a full pool
+     * it is `stop`ped, to free its place, when a workspace that holds fewer places waits for one,
+     * or when a call of another key waited longer than any of this key (or none of this key
+     * waits); otherwise it is `given` to the first call waiting for its key, or kept `idle`.
      */
     release(workspace: string, key: string, container: C): "given" | "stop" | "idle" {
       const full = used >= limits.maxContainers;
       const mine = held.get(workspace) ?? 0;
       const placeWanted = waiters.filter((waiter) => waiter.key !== key && keyHasRoom(waiter.key));
-      if (full && placeWanted.some((waiter) => (held.get(waiter.workspace) ?? 0) + 1 < mine)) return "stop";
       const same = waiters.find((waiter) => waiter.key === key);
-      if (same) {
-        leave(same);
-        same.give({ container });
-        return "given";
-      }
-      return full && placeWanted.length > 0 ? "stop" : "idle";
+      const first = placeWanted[0];
+      const earlier = first !== undefined && (!same || waiters.indexOf(first) < waiters.indexOf(same));
+      const poorer = placeWanted.some((waiter) => (held.get(waiter.workspace) ?? 0) + 1 < mine);
+      if (full && (poorer || earlier)) return "stop";
+      if (!same) return "idle";
+      leave(same);
+      same.give({ container });
+      return "given";
     },
 
     /** The place of a container of `key` is free: it exited, or failed to start. */
