@@ -150,7 +150,9 @@ export function createFunctionExecutor(
   });
   const containers = () => {
     if (closed)
-      throw new UnavailableError("The server is shutting down: call again, another instance takes it");
+      throw new UnavailableError(
+        "The server is shutting down: call again, on another instance or once it is back",
+      );
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },

@@ -75,7 +75,8 @@ function parseOptions(input: ServerOptions) {
 /** Requests (function calls queued or running among them) get this long to finish on shutdown. */
 export const shutdownGraceMs = 20_000;
 
-const closingMessage = "The server is shutting down: send the request again (another instance takes it)";
+const closingMessage =
+  "The server is shutting down: send the request again, to another instance or once it is back";
 
 /**
  * While the server closes, a new request (one on a kept-alive connection) is refused with 503,
