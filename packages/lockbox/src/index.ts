@@ -15,6 +15,8 @@ export {
   NotFoundError,
   PermissionDeniedError,
   RemoteError,
+  ResourceExhaustedError,
+  UnavailableError,
 } from "@lockbox/server/shared";
 /**
  * An app of functions that run in containers with their secrets.

@@ -82,6 +82,7 @@ describe("lockbox settings and usage (embedded mode)", () => {
       "LOCKBOX_DATABASE_URL",
       "LOCKBOX_LOG_LEVEL",
       "LOCKBOX_LOG_FORMAT",
+      "LOCKBOX_MAX_CONTAINERS",
     ])
       expect(help.stdout).toMatch(new RegExp(`\\n  ${variable} +\\S`));
     expect(help.stdout).toContain("$LOCKBOX_HOME/profile.json (default ~/.lockbox/profile.json)");

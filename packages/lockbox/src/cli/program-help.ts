@@ -15,6 +15,9 @@ Environment variables:
   LOCKBOX_BOOTSTRAP_TOKEN lockbox server: the admin token of an empty store
   LOCKBOX_DATABASE_URL    lockbox server: PostgreSQL to store everything in
                           (more in: lockbox server --help)
+  LOCKBOX_MAX_CONTAINERS  lockbox server: containers of function calls at most
+                          (default from cores and memory; also
+                          LOCKBOX_MAX_QUEUED_CALLS: lockbox server --help)
   LOCKBOX_LOG_LEVEL       lockbox server: fatal, error, warn, info (default),
                           debug, trace or silent
   LOCKBOX_LOG_FORMAT      lockbox server: pretty (default on a terminal) or

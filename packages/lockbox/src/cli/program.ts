@@ -51,6 +51,22 @@ function addServerCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--max-containers <count>",
+        "containers of function calls at most, starting, busy or idle (default: 4 a core, at most as many as fit in 3/4 of the memory at 512 MiB each)",
+      )
+        .env("LOCKBOX_MAX_CONTAINERS")
+        .argParser(wholeNumber(1, 100_000)),
+    )
+    .addOption(
+      new Option(
+        "--max-queued-calls <count>",
+        "calls that may wait for a container, one workspace's at most half; past it, 429 (default: 4 × max-containers)",
+      )
+        .env("LOCKBOX_MAX_QUEUED_CALLS")
+        .argParser(wholeNumber(1, 1_000_000)),
+    )
+    .addOption(
+      new Option(
         "--log-format <format>",
         "log lines: pretty (readable) or json (default: pretty on a terminal, else json)",
       ).env("LOCKBOX_LOG_FORMAT"),

@@ -30,6 +30,7 @@ interface ErrorBody {
   message: string;
   remoteName?: string;
   remoteStack?: string;
+  retryAfterSeconds?: number;
 }
 
 /** `fetch`, with a failure to connect said as one clear line naming the server. */
@@ -46,7 +47,7 @@ export async function reach(base: string, url: string, init: RequestInit): Promi
 export function errorFromBody(error: ErrorBody): LockboxError {
   return error.code === "remote_error"
     ? new RemoteError(error.message, error.remoteName, error.remoteStack)
-    : errorFromCode(error.code, error.message);
+    : errorFromCode(error.code, error.message, error.retryAfterSeconds);
 }
 
 /** The error a failed answer carries. */

@@ -2,33 +2,33 @@ import { availableParallelism } from "node:os";
 import { InternalError, InvalidError } from "../shared/errors.js";
 import { assertExecEnvironment } from "../shared/rules.js";
 import { baseEnvironment, type ContainerBackend } from "./container-backend.js";
+import { type Capacity, createCapacity, defaultMaxQueuedCalls } from "./container-capacity.js";
 import { createBackend, detectBackend } from "./container-detect.js";
 import { type Container, type ContainerSinks, createContainer } from "./container-instance.js";
 import { createSpares, type Spares } from "./container-spares.js";
-import type { ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
+import type { CallOptions, ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
 import { createOutputSink } from "./output-sink.js";
 import { clonePayload, cloneValue, type Payload } from "./payload.js";
 
 /** An idle warm container is stopped after this long, so containers of stale keys do not pile up. */
 export const idleStopMs = 5 * 60_000;
 
-interface Slot {
+interface Owner {
   key: string;
-  /** Containers running or starting for this key. */
-  count: number;
-  idle: Container[];
-  /** Calls waiting for a container: given one, or `undefined` to try starting one. */
-  waiters: Array<(container: Container | undefined) => void>;
+  workspace: string;
 }
 
 interface Scheduler {
   backend: ContainerBackend;
   spares: Spares;
   output: ContainerSinks;
-  maxPerKey: number;
-  slots: Map<string, Slot>;
-  /** Every live container and the slot it counts in. */
-  running: Map<Container, Slot>;
+  capacity: Capacity<Container>;
+  /** Idle warm containers of each key, the most recently used last. */
+  idle: Map<string, Container[]>;
+  /** Every idle container, the least recently used first. */
+  idleOrder: Container[];
+  /** Every live container, and whose place it holds. */
+  running: Map<Container, Owner>;
   /** Containers being started, which `close` waits for. */
   launches: Set<Promise<Container>>;
   idleTimers: Map<Container, NodeJS.Timeout>;
@@ -37,39 +37,52 @@ interface Scheduler {
 
 const closedError = () => new InternalError("The container pool is closed");
 
-// Hands a usable container to the next waiter or back to the idle list; `undefined` frees a
-// place instead, which the next waiter uses to start a container of its own.
-function release(pool: Scheduler, slot: Slot, container: Container | undefined): void {
-  if (container && !container.usable) return; // it is exiting: `forget` frees its place
-  if (!container) slot.count--;
-  const waiter = slot.waiters.shift();
-  if (waiter) {
-    waiter(container);
-  } else if (container) {
-    slot.idle.push(container);
-    pool.idleTimers.set(container, setTimeout(() => void container.stop(), idleStopMs).unref());
-  } else if (slot.count === 0) {
-    pool.slots.delete(slot.key);
-  }
+function unidle(pool: Scheduler, container: Container, key: string): void {
+  clearTimeout(pool.idleTimers.get(container));
+  pool.idleTimers.delete(container);
+  const own = pool.idle.get(key) ?? [];
+  if (own.includes(container)) own.splice(own.indexOf(container), 1);
+  if (own.length === 0) pool.idle.delete(key);
+  if (pool.idleOrder.includes(container)) pool.idleOrder.splice(pool.idleOrder.indexOf(container), 1);
+}
+
+// Stops the least recently used idle container, to make room for another key's.
+function stopIdle(pool: Scheduler): boolean {
+  const victim = pool.idleOrder[0];
+  const owner = victim && pool.running.get(victim);
+  if (!victim || !owner) return false;
+  unidle(pool, victim, owner.key);
+  void victim.stop(); // its exit frees its place
+  return true;
+}
+
+// A call is done with `container`: it goes to a call waiting for its key, stops to give its
+// place to a workspace that holds fewer, or waits idle.
+function release(pool: Scheduler, container: Container): void {
+  const owner = pool.running.get(container);
+  if (!owner || !container.usable) return; // it is exiting: `forget` frees its place
+  const next = pool.capacity.release(owner.workspace, owner.key, container);
+  if (next === "stop") void container.stop();
+  if (next !== "idle") return;
+  pool.idle.set(owner.key, [...(pool.idle.get(owner.key) ?? []), container]);
+  pool.idleOrder.push(container);
+  pool.idleTimers.set(container, setTimeout(() => void container.stop(), idleStopMs).unref());
 }
 
 function forget(pool: Scheduler, container: Container): void {
-  const slot = pool.running.get(container);
-  if (!slot) return;
+  const owner = pool.running.get(container);
+  if (!owner) return;
   pool.running.delete(container);
-  clearTimeout(pool.idleTimers.get(container));
-  pool.idleTimers.delete(container);
-  const at = slot.idle.indexOf(container);
-  if (at >= 0) slot.idle.splice(at, 1);
-  release(pool, slot, undefined);
+  unidle(pool, container, owner.key);
+  pool.capacity.free(owner.workspace, owner.key);
 }
 
+// Starts a container in a place already taken for `owner`.
 async function startContainer(
   pool: Scheduler,
-  slot: Slot,
+  owner: Owner,
   start: () => Promise<ContainerSpec>,
 ): Promise<Container> {
-  slot.count++;
   let container: Container;
   try {
     const spec = await start();
@@ -80,19 +93,19 @@ async function startContainer(
     const child = spare ?? pool.backend.spawn(spec);
     container = createContainer(child, spec, pool.output, pool.backend);
   } catch (error) {
-    release(pool, slot, undefined);
+    pool.capacity.free(owner.workspace, owner.key);
     throw error;
   }
   // From here its exit frees its place, whether it starts or not; `close` stops it too.
-  pool.running.set(container, slot);
+  pool.running.set(container, owner);
   void container.exited.then(() => forget(pool, container));
   if (pool.closed) void container.stop(); // the pool closed while the spare was taken
   await container.ready;
   return container;
 }
 
-function launch(pool: Scheduler, slot: Slot, start: () => Promise<ContainerSpec>): Promise<Container> {
-  const launching = startContainer(pool, slot, start);
+function launch(pool: Scheduler, owner: Owner, start: () => Promise<ContainerSpec>): Promise<Container> {
+  const launching = startContainer(pool, owner, start);
   pool.launches.add(launching);
   const done = () => pool.launches.delete(launching);
   void launching.then(done, done);
@@ -101,30 +114,36 @@ function launch(pool: Scheduler, slot: Slot, start: () => Promise<ContainerSpec>
 
 async function acquire(
   pool: Scheduler,
-  key: string,
+  owner: Owner,
   start: () => Promise<ContainerSpec>,
+  signal: AbortSignal | undefined,
 ): Promise<Container> {
-  const slot = pool.slots.get(key) ?? { key, count: 0, idle: [], waiters: [] };
-  pool.slots.set(key, slot);
-  for (;;) {
-    if (pool.closed) throw closedError();
-    const idle = slot.idle.pop();
-    if (idle) {
-      clearTimeout(pool.idleTimers.get(idle));
-      return idle;
-    }
-    if (slot.count < pool.maxPerKey) return launch(pool, slot, start);
-    const given = await new Promise<Container | undefined>((resolve) => slot.waiters.push(resolve));
-    if (given) return given;
+  if (pool.closed) throw closedError();
+  const idle = pool.idle.get(owner.key)?.at(-1);
+  if (idle) {
+    unidle(pool, idle, owner.key);
+    return idle;
   }
+  const given = await pool.capacity.acquire(owner.workspace, owner.key, signal);
+  return "container" in given ? given.container : launch(pool, owner, start);
 }
 
-/** A pool of warm containers, reused only for calls with the same key. */
-export function createContainerPool(options: ContainerPoolOptions): ContainerPool {
-  const maxPerKey = options.maxContainersPerKey ?? 2 * availableParallelism();
-  if (!Number.isInteger(maxPerKey) || maxPerKey < 1) {
-    throw new InvalidError("maxContainersPerKey must be a whole number of at least 1");
+function limit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidError(`${name} must be a whole number of at least 1`);
   }
+  return value;
+}
+
+/** A pool of warm containers, reused only for calls with the same key, at most `maxContainers` live. */
+export function createContainerPool(options: ContainerPoolOptions): ContainerPool {
+  const maxContainers = limit("maxContainers", options.maxContainers, Number.POSITIVE_INFINITY);
+  const limits = {
+    maxContainers,
+    maxPerKey: limit("maxContainersPerKey", options.maxContainersPerKey, 2 * availableParallelism()),
+    maxQueuedCalls: limit("maxQueuedCalls", options.maxQueuedCalls, defaultMaxQueuedCalls(maxContainers)),
+  };
   const backend = createBackend(options.backend ?? detectBackend());
   const pool: Scheduler = {
     backend,
@@ -133,8 +152,9 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       stdout: createOutputSink(options.output.stdout),
       stderr: createOutputSink(options.output.stderr),
     },
-    maxPerKey,
-    slots: new Map(),
+    capacity: createCapacity<Container>(limits, () => stopIdle(pool)),
+    idle: new Map(),
+    idleOrder: [],
     running: new Map(),
     launches: new Set(),
     idleTimers: new Map(),
@@ -154,21 +174,23 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       }
       return cloneValue(await this.callPayload(key, start, payload, options));
     },
-    async callPayload(key, start, args, options = {}) {
-      const container = await acquire(pool, key, start);
+    async callPayload(key, start, args, options: CallOptions = {}) {
+      const owner = { key, workspace: options.workspace ?? "" };
+      const container = await acquire(pool, owner, start, options.signal);
       try {
         return await container.call(args, options);
       } finally {
-        const slot = pool.running.get(container);
-        if (slot) release(pool, slot, container);
+        release(pool, container);
         // The bundle's next cold start takes a spare. Spawning one blocks this process for a
-        // few ms (fork), so not before this call's caller has its answer.
-        setImmediate(() => pool.closed || pool.spares.prepare(container.spec));
+        // few ms (fork), so not before this call's caller has its answer; and only while a
+        // container could start, as spares are not counted among the containers.
+        setImmediate(() => pool.closed || pool.capacity.full() || pool.spares.prepare(container.spec));
       }
     },
+    stats: () => pool.capacity.stats(),
     async close() {
       pool.closed = true;
-      for (const slot of pool.slots.values()) for (const waiter of slot.waiters.splice(0)) waiter(undefined);
+      pool.capacity.close();
       await Promise.all([
         ...[...pool.running.keys()].map((container) => container.stop()),
         pool.spares.close(),

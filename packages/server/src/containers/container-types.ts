@@ -47,6 +47,13 @@ export interface ContainerPoolOptions {
   output: ContainerOutput;
   /** At most this many containers run at once for one key (default: 2 × CPU count). */
   maxContainersPerKey?: number | undefined;
+  /**
+   * At most this many containers live at once, starting, busy or idle, all keys together
+   * (default: no limit); a call past it stops an idle container of another key, or waits.
+   */
+  maxContainers?: number | undefined;
+  /** Calls that may wait for a container, all workspaces together (default: 4 × `maxContainers`). */
+  maxQueuedCalls?: number | undefined;
 }
 
 /** How one call is made. */
@@ -57,6 +64,19 @@ export interface CallOptions {
   maskResult?: boolean | undefined;
   /** Aborting it ends the call: a running call's container is stopped, a waiting call leaves its queue. */
   signal?: AbortSignal | undefined;
+  /**
+   * Whose call this is, for the share of the pool's containers: a freed place goes to the waiting
+   * call whose workspace holds the fewest. Keys of different workspaces must differ.
+   */
+  workspace?: string | undefined;
+}
+
+/** What a pool holds now. */
+export interface ContainerPoolStats {
+  /** Live containers: starting, busy or idle. */
+  containers: number;
+  /** Calls waiting for a container. */
+  queued: number;
 }
 
 export interface ContainerPool {
@@ -64,7 +84,8 @@ export interface ContainerPool {
   /**
    * Runs `fn(...args)` in an idle warm container made for `key`, or in a new one whose spec
    * `start()` gives (called only when a container must start: it resolves the secrets).
-   * Rejects with `RemoteError` when the function throws and `FunctionTimeoutError` on timeout.
+   * Rejects with `RemoteError` when the function throws, `FunctionTimeoutError` on timeout, and
+   * `ResourceExhaustedError` when it would wait for a container and too many calls wait already.
    */
   call(
     key: string,
@@ -79,6 +100,7 @@ export interface ContainerPool {
     args: Payload,
     options?: CallOptions,
   ): Promise<Payload>;
+  stats(): ContainerPoolStats;
   /** Stops every container. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 export { baseEnvironment, findExecutable, limited } from "./container-backend.js";
+export { defaultMaxContainers, defaultMaxQueuedCalls } from "./container-capacity.js";
 export { detectBackend } from "./container-detect.js";
 export { writeContainerFolder } from "./container-folder.js";
 export { createContainerPool } from "./container-pool.js";
@@ -9,6 +10,7 @@ export type {
   ContainerOutput,
   ContainerPool,
   ContainerPoolOptions,
+  ContainerPoolStats,
   ContainerSpec,
   FileMount,
 } from "./container-types.js";

@@ -2,11 +2,13 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { defaultMaxContainers, defaultMaxQueuedCalls } from "../containers/container-capacity.js";
 import { writeContainerFolder } from "../containers/container-folder.js";
 import { createContainerPool } from "../containers/container-pool.js";
 import type {
   ContainerBackendName,
   ContainerPool,
+  ContainerPoolStats,
   ContainerSpec,
   CallOptions as PoolCallOptions,
 } from "../containers/container-types.js";
@@ -18,7 +20,7 @@ import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "../services/secret-lookup.js";
 import type { SecretService } from "../services/secret-service.js";
-import { InternalError, NotFoundError } from "../shared/errors.js";
+import { InternalError, NotFoundError, UnavailableError } from "../shared/errors.js";
 import { limits, mergeLayers, networkDefault, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 
@@ -27,6 +29,10 @@ export interface FunctionExecutorOptions {
   backend?: ContainerBackendName | undefined;
   /** The SDK's container build (`lockbox/dist/bundle/container.js`), which deployed bundles import as `lockbox`. */
   sdkFile?: string | undefined;
+  /** Containers live at most, starting, busy or idle (default: `defaultMaxContainers()`, from cores and memory). */
+  maxContainers?: number | undefined;
+  /** Calls that may wait for a container; one workspace's at most half (default: 4 × `maxContainers`). */
+  maxQueuedCalls?: number | undefined;
 }
 
 /** A deployed function to call: the newest deploy of `app` in `environment`. */
@@ -118,6 +124,11 @@ export function createFunctionExecutor(
     await deps.readLog.write(record);
     return secrets;
   };
+  const maxContainers = options.maxContainers ?? defaultMaxContainers();
+  const capacity = {
+    maxContainers,
+    maxQueuedCalls: options.maxQueuedCalls ?? defaultMaxQueuedCalls(maxContainers),
+  };
   let root: Promise<string> | undefined;
   let pool: ContainerPool | undefined;
   let closed = false;
@@ -141,10 +152,14 @@ export function createFunctionExecutor(
     },
   });
   const containers = () => {
-    if (closed) throw new InternalError("The server is shutting down");
+    if (closed)
+      throw new UnavailableError(
+        "The server is shutting down: call again, on another instance or once it is back",
+      );
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },
+      ...capacity,
     });
     return pool;
   };
@@ -233,9 +248,19 @@ export function createFunctionExecutor(
       return {
         version: deployment.version,
         run: (args, options = {}) =>
-          containers().callPayload(key, start, args, { ...options, maskResult: true }),
+          containers().callPayload(key, start, args, {
+            ...options,
+            maskResult: true,
+            workspace: actor.workspaceId,
+          }),
       };
     },
+
+    /** The limits its containers run under. */
+    capacity: () => ({ ...capacity }),
+
+    /** Live containers and calls waiting for one. */
+    stats: (): ContainerPoolStats => pool?.stats() ?? { containers: 0, queued: 0 },
 
     /** Stops every container and removes the code written out for them. */
     async close(): Promise<void> {

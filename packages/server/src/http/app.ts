@@ -59,6 +59,8 @@ export async function buildApp(options: AppOptions) {
     // goes through a zod schema; nothing merges bodies with assignment.
     onProtoPoisoning: "ignore",
     clientErrorHandler: answerClientError,
+    // While closing, `startServer` refuses requests with the API's own error body (server.ts).
+    return503OnClosing: false,
     // A URL Fastify cannot route gets the API's error body and headers: no hook runs for it.
     frameworkErrors: (error, request, reply) => {
       setSecurityHeaders(request, reply);

@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { type ErrorCode, httpStatusByCode, LockboxError, RemoteError } from "../shared/errors.js";
+import {
+  type ErrorCode,
+  httpStatusByCode,
+  LockboxError,
+  RemoteError,
+  ResourceExhaustedError,
+} from "../shared/errors.js";
 
 /** The one error body of the API: `{ "error": { "code", "message", "requestId" } }`. */
 export function sendError(
@@ -44,6 +50,8 @@ export interface ErrorBody {
   requestId: string;
   remoteName?: string;
   remoteStack?: string;
+  /** A call refused for want of capacity: when to try again (also the `Retry-After` header). */
+  retryAfterSeconds?: number;
 }
 
 /** The status and body an error is answered with; messages of unexpected errors are never sent, only logged. */
@@ -63,7 +71,10 @@ export function errorAnswer(
   if (error instanceof LockboxError) {
     if (httpStatusByCode[error.code] >= 500)
       request.log.error({ code: error.code, err: error }, "request failed");
-    return answer(error.code, error.message);
+    const { status, body } = answer(error.code, error.message);
+    if (error instanceof ResourceExhaustedError)
+      return { status, body: { ...body, retryAfterSeconds: error.retryAfterSeconds } };
+    return { status, body };
   }
   if (hasZodFastifySchemaValidationErrors(error)) return answer("invalid", validationMessage(error));
   const status = error.statusCode ?? 500;
@@ -81,5 +92,6 @@ export function errorAnswer(
 /** Maps every error to the API's error body. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const { status, body } = errorAnswer(error, request);
+  if (body.retryAfterSeconds !== undefined) reply.header("retry-after", String(body.retryAfterSeconds));
   return reply.code(status).send({ error: body });
 }

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
 import { InvalidError } from "../shared/errors.js";
 import { buildApp } from "./app.js";
+import { sendError } from "./errors.js";
 import { createServerLogger, logFormats } from "./server-logger.js";
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
@@ -34,6 +36,10 @@ const optionsSchema = z
     maxFailedAuthentications: z.number().int().positive().optional(),
     /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */
     containerSdkFile: z.string().min(1).optional(),
+    /** Containers of deployed functions' calls live at most (default: from cores and memory, `defaultMaxContainers`). */
+    maxContainers: z.number().int().min(1).max(100_000).optional(),
+    /** Calls that may wait for a container (default: 4 × maxContainers); past it, 429. */
+    maxQueuedCalls: z.number().int().min(1).max(1_000_000).optional(),
   })
   .superRefine((options, context) => {
     for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
@@ -66,20 +72,33 @@ function parseOptions(input: ServerOptions) {
   return Object.freeze(parsed.data);
 }
 
-const shutdownGraceMs = 20_000;
+/** Requests (function calls queued or running among them) get this long to finish on shutdown. */
+export const shutdownGraceMs = 20_000;
+
+const closingMessage =
+  "The server is shutting down: send the request again, to another instance or once it is back";
 
 /**
- * While the server closes, each answer ends its connection: a kept-alive connection whose
- * request was in flight would otherwise hold the server open until the client let go.
+ * While the server closes, a new request (one on a kept-alive connection) is refused with 503,
+ * and each answer ends its connection: a kept-alive connection whose request was in flight would
+ * otherwise hold the server open until the client let go.
  */
-function endConnectionsWhenClosing(app: FastifyInstance): void {
+function refuseWhenClosing(app: FastifyInstance): () => void {
   let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
+  // Marked as they arrive: a request in flight may reach the hook below only after the close began.
+  const late = new WeakSet<IncomingMessage>();
+  app.server.prependListener("request", (raw: IncomingMessage) => {
+    if (closing) late.add(raw);
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (late.has(request.raw)) return sendError(reply, request, "unavailable", closingMessage);
   });
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");
   });
+  return () => {
+    closing = true;
+  };
 }
 
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
@@ -99,20 +118,30 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
       },
       maxFailedAuthentications: options.maxFailedAuthentications,
-      execution: { sdkFile: options.containerSdkFile },
+      execution: {
+        sdkFile: options.containerSdkFile,
+        maxContainers: options.maxContainers,
+        maxQueuedCalls: options.maxQueuedCalls,
+      },
     },
   );
   try {
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
     const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
-    endConnectionsWhenClosing(app);
+    const beginClosing = refuseWhenClosing(app);
     const address = await app.listen({ host: options.host, port: options.port });
+    const { maxContainers, maxQueuedCalls } = lockbox.functions.capacity();
+    app.log.info(
+      `Function calls run in at most ${maxContainers} containers, with ${maxQueuedCalls} waiting at most`,
+    );
     return {
       url: address,
       ...(generated ? { bootstrapToken: generated } : {}),
       async close() {
-        // Requests in flight get this long to finish; then their connections are cut.
+        // Requests in flight (function calls too, queued or running) get this long to finish;
+        // then their connections are cut. The containers stop after, with the store.
+        beginClosing();
         const deadline = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
         try {
           await app.close();

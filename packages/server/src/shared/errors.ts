@@ -10,6 +10,8 @@ export const errorCodes = [
   "integrity",
   "function_timeout",
   "remote_error",
+  "resource_exhausted",
+  "unavailable",
   "internal",
 ] as const;
 
@@ -101,6 +103,26 @@ export class RemoteError extends LockboxError {
   }
 }
 
+/**
+ * The server runs as many containers as it may and its queue of waiting calls is full: try again
+ * after `retryAfterSeconds` (the HTTP answer is 429 with a `Retry-After` header).
+ */
+export class ResourceExhaustedError extends LockboxError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super("resource_exhausted", message);
+  }
+}
+
+/** The server is shutting down and takes no new work: try again (another instance takes it). */
+export class UnavailableError extends LockboxError {
+  constructor(message: string) {
+    super("unavailable", message);
+  }
+}
+
 /** An unexpected failure inside Lockbox. */
 export class InternalError extends LockboxError {
   constructor(message: string) {
@@ -119,6 +141,8 @@ const classByCode: Record<ErrorCode, new (message: string) => LockboxError> = {
   integrity: IntegrityError,
   function_timeout: FunctionTimeoutError,
   remote_error: RemoteError,
+  resource_exhausted: ResourceExhaustedError,
+  unavailable: UnavailableError,
   internal: InternalError,
 };
 
@@ -134,11 +158,17 @@ export const httpStatusByCode: Record<ErrorCode, number> = {
   integrity: 500,
   function_timeout: 504,
   remote_error: 500,
+  resource_exhausted: 429,
+  unavailable: 503,
   internal: 500,
 };
 
-/** Rebuilds the error class for a code received over the wire. */
-export function errorFromCode(code: string, message: string): LockboxError {
+/**
+ * Rebuilds the error class for a code received over the wire; `retryAfterSeconds` (an answer's
+ * `Retry-After`) goes to a `ResourceExhaustedError`.
+ */
+export function errorFromCode(code: string, message: string, retryAfterSeconds?: number): LockboxError {
+  if (code === "resource_exhausted") return new ResourceExhaustedError(message, retryAfterSeconds);
   const ErrorClass = classByCode[code as ErrorCode] ?? InternalError;
   return new ErrorClass(message);
 }

@@ -1,6 +1,7 @@
 // Test helpers that other packages' tests share: `@lockbox/server/test-support` (tests only).
 export * from "./arbitraries.js";
 export * from "./at-rest.js";
+export * from "./call-gate.js";
 export * from "./postgres-server.js";
 export * from "./same-values.js";
 export * from "./temp-lockbox.js";

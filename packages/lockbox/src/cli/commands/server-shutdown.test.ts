@@ -1,6 +1,13 @@
 import { join } from "node:path";
 import { databaseFileName } from "@lockbox/server";
-import { type ApiAnswer, callApi, makeTempDir, removeTempDir } from "@lockbox/server/test-support";
+import {
+  type ApiAnswer,
+  type CallGate,
+  callApi,
+  makeTempDir,
+  removeTempDir,
+  startCallGate,
+} from "@lockbox/server/test-support";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CliServer, startCliServer } from "../../test-support/cli-server.js";
@@ -16,12 +23,11 @@ afterEach(async () => {
   removeTempDir(dataDir);
 });
 
-async function start(): Promise<CliServer> {
-  const server = await startCliServer({
-    LOCKBOX_HOME: dataDir,
-    LOCKBOX_BOOTSTRAP_TOKEN: token,
-    LOCKBOX_LOG_LEVEL: "info",
-  });
+async function start(env: Record<string, string> = {}, args: string[] = []): Promise<CliServer> {
+  const server = await startCliServer(
+    { LOCKBOX_HOME: dataDir, LOCKBOX_BOOTSTRAP_TOKEN: token, LOCKBOX_LOG_LEVEL: "info", ...env },
+    args,
+  );
   servers.push(server);
   return server;
 }
@@ -81,5 +87,52 @@ describe("lockbox server on SIGTERM", () => {
     expect(values.body.values).toEqual({ VALUE: "canary-in-flight" });
     expect((await callApi(restarted.url, "GET", `${secrets}/late`, { token })).status).toBe(404);
     expect(await restarted.stop()).toBe(0);
+  });
+});
+
+describe("lockbox server on SIGTERM, with function calls", () => {
+  const app = "/v1/environments/main/apps/drain";
+  // Waits at the gate its argument names (the process backend has the host's network).
+  const bundle = `(globalThis[Symbol.for("lockbox.functions")] ??= []).push(async (url) => (await fetch(url)).text());`;
+  let gate: CallGate | undefined;
+  afterEach(async () => {
+    await gate?.close();
+  });
+
+  it("lets the running and the queued call finish, refuses a new one with 503, then exits 0", async () => {
+    dataDir = makeTempDir("lockbox-drain-");
+    gate = await startCallGate();
+    const server = await start({ LOCKBOX_CONTAINER: "process" }, ["--max-containers", "1"]);
+    const deployed = await callApi(server.url, "POST", `${app}/deployments`, {
+      token,
+      body: { bundle, functions: [{ name: "pass", index: 0, secrets: [] }] },
+    });
+    expect(deployed.status).toBe(201);
+    const callPass = (name: string) =>
+      callApi(server.url, "POST", `${app}/functions/pass/call`, {
+        token,
+        body: { args: [(gate as CallGate).url(name)] },
+      });
+    const running = callPass("drain-1");
+    await gate.arrived("drain-1");
+    // One container: the second call waits for it, in flight once the server logged it.
+    const queued = callPass("drain-2");
+    await server.waitForOutput(/(\/functions\/pass\/call"[^\n]*"incoming request"[\s\S]*){2}/);
+    const exited = server.stop();
+    await server.waitForOutput(/^Received SIGTERM, stopping$/m);
+    const late = await callPass("drain-late").catch(() => "refused" as const);
+    if (late !== "refused") {
+      expect(late.status).toBe(503);
+      expect(late.body.error).toMatchObject({
+        code: "unavailable",
+        message: expect.stringContaining("shutting down"),
+      });
+    }
+    gate.open("drain-1");
+    gate.open("drain-2");
+    expect(await running).toMatchObject({ status: 200, body: { result: "drain-1" } });
+    expect(await queued).toMatchObject({ status: 200, body: { result: "drain-2" } });
+    expect(await exited).toBe(0);
+    expect(gate.seen("drain-late")).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export interface ServerCommandOptions {
   databaseUrl?: string;
   databaseReplicaUrl?: string;
   databaseMaxConnections?: number;
+  maxContainers?: number;
+  maxQueuedCalls?: number;
   logFormat?: string;
 }
 
@@ -43,6 +45,8 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     databaseUrl: options.databaseUrl || undefined,
     databaseReplicaUrl: options.databaseReplicaUrl || undefined,
     databaseMaxConnections: options.databaseMaxConnections,
+    maxContainers: options.maxContainers,
+    maxQueuedCalls: options.maxQueuedCalls,
     encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
     // Deployed functions called through the server import this SDK's container build.
     containerSdkFile: containerSdkFile(),
