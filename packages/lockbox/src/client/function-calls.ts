@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { deserialize, serialize } from "node:v8";
-import { InternalError, InvalidError } from "@lockbox/server/shared";
+import { InternalError, InvalidError, ResourceExhaustedError } from "@lockbox/server/shared";
 import { answeredError, errorFromBody, type HttpClientOptions, reach } from "./http-client.js";
 
 /** A deployed function, by the names it was deployed under. */
@@ -15,6 +16,9 @@ export interface CallOutput {
   stderr: NodeJS.WritableStream;
 }
 
+/** How long a call refused for want of room is sent again: as long as a call may run by default. */
+const retryForMs = 5 * 60_000;
+
 type CallEvent =
   | { stdout: string }
   | { stderr: string }
@@ -27,8 +31,7 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<CallEve
   let text = "";
   for await (const chunk of body) {
     text += decoder.decode(chunk, { stream: true });
-    let end = text.indexOf("\n");
-    for (; end >= 0; end = text.indexOf("\n")) {
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n")) {
       yield JSON.parse(text.slice(0, end)) as CallEvent;
       text = text.slice(end + 1);
     }
@@ -41,7 +44,39 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<CallEve
  */
 export function createFunctionCaller(options: HttpClientOptions) {
   const base = options.url.replace(/\/+$/, "");
+
+  async function callOnce(
+    ref: FunctionRef,
+    cloneArgs: string,
+    output: CallOutput,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const path = [ref.environment, "apps", ref.app, "functions", ref.function].map(encodeURIComponent);
+    const response = await reach(base, `${base}/v1/environments/${path.join("/")}/call`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        "content-type": "application/json",
+        accept: "application/x-ndjson",
+      },
+      body: JSON.stringify({ cloneArgs }),
+      ...(signal ? { signal } : {}),
+    });
+    if (!response.ok || !response.body)
+      throw answeredError(response.status, await response.json().catch(() => undefined));
+    for await (const event of events(response.body)) {
+      if ("stdout" in event) output.stdout.write(event.stdout);
+      else if ("stderr" in event) output.stderr.write(event.stderr);
+      else if ("error" in event) throw errorFromBody(event.error);
+      else return deserialize(Buffer.from(event.cloneResult, "base64"));
+    }
+    throw new InternalError(
+      `The Lockbox server at ${base} ended the call of '${ref.function}' without its result`,
+    );
+  }
+
   return {
+    /** Calls `ref` with `args`; a call the server refuses for want of room is sent again after the time it names. */
     async call(
       ref: FunctionRef,
       args: unknown[],
@@ -56,30 +91,17 @@ export function createFunctionCaller(options: HttpClientOptions) {
           `Arguments of function '${ref.function}' must be structured-clone data (no functions or symbols)`,
         );
       }
-      const path = [ref.environment, "apps", ref.app, "functions", ref.function]
-        .map(encodeURIComponent)
-        .join("/");
-      const response = await reach(base, `${base}/v1/environments/${path}/call`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${options.token}`,
-          "content-type": "application/json",
-          accept: "application/x-ndjson",
-        },
-        body: JSON.stringify({ cloneArgs }),
-        ...(signal ? { signal } : {}),
-      });
-      if (!response.ok || !response.body)
-        throw answeredError(response.status, await response.json().catch(() => undefined));
-      for await (const event of events(response.body)) {
-        if ("stdout" in event) output.stdout.write(event.stdout);
-        else if ("stderr" in event) output.stderr.write(event.stderr);
-        else if ("error" in event) throw errorFromBody(event.error);
-        else return deserialize(Buffer.from(event.cloneResult, "base64"));
+      for (let waitedMs = 0; ; ) {
+        try {
+          return await callOnce(ref, cloneArgs, output, signal);
+        } catch (error) {
+          // Refused before it ran: safe to send again, for as long as a call may wait.
+          if (!(error instanceof ResourceExhaustedError) || waitedMs >= retryForMs) throw error;
+          const delayMs = error.retryAfterSeconds * 1000 * (0.5 + Math.random());
+          await sleep(delayMs, undefined, signal ? { signal } : {});
+          waitedMs += delayMs;
+        }
       }
-      throw new InternalError(
-        `The Lockbox server at ${base} ended the call of '${ref.function}' without its result`,
-      );
     },
   };
 }

@@ -1,14 +1,23 @@
 /**
- * Calls `call` once per input, all at once, and yields the results in input order. A failure
- * surfaces when its turn comes; later failures stay quiet (no unhandled rejection).
+ * Calls `call` once per input, at most `limit` at a time (default: all at once), and yields the
+ * results in input order. A failure surfaces when its turn comes; later failures stay quiet (no
+ * unhandled rejection).
  */
 export async function* mapCalls<I, R>(
   inputs: Iterable<I> | AsyncIterable<I>,
   call: (input: I) => Promise<R>,
+  limit = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<R, void, undefined> {
   const calls: Promise<R>[] = [];
+  let running = 0;
+  const freed: (() => void)[] = [];
   for await (const input of inputs) {
-    const result = call(input);
+    while (running >= limit) await new Promise<void>((resolve) => freed.push(resolve));
+    running++;
+    const result = call(input).finally(() => {
+      running--;
+      freed.shift()?.();
+    });
     void result.catch(() => {});
     calls.push(result);
   }

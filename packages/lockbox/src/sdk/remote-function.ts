@@ -6,6 +6,9 @@ import { activeRun, type CallTarget, type RunContext } from "./internal.js";
 import { isLocal } from "./is-local.js";
 import { mapCalls } from "./map-calls.js";
 
+/** Calls in flight at once for a `.map` through the server. */
+const serverMapLimit = 16;
+
 /** Options of `RemoteFunction.fromName`. */
 export interface RemoteFunctionOptions {
   /** The environment the app was deployed to; default the configured one. */
@@ -113,7 +116,8 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   ): AsyncGenerator<Awaited<R>, void, undefined> {
     const onServer = await this.#onServer();
     if (onServer) {
-      yield* mapCalls(inputs, async (input) => (await onServer([input])) as Awaited<R>);
+      // A server queues a workspace's calls only so far (and answers 429 past it): keep fewer in flight.
+      yield* mapCalls(inputs, async (input) => (await onServer([input])) as Awaited<R>, serverMapLimit);
       return;
     }
     const { run, environment, done } = await this.#run();
