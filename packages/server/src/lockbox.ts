@@ -9,7 +9,7 @@ import {
   type FunctionExecutor,
   type FunctionExecutorOptions,
 } from "./execution/function-executor.js";
-import { createAppService } from "./services/app-service.js";
+import { createAppService, createDeploymentReader } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
@@ -187,7 +187,13 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
     const services = createServices(chained, lookup, codec, chain, readLog);
     // Its containers start on the first call: an embedded CLI that opens the store starts none.
     const functions = createFunctionExecutor(
-      { apps: services.apps, secrets: services.secrets, store: chained, lookup, readLog },
+      {
+        apps: createDeploymentReader({ store: chained }),
+        secrets: services.secrets,
+        store: chained,
+        lookup,
+        readLog,
+      },
       options.execution,
     );
     return {

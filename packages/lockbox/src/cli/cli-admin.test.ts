@@ -84,7 +84,7 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     const role = await lockbox.run(["token", "create", "--role", "owner"]);
     expect(role).toMatchObject({
       code: 2,
-      stderr: "Error: Invalid role 'owner': use one of viewer, developer, admin\n",
+      stderr: "Error: Invalid role 'owner': use one of viewer, invoker, developer, admin\n",
     });
     expect((await lockbox.run(["token", "create", "--expires-in", "soon"])).code).toBe(2);
     expect((await lockbox.run(["token", "revoke", "tk-unknown"])).code).toBe(1);

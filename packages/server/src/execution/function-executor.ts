@@ -8,7 +8,7 @@ import type { ContainerBackendName, ContainerPool, ContainerSpec } from "../cont
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
 import { maskText } from "../containers/output-mask.js";
 import { type Actor, requireRole } from "../services/actor.js";
-import type { AppService, DeployedFunction } from "../services/app-service.js";
+import type { DeployedFunction, DeploymentReader } from "../services/app-service.js";
 import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "../services/secret-lookup.js";
@@ -48,12 +48,11 @@ interface PinnedSecret {
 }
 
 /**
- * Who may call a deployed function. The `invoker` role (issue 15, item 4) lowers this to
- * `invoker`: the server reads the secrets on the caller's behalf, and the caller sees only
- * masked output and results.
+ * Who may call a deployed function: an invoker or more. The server reads the secrets on the
+ * caller's behalf, and the caller sees only masked output and results.
  */
 export function assertMayCall(actor: Actor): void {
-  requireRole(actor, "developer", "call deployed functions");
+  requireRole(actor, "invoker", "call deployed functions");
 }
 
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -91,7 +90,7 @@ async function readPinned(
  */
 export function createFunctionExecutor(
   deps: {
-    apps: Pick<AppService, "get">;
+    apps: DeploymentReader;
     secrets: Pick<SecretService, "get">;
     store: Pick<Store, "directory" | "secrets">;
     lookup: SecretLookup;
@@ -100,9 +99,10 @@ export function createFunctionExecutor(
   options: FunctionExecutorOptions = {},
 ) {
   // One read of the pinned versions per container start, its audit entries committed before
-  // the values go anywhere (each names the secret and version read).
+  // the values go anywhere (each names the caller, the secret and version read). The caller
+  // need not be a developer: the values go into this server's container, never to the caller.
   const readForContainer: ReadForContainer = async (actor, input) => {
-    const { secrets, record } = await deps.lookup.readForUse(deps.store, actor, input, "container.start");
+    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input);
     await deps.readLog.write(record);
     return secrets;
   };

@@ -2,7 +2,7 @@ import { deployedContents } from "../containers/deployed-files.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
 import { assertAppName, limits, quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import { type Actor, requireRole } from "./actor.js";
+import { type Actor, hasRole, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import {
   assertDeployedFunctions,
@@ -32,6 +32,59 @@ export interface DeployInput {
   /** The contents of the functions' `files`: SHA-256 → base64. */
   files?: Record<string, string> | undefined;
 }
+
+/** A deploy as `get` answers it: its code and files only for those who may run it themselves. */
+export interface DeploymentView extends DeploymentInfo {
+  bundle?: string | undefined;
+  /** The contents of the functions' `files`: SHA-256 → base64. */
+  files?: Record<string, string> | undefined;
+}
+
+/** A deploy with its code, as this server's own containers take it. */
+export interface Deployment extends DeploymentInfo {
+  bundle: string;
+  files: Record<string, string>;
+}
+
+/** The newest deploy of an app in the actor's workspace, with its code and files. */
+async function readDeployment(
+  store: Pick<Store, "directory" | "deployments">,
+  actor: Actor,
+  ref: { environment: string; name: string },
+): Promise<Deployment> {
+  assertAppName(ref.name);
+  const environment = await findEnvironment(store.directory, actor, ref.environment);
+  const row = await store.deployments.latest(environment.id, ref.name);
+  if (!row)
+    throw new NotFoundError(
+      `App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`,
+    );
+  const files = await store.deployments.files(row.id);
+  return {
+    name: row.appName,
+    environment: ref.environment,
+    version: row.version,
+    functions: JSON.parse(row.functions) as DeployedFunction[],
+    deployedAt: row.createdAt,
+    deployedBy: row.createdBy,
+    bundle: row.bundle,
+    files: Object.fromEntries(
+      files.map((file) => [file.sha256, Buffer.from(file.content).toString("base64")]),
+    ),
+  };
+}
+
+/**
+ * Deploys with their code, for the server's own containers: an invoker's call runs the code it
+ * may not download. Not a service of `Services`, which clients bind.
+ */
+export function createDeploymentReader(deps: { store: Pick<Store, "directory" | "deployments"> }) {
+  return {
+    get: (actor: Actor, ref: { environment: string; name: string }) => readDeployment(deps.store, actor, ref),
+  };
+}
+
+export type DeploymentReader = ReturnType<typeof createDeploymentReader>;
 
 function assertDeployable(input: DeployInput): void {
   assertAppName(input.name);
@@ -78,28 +131,14 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       });
     },
 
-    /** The newest deploy of an app, with its code and its functions' files (SHA-256 → base64). */
-    async get(actor: Actor, ref: { environment: string; name: string }) {
-      assertAppName(ref.name);
-      const environment = await findEnvironment(store.directory, actor, ref.environment);
-      const row = await store.deployments.latest(environment.id, ref.name);
-      if (!row)
-        throw new NotFoundError(
-          `App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`,
-        );
-      const files = await store.deployments.files(row.id);
-      return {
-        name: row.appName,
-        environment: ref.environment,
-        version: row.version,
-        functions: JSON.parse(row.functions) as DeployedFunction[],
-        deployedAt: row.createdAt,
-        deployedBy: row.createdBy,
-        bundle: row.bundle,
-        files: Object.fromEntries(
-          files.map((file) => [file.sha256, Buffer.from(file.content).toString("base64")]),
-        ),
-      };
+    /**
+     * The newest deploy of an app; its code and files only for a developer or an admin, who may
+     * run it here: viewers and invokers (who call it on the server, as Modal's callers do) get
+     * what it is, not what it does.
+     */
+    async get(actor: Actor, ref: { environment: string; name: string }): Promise<DeploymentView> {
+      const { bundle, files, ...info } = await readDeployment(store, actor, ref);
+      return hasRole(actor, "developer") ? { ...info, bundle, files } : info;
     },
 
     async list(actor: Actor, options: { environment: string }): Promise<DeploymentInfo[]> {
