@@ -271,7 +271,17 @@ describe("apps over HTTP", () => {
     expect(read.body.bundle).toBe(bundle);
   });
 
+  const newSecret = async (environment: string, name: string) => {
+    const made = await server.call("POST", `/v1/environments/${environment}/secrets`, {
+      body: { name, values: { DB_URL: "x" } },
+    });
+    expect([201, 409]).toContain(made.status);
+  };
+
   it("stores each function's secret references, env, timeout and sandbox shape", async () => {
+    await server.call("POST", "/v1/environments", { body: { name: "prod" } });
+    await newSecret("main", "shared");
+    await newSecret("prod", "db");
     const functions = [
       {
         name: "f",
@@ -318,6 +328,8 @@ describe("apps over HTTP", () => {
       body: { role: "developer", environment: "deploy-scope" },
     });
     const token = made.body.value as string;
+    await newSecret("deploy-scope", "db");
+    await newSecret("main", "db");
     const deployments = "/v1/environments/deploy-scope/apps/scoped/deployments";
     const own = { name: "f", index: 0, secrets: [{ name: "db" }] };
     const first = await server.call("POST", deployments, {
@@ -341,5 +353,42 @@ describe("apps over HTTP", () => {
     expect(read.body).toMatchObject({ version: 1, bundle: "export const x = 1;", functions: [own] });
     const listed = await server.call("GET", "/v1/environments/main/apps");
     expect(listed.body.apps.map((app: { name: string }) => app.name)).not.toContain("scoped");
+  });
+
+  it("answers 404 naming the secret for a deploy of a function whose secret does not exist, and stores nothing", async () => {
+    await newSecret("main", "present");
+    const fn = { name: "f", index: 0, secrets: [{ name: "present" }, { name: "absent-one" }] };
+    const refused = await server.call("POST", "/v1/environments/main/apps/dangling/deployments", {
+      body: { bundle: "export const x = 1;", functions: [fn] },
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error).toMatchObject({
+      code: "not_found",
+      message:
+        "Cannot deploy function 'f': it reads secret 'absent-one' in environment 'main', which has no such secret",
+    });
+    expect((await server.call("GET", "/v1/environments/main/apps/dangling")).status).toBe(404);
+  });
+
+  it("answers 403 to an invoker's deploy, and withholds a deploy's code from invokers and viewers", async () => {
+    await server.call("POST", "/v1/environments/main/apps/coded/deployments", {
+      body: { bundle: "export const coded = 1;", functions: [{ name: "f", index: 0, secrets: [] }] },
+    });
+    for (const role of ["invoker", "viewer"]) {
+      const token = (await server.call("POST", "/v1/tokens", { body: { role } })).body.value as string;
+      const deploy = await server.call("POST", "/v1/environments/main/apps/coded/deployments", {
+        token,
+        body: { bundle: "export const x = 2;", functions: [] },
+      });
+      expect(deploy.status).toBe(403);
+      expect(deploy.body.error.message).toBe(
+        `A ${role} token cannot deploy apps; it needs the developer role`,
+      );
+      const read = await server.call("GET", "/v1/environments/main/apps/coded", { token });
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ name: "coded", version: 1, functions: [{ name: "f" }] });
+      expect(read.text).not.toContain("export const coded");
+      expect(read.body).not.toHaveProperty("files");
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { deployedContents } from "../containers/deployed-files.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
 import { assertAppName, limits, quote } from "../shared/rules.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, hasRole, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import {
@@ -96,10 +96,45 @@ function assertDeployable(input: DeployInput): void {
 }
 
 /**
+ * Refuses a deploy naming a secret that does not exist where it is named (its environment, or
+ * the deploy's): a deploy is a developer's promise that its functions' secrets can be read there.
+ */
+async function assertSecretsExist(
+  tables: Pick<StoreTables, "directory" | "secrets">,
+  actor: Actor,
+  environment: string,
+  functions: readonly DeployedFunction[],
+): Promise<void> {
+  const named = functions.flatMap((fn) =>
+    fn.secrets.map((secret) => ({
+      fn: fn.name,
+      name: secret.name,
+      where: secret.environment ?? environment,
+    })),
+  );
+  for (const where of new Set(named.map((secret) => secret.where))) {
+    const wanted = named.filter((secret) => secret.where === where);
+    const found = await tables.directory.findEnvironment(actor.workspaceId, where);
+    const heads = found
+      ? await tables.secrets.findMany(found.id, [...new Set(wanted.map((s) => s.name))])
+      : [];
+    const missing = wanted.find((secret) => !heads.some((head) => head.name === secret.name));
+    if (missing) {
+      const lacks = found ? "which has no such secret" : "which does not exist";
+      throw new NotFoundError(
+        `Cannot deploy function ${quote(missing.fn)}: it reads secret ${quote(missing.name)} in environment ${quote(where)}, ${lacks}`,
+      );
+    }
+  }
+}
+
+/**
  * Deployed apps: their code and, per function, what a caller needs to start its container
  * (secret names and keys, never values: those are read when a container starts).
  */
-export function createAppService(deps: { store: Pick<Store, "directory" | "deployments" | "transaction"> }) {
+export function createAppService(deps: {
+  store: Pick<Store, "directory" | "deployments" | "secrets" | "transaction">;
+}) {
   const { store } = deps;
   return {
     async deploy(actor: Actor, input: DeployInput): Promise<DeploymentInfo> {
@@ -109,6 +144,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       const contents = deployedContents(input.functions, input.files);
       return store.transaction(async (tx) => {
         const environment = await findEnvironment(tx.directory, actor, input.environment);
+        await assertSecretsExist(tx, actor, input.environment, input.functions);
         const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;
         const createdAt = new Date().toISOString();
         const functions = storedFunctions(input.functions);
