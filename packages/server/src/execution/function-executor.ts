@@ -167,12 +167,10 @@ export function createFunctionExecutor(
       const pinned = await pin(actor, input.environment, fn);
       await deps.readLog.write({
         entries: [
-          // The audit log has no column for a call's target: `secret` holds `APP/FUNCTION`,
-          // which no secret name can be ('/' is not allowed in one).
           auditEntry(actor, {
             action: "function.call",
             environment: input.environment,
-            secret: `${input.app}/${fn.name}`,
+            target: `${input.app}/${fn.name}`,
             version: deployment.version,
           }),
         ],

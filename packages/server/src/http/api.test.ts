@@ -382,7 +382,7 @@ describe("apps over HTTP", () => {
       });
       expect(deploy.status).toBe(403);
       expect(deploy.body.error.message).toBe(
-        `A ${role} token cannot deploy apps; it needs the developer role`,
+        `${role === "invoker" ? "An" : "A"} ${role} token cannot deploy apps; it needs the developer role`,
       );
       const read = await server.call("GET", "/v1/environments/main/apps/coded", { token });
       expect(read.status).toBe(200);

@@ -28,7 +28,10 @@ export function requireAllEnvironments(actor: Actor, action: string): void {
 /** Throws `PermissionDeniedError` unless the actor's role is at least `role`. */
 export function requireRole(actor: Actor, role: Role, action: string): void {
   if (!hasRole(actor, role)) {
-    throw new PermissionDeniedError(`A ${actor.role} token cannot ${action}; it needs the ${role} role`);
+    const article = /^[aeiou]/.test(actor.role) ? "An" : "A";
+    throw new PermissionDeniedError(
+      `${article} ${actor.role} token cannot ${action}; it needs the ${role} role`,
+    );
   }
 }
 

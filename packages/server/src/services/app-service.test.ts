@@ -72,7 +72,9 @@ describe("createAppService", () => {
     await expect(apps().deploy(box.admin, withFunction({ index: -1 }))).rejects.toThrow(InvalidError);
     for (const role of ["viewer", "invoker"] as const) {
       await expect(apps().deploy(testActor(box.workspaceId, role), deploy)).rejects.toThrow(
-        new PermissionDeniedError(`A ${role} token cannot deploy apps; it needs the developer role`),
+        new PermissionDeniedError(
+          `${role === "invoker" ? "An" : "A"} ${role} token cannot deploy apps; it needs the developer role`,
+        ),
       );
     }
     expect((await apps().deploy(testActor(box.workspaceId, "developer"), deploy)).version).toBe(1);
