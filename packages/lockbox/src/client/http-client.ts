@@ -21,20 +21,14 @@ function queryString(query: Query = {}): string {
 export function createHttpClient(options: HttpClientOptions): LockboxApi {
   const base = options.url.replace(/\/+$/, "");
 
-  async function call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    query?: Query,
-    token = options.token,
-  ): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const url = `${base}/v1${path}${queryString(query)}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers: {
-          authorization: `Bearer ${token}`,
+          authorization: `Bearer ${options.token}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -76,9 +70,6 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
       resolve: async ({ environment, ...body }) =>
         (await call<{ secrets: never }>("POST", `${environmentPath(environment)}/resolve`, body)).secrets,
     },
-    grants: {
-      create: ({ environment, ...body }) => call("POST", `${environmentPath(environment)}/grants`, body),
-    },
     apps: {
       deploy: ({ environment, name, ...body }) =>
         call("POST", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}/deployments`, body),
@@ -87,8 +78,6 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
       list: async ({ environment }) =>
         (await call<{ apps: never }>("GET", `${environmentPath(environment)}/apps`)).apps,
     },
-    redeemGrant: async (grant) =>
-      (await call<{ secrets: never }>("POST", "/grants/redeem", undefined, undefined, grant)).secrets,
     environments: {
       list: async () => (await call<{ environments: never }>("GET", "/environments")).environments,
       create: (name) => call("POST", "/environments", { name }),

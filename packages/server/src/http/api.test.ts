@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRawDatabase } from "../test-support/test-database.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 
 const canary = "CANARY-api-7f3a9c1e-do-not-leak";
@@ -231,31 +233,48 @@ describe("service endpoints", () => {
   });
 });
 
-describe("container grants over HTTP", () => {
-  it("issues a grant with a developer token and redeems it once with the grant alone", async () => {
-    await server.call("POST", secrets, { body: { name: "granted", values: { KEY: canary } } });
+describe("a container start's read over HTTP", () => {
+  it("reads the pinned versions once, audited as container.start naming each secret and version", async () => {
+    await server.call("POST", secrets, { body: { name: "pinned", values: { KEY: canary } } });
+    await server.call("PATCH", `${secrets}/pinned`, { body: { set: { KEY: `${canary}-2` } } });
     const developer = await tokenWithRole("developer");
-    const issued = await server.call("POST", "/v1/environments/main/grants", {
+    const read = await server.call("POST", "/v1/environments/main/resolve", {
       token: developer,
-      body: { secrets: [{ name: "granted", requiredKeys: ["KEY"] }] },
+      body: { use: "container", secrets: [{ name: "pinned", requiredKeys: ["KEY"], version: 1 }] },
     });
-    expect(issued.status).toBe(201);
-    expect(issued.text).not.toContain(canary);
-    const grant = issued.body.token as string;
-    const redeemed = await server.call("POST", "/v1/grants/redeem", { token: grant });
-    expect(redeemed.body.secrets).toEqual([{ name: "granted", version: 1, values: { KEY: canary } }]);
-    expect((await server.call("POST", "/v1/grants/redeem", { token: grant })).status).toBe(401);
-    // A grant is no API token.
-    expect((await server.call("GET", secrets, { token: grant })).status).toBe(401);
+    expect(read.status).toBe(200);
+    expect(read.body.secrets).toEqual([{ name: "pinned", version: 1, values: { KEY: canary } }]);
+    const [entry] = (await server.call("GET", "/v1/audit?limit=1")).body.entries;
+    expect(entry).toMatchObject({ action: "container.start", secret: "pinned", version: 1 });
+    const missing = await server.call("POST", "/v1/environments/main/resolve", {
+      token: developer,
+      body: { use: "container", secrets: [{ name: "pinned", version: 9 }] },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe("Secret 'pinned' has no version 9");
   });
 
-  it("refuses grants to a viewer", async () => {
-    const viewer = await tokenWithRole("viewer");
-    const answer = await server.call("POST", "/v1/environments/main/grants", {
-      token: viewer,
-      body: { secrets: [{ name: "granted" }] },
-    });
-    expect(answer.status).toBe(403);
+  it("refuses it to a viewer and an invoker, and the grant routes are gone", async () => {
+    for (const role of ["viewer", "invoker"]) {
+      const answer = await server.call("POST", "/v1/environments/main/resolve", {
+        token: await tokenWithRole(role),
+        body: { use: "container", secrets: [{ name: "pinned" }] },
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.text).not.toContain(canary);
+    }
+    expect((await server.call("POST", "/v1/grants/redeem")).status).toBe(404);
+    // Its table went with it (migration 0010): a query of it fails on either dialect.
+    const db = openRawDatabase(server.dataDir);
+    try {
+      await expect(sql`select count(*) from grants`.execute(db)).rejects.toThrow(/grants/);
+      await expect(sql`select target from audit_entries limit 1`.execute(db)).resolves.toBeDefined();
+    } finally {
+      await db.destroy();
+    }
+    expect(
+      (await server.call("POST", "/v1/environments/main/grants", { body: { secrets: [] } })).status,
+    ).toBe(404);
   });
 });
 

@@ -1,5 +1,5 @@
 import { NotFoundError } from "../shared/errors.js";
-import { assertSecretName, quote } from "../shared/rules.js";
+import { assertSecretName, quote, type ResolveUse } from "../shared/rules.js";
 import type { SealedVersion, SecretRow, SecretVersionRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
@@ -60,6 +60,8 @@ export interface ResolvedSecret {
 
 export interface ResolveInput {
   environment: string;
+  /** What the values are for, as audited: default `exec` (`secret.resolve`); `container`: `container.start`. */
+  use?: ResolveUse | undefined;
   /** `version` pins what is read (a container reads the versions its key names); default: the current. */
   secrets: { name: string; requiredKeys?: string[] | undefined; version?: number | undefined }[];
 }

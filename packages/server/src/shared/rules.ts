@@ -40,6 +40,13 @@ export const defaultEnvironment = "main";
 export const roles = ["viewer", "invoker", "developer", "admin"] as const;
 export type Role = (typeof roles)[number];
 
+/**
+ * What a resolve's values are for, which its audit entries say: `exec` (a command, audited as
+ * `secret.resolve`) or `container` (a container the caller starts itself: `container.start`).
+ */
+export const resolveUses = ["exec", "container"] as const;
+export type ResolveUse = (typeof resolveUses)[number];
+
 /** Formats of `secret export`. */
 export const exportFormats = ["dotenv", "json", "k8s"] as const;
 export type ExportFormat = (typeof exportFormats)[number];

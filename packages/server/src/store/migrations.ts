@@ -225,6 +225,13 @@ const auditTarget: Migration = {
   },
 };
 
+const dropGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Containers read their secrets once at start, audited; no credential is minted for it.
+    await db.schema.dropTable("grants").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
@@ -235,6 +242,7 @@ const migrations: Record<string, Migration> = {
   "0007-token-environment": tokenEnvironment,
   "0008-deployment-files": deploymentFiles,
   "0009-audit-target": auditTarget,
+  "0010-drop-grants": dropGrants,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
