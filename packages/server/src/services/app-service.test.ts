@@ -105,7 +105,7 @@ describe("createAppService", () => {
     expect(await apps().list(box.admin, { environment: "main" })).toEqual([]);
   });
 
-  it("gives a deploy's code and files to developers and admins only", async () => {
+  it("gives a deploy's code, files and env values to developers and admins only", async () => {
     await apps().deploy(box.admin, deploy);
     const ref = { environment: "main", name: "example" };
     for (const role of ["developer", "admin"] as const) {
@@ -113,12 +113,18 @@ describe("createAppService", () => {
       expect(shown.bundle).toBe(deploy.bundle);
       expect(shown.files).toEqual({});
     }
+    const { env: _, ...withoutEnv } = deploy.functions[0] ?? { name: "", index: 0, secrets: [] };
     for (const role of ["viewer", "invoker"] as const) {
-      const shown = await apps().get(testActor(box.workspaceId, role), ref);
-      expect(shown).toMatchObject({ name: "example", version: 1, functions: deploy.functions });
+      const actor = testActor(box.workspaceId, role);
+      const shown = await apps().get(actor, ref);
+      // Names, secrets' names and shape; not the code, the files or the `env` values.
+      expect(shown).toMatchObject({ name: "example", version: 1 });
+      expect(shown.functions).toEqual([withoutEnv]);
       expect(shown).not.toHaveProperty("bundle");
       expect(shown).not.toHaveProperty("files");
+      expect((await apps().list(actor, { environment: "main" }))[0]?.functions).toEqual([withoutEnv]);
     }
+    expect((await apps().list(box.admin, { environment: "main" }))[0]?.functions).toEqual(deploy.functions);
   });
 
   it.each([

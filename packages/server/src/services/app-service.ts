@@ -46,6 +46,13 @@ export interface Deployment extends DeploymentInfo {
   files: Record<string, string>;
 }
 
+/**
+ * Functions as `actor` may see them: their `env` values (configuration in the clear, yet masked
+ * in a call's answer like secrets) only for those who may run them themselves.
+ */
+const shownFunctions = (actor: Actor, functions: DeployedFunction[]): DeployedFunction[] =>
+  hasRole(actor, "developer") ? functions : functions.map(({ env: _, ...fn }) => fn);
+
 /** The newest deploy of an app in the actor's workspace, with its code and files. */
 async function readDeployment(
   store: Pick<Store, "directory" | "deployments">,
@@ -174,7 +181,9 @@ export function createAppService(deps: {
      */
     async get(actor: Actor, ref: { environment: string; name: string }): Promise<DeploymentView> {
       const { bundle, files, ...info } = await readDeployment(store, actor, ref);
-      return hasRole(actor, "developer") ? { ...info, bundle, files } : info;
+      return hasRole(actor, "developer")
+        ? { ...info, bundle, files }
+        : { ...info, functions: shownFunctions(actor, info.functions) };
     },
 
     async list(actor: Actor, options: { environment: string }): Promise<DeploymentInfo[]> {
@@ -184,7 +193,7 @@ export function createAppService(deps: {
         name: row.appName,
         environment: options.environment,
         version: row.version,
-        functions: JSON.parse(row.functions) as DeployedFunction[],
+        functions: shownFunctions(actor, JSON.parse(row.functions) as DeployedFunction[]),
         deployedAt: row.createdAt,
         deployedBy: row.createdBy,
       }));
