@@ -17,7 +17,7 @@ export function useApp(): AppContextValue {
   return value;
 }
 
-/** Whether the user may see values and change secrets: viewers see names and keys only. */
+/** Whether the user may see values and change secrets: viewers and invokers see names and keys only. */
 export function canWrite(session: Session): boolean {
-  return session.actor.role !== "viewer";
+  return session.actor.role === "developer" || session.actor.role === "admin";
 }

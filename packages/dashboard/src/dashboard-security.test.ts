@@ -37,18 +37,21 @@ describe("the dashboard's security", { timeout: 90_000 }, () => {
     await server?.stop();
   });
 
-  it("shows a viewer names and keys, but no value and no button that changes anything", async () => {
-    const { page, watch } = await signedIn((await newToken("viewer")).value);
+  it.each([
+    "viewer",
+    "invoker",
+  ])("shows a %s names and keys, but no value and no button that changes anything", async (role) => {
+    const { page, watch } = await signedIn((await newToken(role)).value);
     expect(await page.getByRole("link", { name: "New secret" }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Audit log" }).count()).toBe(0);
     await page.getByRole("link", { name: "markup" }).click();
-    await page.getByText("Your viewer role shows key names, not values.").waitFor();
+    await page.getByText(`Your ${role} role shows key names, not values.`).waitFor();
     expect(await page.locator("li.key .key-name").allTextContents()).toEqual(["HTML", "PLAIN"]);
     for (const name of [/Reveal/, /Copy the value/, /Edit keys/, /Delete secret/, /Roll back/]) {
       expect(await page.getByRole("button", { name }).count()).toBe(0);
     }
     expect(await page.content()).not.toContain("plain-fixture-value");
-    expect(await checkPage(page, "secret-viewer")).toEqual([]);
+    expect(await checkPage(page, `secret-${role}`)).toEqual([]);
     expect(watch).toEqual({ dialogs: [], errors: [] });
   });
 

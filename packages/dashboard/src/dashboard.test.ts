@@ -242,9 +242,21 @@ describe("the dashboard against a lockbox server", { timeout: 90_000 }, () => {
     expect(await checkPage(page, "secrets")).toEqual([]);
   });
 
-  it("shows the audit log to an admin", async () => {
+  it("shows the audit log to an admin, a call's target among it", async () => {
+    const deployed = await server.api("POST", "/environments/main/apps/dash-app/deployments", {
+      body: {
+        bundle: '(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => 1);',
+        functions: [{ name: "run", index: 0, secrets: [] }],
+      },
+    });
+    expect(deployed.status).toBe(201);
+    const called = await server.api("POST", "/environments/main/apps/dash-app/functions/run/call", {
+      body: { args: [] },
+    });
+    expect(called.status).toBe(200);
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("cell", { name: "secret.rollback" }).waitFor();
+    await page.getByRole("cell", { name: "environment main, function dash-app/run, version 1" }).waitFor();
     expect(await checkPage(page, "audit")).toEqual([]);
   });
 

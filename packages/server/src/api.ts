@@ -1,6 +1,5 @@
 import type { Lockbox, Services } from "./lockbox.js";
 import type { Actor } from "./services/actor.js";
-import type { ResolvedSecret } from "./services/secret-lookup.js";
 
 type BoundService<S> = {
   [K in keyof S]: S[K] extends (actor: Actor, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -10,13 +9,10 @@ type BoundService<S> = {
  * Everything a client can do, with the caller already known: what the embedded mode binds to
  * the local user and what the HTTP client implements over the wire. One contract for both.
  */
-export type LockboxApi = { [K in keyof Services]: BoundService<Services[K]> } & {
-  /** Reads a container's secrets with the grant made for it (its own credential, not the caller's). */
-  redeemGrant(token: string): Promise<ResolvedSecret[]>;
-};
+export type LockboxApi = { [K in keyof Services]: BoundService<Services[K]> };
 
 /** The services, acting as `actor` (embedded mode: the local user). */
-export function bindServices(lockbox: Pick<Lockbox, "services" | "redeemGrant">, actor: Actor): LockboxApi {
+export function bindServices(lockbox: Pick<Lockbox, "services">, actor: Actor): LockboxApi {
   const { services } = lockbox;
   const bind = <S extends object>(service: S) =>
     Object.fromEntries(
@@ -27,12 +23,10 @@ export function bindServices(lockbox: Pick<Lockbox, "services" | "redeemGrant">,
     ) as BoundService<S>;
   return {
     secrets: bind(services.secrets),
-    grants: bind(services.grants),
     apps: bind(services.apps),
     environments: bind(services.environments),
     workspaces: bind(services.workspaces),
     tokens: bind(services.tokens),
     audit: bind(services.audit),
-    redeemGrant: (token) => lockbox.redeemGrant(token),
   };
 }

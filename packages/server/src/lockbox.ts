@@ -9,12 +9,11 @@ import {
   type FunctionExecutor,
   type FunctionExecutorOptions,
 } from "./execution/function-executor.js";
-import { createAppService } from "./services/app-service.js";
+import { createAppService, createDeploymentReader } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
-import { createGrantRedeemer, createGrantService, type RedeemGrant } from "./services/grant-service.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createReadLog, type ReadLog } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
@@ -102,7 +101,6 @@ function createServices(
   const secrets = createSecretService({ store, lookup, codec, readLog });
   return {
     secrets,
-    grants: createGrantService({ store, secrets }),
     apps: createAppService({ store }),
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
@@ -119,7 +117,6 @@ export interface Lockbox {
   authenticate: Authenticate;
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
   sessions: SessionService;
-  redeemGrant: RedeemGrant;
   /** Deployed functions called through this server, run in its own containers; not part of `Services` (which clients bind). */
   functions: FunctionExecutor;
   /**
@@ -187,7 +184,14 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
     const services = createServices(chained, lookup, codec, chain, readLog);
     // Its containers start on the first call: an embedded CLI that opens the store starts none.
     const functions = createFunctionExecutor(
-      { apps: services.apps, secrets: services.secrets, store: chained, lookup, readLog },
+      {
+        apps: services.apps,
+        deployments: createDeploymentReader({ store: chained }),
+        secrets: services.secrets,
+        store: chained,
+        lookup,
+        readLog,
+      },
       options.execution,
     );
     return {
@@ -197,7 +201,6 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
       authenticate: (token, source) =>
         bearers.attempt(token, source, () => authenticator.byToken(token, source)),
       sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
-      redeemGrant: createGrantRedeemer({ store: chained, lookup }),
       async rotateMasterKey(rotation) {
         const [keyId = ""] = envelope.keyIds();
         const rotator = createMasterKeyRotation({ store: chained, envelope });

@@ -5,6 +5,7 @@ function target(entry: AuditEntry): string {
   const parts = [
     entry.environment && `environment ${entry.environment}`,
     entry.secret && `secret ${entry.secret}`,
+    entry.target && `function ${entry.target}`,
     entry.version !== null && `version ${entry.version}`,
   ];
   return parts.filter(Boolean).join(", ") || "-";

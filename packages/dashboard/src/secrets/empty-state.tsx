@@ -25,7 +25,7 @@ export function EmptyState() {
           </Link>
         </p>
       ) : (
-        <p>Your viewer role cannot create secrets: ask a developer or an admin.</p>
+        <p>Your {session.actor.role} role cannot create secrets: ask a developer or an admin.</p>
       )}
     </section>
   );

@@ -8,7 +8,7 @@ const mask = "••••••••";
 
 /**
  * The secret's keys. Developers and admins may reveal one value (an audited read of the current
- * version) and copy it; viewers see key names only.
+ * version) and copy it; viewers and invokers see key names only.
  */
 export function SecretKeys(props: {
   secret: SecretInfo;
@@ -50,7 +50,7 @@ export function SecretKeys(props: {
           </button>
         )}
       </div>
-      {!writer && <p className="help">Your viewer role shows key names, not values.</p>}
+      {!writer && <p className="help">Your {session.actor.role} role shows key names, not values.</p>}
       {error && <ErrorNotice error={error} />}
       {secret.keys.length === 0 ? (
         <p>This secret has no keys.</p>

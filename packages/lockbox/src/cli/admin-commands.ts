@@ -43,7 +43,7 @@ export function addTokenCommands(token: Command): void {
   token
     .command("create")
     .description("Create a token and print its value (once)")
-    .option("--role <role>", "admin, developer or viewer (default: developer)")
+    .option("--role <role>", "admin, developer, invoker or viewer (default: developer)")
     .option("--workspace <name>", "workspace of the token (default: yours)")
     .option("-e, --env <name>", "limit the token to this environment (default: every environment)")
     // The name this option had first, kept working for scripts written then.

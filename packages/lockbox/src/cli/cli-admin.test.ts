@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { databaseFileName } from "@lockbox/server";
+import { databaseFileName, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
 import SqliteDatabase from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
@@ -84,7 +84,7 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     const role = await lockbox.run(["token", "create", "--role", "owner"]);
     expect(role).toMatchObject({
       code: 2,
-      stderr: "Error: Invalid role 'owner': use one of viewer, developer, admin\n",
+      stderr: "Error: Invalid role 'owner': use one of viewer, invoker, developer, admin\n",
     });
     expect((await lockbox.run(["token", "create", "--expires-in", "soon"])).code).toBe(2);
     expect((await lockbox.run(["token", "revoke", "tk-unknown"])).code).toBe(1);
@@ -94,11 +94,48 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     await lockbox.run(["secret", "create", "audited", `A=${canary}`]);
     await lockbox.run(["secret", "show", "audited", "--reveal"]);
     const table = await lockbox.run(["audit", "list"]);
-    expect(table.stdout).toMatch(/^At +Actor +Action +Environment +Secret +Version\n/);
-    expect(table.stdout).toMatch(/secret\.reveal +main +audited +1\n/);
+    expect(table.stdout).toMatch(/^At +Actor +Action +Environment +Secret +Target +Version\n/);
+    expect(table.stdout).toMatch(/secret\.reveal +main +audited +- +1\n/);
     const json = await lockbox.run(["audit", "list", "--json", "--limit", "2"]);
     expect(JSON.parse(json.stdout)).toHaveLength(2);
     expect(table.stdout + json.stdout).not.toContain(canary);
+  });
+
+  it.runIf(mode.name === "embedded")("shows a call's target in the audit log, as text and JSON", async () => {
+    // The entry a call through a server leaves, written by the store as the server writes it.
+    const box = await openLockbox({ dataDir: lockbox.dataDir });
+    try {
+      const workspace = await ensureDefaultWorkspace(box.store, "test");
+      await box.store.transaction((tx) =>
+        tx.audit.append({
+          at: new Date().toISOString(),
+          workspaceId: workspace.id,
+          actor: "caller-bot",
+          tokenId: null,
+          action: "function.call",
+          environment: "main",
+          secret: null,
+          version: 3,
+          source: null,
+          userAgent: null,
+          target: "billing/charge",
+        }),
+      );
+    } finally {
+      await box.close();
+    }
+    const table = await lockbox.run(["audit", "list", "--limit", "1"]);
+    expect(table.stdout).toMatch(/caller-bot +function\.call +main +- +billing\/charge +3\n$/);
+    const json = await lockbox.run(["audit", "list", "--json", "--limit", "1"]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({
+        action: "function.call",
+        secret: null,
+        target: "billing/charge",
+        version: 3,
+      }),
+    ]);
+    expect((await lockbox.run(["audit", "verify"])).code).toBe(0);
   });
 
   it("verifies the audit log's chain, and exits 1 naming what was changed", async () => {
@@ -135,6 +172,39 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
     const workspace = await lockbox.run(["workspace", "create", "team-c"]);
     const admin = { LOCKBOX_TOKEN: /: (lbx_\S+)$/m.exec(workspace.stdout)?.[1] ?? "" };
     expect((await lockbox.run(["secret", "list", "--json"], { env: admin })).stdout).toBe("[]\n");
+  });
+
+  it.runIf(mode.name === "server")("creates an invoker token that may list but never reveal", async () => {
+    await lockbox.run(["secret", "create", "used-not-read", `A=${canary}`]);
+    const created = await lockbox.run(["token", "create", "--role", "invoker", "--name", "caller"]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Created invoker token 'caller' \(id \S+\) for workspace 'default'\n/);
+    const value = /^Token \(shown once, keep it safe\): (lbx_\S+)$/m.exec(created.stdout)?.[1] ?? "";
+    const tokens = JSON.parse((await lockbox.run(["token", "list", "--json"])).stdout);
+    expect(tokens.find((token: { name: string }) => token.name === "caller")).toMatchObject({
+      role: "invoker",
+    });
+    const invoker = { LOCKBOX_TOKEN: value };
+    const list = await lockbox.run(["secret", "list"], { env: invoker });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("used-not-read");
+    const shown = await lockbox.run(["secret", "show", "used-not-read"], { env: invoker });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("A");
+    for (const args of [
+      ["secret", "show", "used-not-read", "--reveal"],
+      ["secret", "export", "used-not-read"],
+      ["exec", "--secret", "used-not-read", "--", "true"],
+    ]) {
+      const refused = await lockbox.run(args, { env: invoker });
+      expect(refused.code, args.join(" ")).toBe(1);
+      expect(refused.stderr).toBe(
+        "Error: An invoker token cannot read secret values; it needs the developer role\n",
+      );
+      expect(refused.stdout + refused.stderr).not.toContain(canary);
+    }
+    const help = await lockbox.run(["token", "create", "--help"]);
+    expect(help.stdout).toContain("admin, developer, invoker or viewer");
   });
 
   it.runIf(mode.name === "server")(

@@ -62,17 +62,11 @@ export function answeredError(status: number, payload: unknown): LockboxError {
 export function createHttpClient(options: HttpClientOptions): LockboxApi {
   const base = options.url.replace(/\/+$/, "");
 
-  async function call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    query?: Query,
-    token = options.token,
-  ): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const response = await reach(base, `${base}/v1${path}${queryString(query)}`, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${options.token}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -103,9 +97,6 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
       resolve: async ({ environment, ...body }) =>
         (await call<{ secrets: never }>("POST", `${environmentPath(environment)}/resolve`, body)).secrets,
     },
-    grants: {
-      create: ({ environment, ...body }) => call("POST", `${environmentPath(environment)}/grants`, body),
-    },
     apps: {
       deploy: ({ environment, name, ...body }) =>
         call("POST", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}/deployments`, body),
@@ -125,8 +116,6 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
         return { version: app.version, deployedAt: app.deployedAt };
       },
     },
-    redeemGrant: async (grant) =>
-      (await call<{ secrets: never }>("POST", "/grants/redeem", undefined, undefined, grant)).secrets,
     environments: {
       list: async () => (await call<{ environments: never }>("GET", "/environments")).environments,
       create: (name) => call("POST", "/environments", { name }),

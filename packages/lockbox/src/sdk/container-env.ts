@@ -1,16 +1,13 @@
 import type { LockboxApi } from "@lockbox/server";
-import { InternalError } from "@lockbox/server/shared";
+import { InternalError, quote } from "@lockbox/server/shared";
 import { type CheckedNamed, layerLabel, mergeLayers, type PreparedLayer } from "./secret-layers.js";
 
-/** Grants last just long enough to start a container. */
-const grantTtlSeconds = 60;
-
 /**
- * The values of the named layers, read with one short-lived grant per environment: a credential
- * that can read exactly these secrets, once. The caller's own token never enters a container.
+ * The values of the named layers at exactly the versions checked (those the warm-container key
+ * names): one read per environment, audited as a container start naming each secret and version.
  */
 async function readNamed(
-  api: Pick<LockboxApi, "grants" | "redeemGrant">,
+  api: Pick<LockboxApi, "secrets">,
   named: readonly CheckedNamed[],
 ): Promise<Map<CheckedNamed, Record<string, string>>> {
   const byEnvironment = new Map<string, CheckedNamed[]>();
@@ -20,16 +17,15 @@ async function readNamed(
   }
   const values = new Map<CheckedNamed, Record<string, string>>();
   for (const [environment, secrets] of byEnvironment) {
-    const grant = await api.grants.create({
+    const resolved = await api.secrets.resolve({
       environment,
-      secrets: secrets.map(({ name, requiredKeys }) => ({ name, requiredKeys })),
-      ttlSeconds: grantTtlSeconds,
+      use: "container",
+      secrets: secrets.map(({ name, requiredKeys, version }) => ({ name, requiredKeys, version })),
     });
-    const resolved = await api.redeemGrant(grant.token);
     secrets.forEach((secret, position) => {
       const found = resolved[position];
-      if (found?.name !== secret.name)
-        throw new InternalError(`The grant did not return secret '${secret.name}'`);
+      if (found?.name !== secret.name || found.version !== secret.version)
+        throw new InternalError(`Secret ${quote(secret.name)} was not read at version ${secret.version}`);
       values.set(secret, found.values);
     });
   }
@@ -38,7 +34,7 @@ async function readNamed(
 
 /** The merged environment for a container, and the names of the layers it came from. */
 export async function containerEnvironment(
-  api: Pick<LockboxApi, "grants" | "redeemGrant">,
+  api: Pick<LockboxApi, "secrets">,
   layers: readonly PreparedLayer[],
 ): Promise<{ env: Record<string, string>; sources: string[] }> {
   const named = layers.flatMap((layer) => (layer.kind === "named" ? [layer.secret] : []));

@@ -1,5 +1,12 @@
 import type { LockboxApi } from "@lockbox/server";
-import { InvalidError, limits, NotFoundError, networkDefault, quote } from "@lockbox/server/shared";
+import {
+  InvalidError,
+  limits,
+  NotFoundError,
+  networkDefault,
+  PermissionDeniedError,
+  quote,
+} from "@lockbox/server/shared";
 import { AppRun } from "./app-run.js";
 import { clientApi } from "./client.js";
 import type { DeployedFunction } from "./deploy-functions.js";
@@ -49,6 +56,11 @@ async function load(api: Api, ref: DeployedRef): Promise<DeployedTarget> {
       `Function ${quote(ref.functionName)} not found in app ${quote(ref.appName)} (environment ${quote(ref.environment)})`,
     );
   }
+  // Only developers and admins get a deploy's code, to run it here.
+  if (deployment.bundle === undefined)
+    throw new PermissionDeniedError(
+      `App ${quote(ref.appName)}'s code is for developers and admins: this token cannot run its functions here`,
+    );
   const layers = layersOf(fn, ref);
   const { bundlePath, files } = await deployedBundle(deployment.bundle, fn, deployment.files);
   const { version, deployedAt } = deployment;

@@ -80,4 +80,35 @@ describe("merge order", () => {
     expect(await key(withEnv)).not.toBe(first);
     expect(first).not.toContain("dict");
   });
+
+  it("reads exactly the versions its key names, in one audited container start", async () => {
+    const api = await clientApi();
+    const pinned = app.function({ secrets: [Secret.fromName("one"), Secret.fromName("two")] }, () => 0);
+    const layers = await prepareLayers(api, "main", definitionOf(pinned).layers, (source) => source.load());
+    const target = {
+      bundlePath: "/b/app.mjs",
+      functionIndex: definitionOf(pinned).index,
+      sandbox: definitionOf(pinned).sandbox,
+    };
+    const key = containerKey(target, layers);
+    const versions = (await api.secrets.list({ environment: "main" })).filter((info) =>
+      ["app-wide", "one", "two"].includes(info.name),
+    );
+    // A change between the check and the start must not reach a container keyed by the old version.
+    await Secret.fromName("one").update({ B: "newer" });
+    const before = (await api.audit.list({ limit: 1 }))[0]?.id ?? 0;
+    const { env } = await containerEnvironment(api, layers);
+    expect(env.B).toBe("one");
+    const entries = (await api.audit.list({ limit: 20 })).filter((entry) => entry.id > before);
+    expect(
+      entries
+        .map(({ action, secret, version }) => ({ action, secret, version }))
+        .sort((a, b) => String(a.secret).localeCompare(String(b.secret))),
+    ).toEqual(
+      versions
+        .map(({ name, version }) => ({ action: "container.start", secret: name, version }))
+        .sort((a, b) => a.secret.localeCompare(b.secret)),
+    );
+    for (const { name, version } of versions) expect(key).toContain(`main/${name}@${version}`);
+  });
 });

@@ -14,6 +14,8 @@ export interface ChainedEntry {
   version: number | null;
   source: string | null;
   userAgent: string | null;
+  /** What a call named (`APP/FUNCTION` for `function.call`); null for every other entry. */
+  target: string | null;
 }
 
 /** The hash of the entry before the first one of a workspace's chain. */
@@ -44,6 +46,8 @@ export function createAuditChain(key: Buffer) {
         entry.version,
         entry.source,
         entry.userAgent,
+        // Covered from the first entry that has one: entries written before the column hash as they did.
+        ...(entry.target === null || entry.target === undefined ? [] : [entry.target]),
       ]),
     /** Seals a workspace's chain head, so that cutting entries off the end shows too. */
     headSeal: (workspaceId: string, seq: number, hash: string) => mac(["head", workspaceId, seq, hash]),

@@ -15,7 +15,7 @@ import type {
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
 import type { Payload } from "../containers/payload.js";
 import { type Actor, requireRole } from "../services/actor.js";
-import type { AppService, DeployedFunction } from "../services/app-service.js";
+import type { AppService, DeployedFunction, Deployment, DeploymentReader } from "../services/app-service.js";
 import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { ResolvedSecret, ResolveInput, SecretLookup } from "../services/secret-lookup.js";
@@ -55,8 +55,6 @@ export interface PreparedCall {
 /** How a call is made: where its masked output goes as it is written, and what cancels it. */
 export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
 
-type Deployment = Awaited<ReturnType<AppService["get"]>>;
-
 /** A named secret of a function, where it is read and the version current at the call. */
 interface PinnedSecret {
   name: string;
@@ -66,12 +64,11 @@ interface PinnedSecret {
 }
 
 /**
- * Who may call a deployed function. The `invoker` role (issue 15, item 4) lowers this to
- * `invoker`: the server reads the secrets on the caller's behalf, and the caller sees only
- * masked output and results.
+ * Who may call a deployed function: an invoker or more. The server reads the secrets on the
+ * caller's behalf, and the caller sees only masked output and results.
  */
 export function assertMayCall(actor: Actor): void {
-  requireRole(actor, "developer", "call deployed functions");
+  requireRole(actor, "invoker", "call deployed functions");
 }
 
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -109,7 +106,8 @@ async function readPinned(
  */
 export function createFunctionExecutor(
   deps: {
-    apps: Pick<AppService, "get" | "head">;
+    apps: Pick<AppService, "head">;
+    deployments: DeploymentReader;
     secrets: Pick<SecretService, "get">;
     store: Pick<Store, "directory" | "secrets">;
     lookup: SecretLookup;
@@ -118,9 +116,10 @@ export function createFunctionExecutor(
   options: FunctionExecutorOptions = {},
 ) {
   // One read of the pinned versions per container start, its audit entries committed before
-  // the values go anywhere (each names the secret and version read).
+  // the values go anywhere (each names the caller, the secret and version read). The caller
+  // need not be a developer: the values go into this server's container, never to the caller.
   const readForContainer: ReadForContainer = async (actor, input) => {
-    const { secrets, record } = await deps.lookup.readForUse(deps.store, actor, input, "container.start");
+    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input);
     await deps.readLog.write(record);
     return secrets;
   };
@@ -173,7 +172,7 @@ export function createFunctionExecutor(
     const appKey = JSON.stringify([actor.workspaceId, input.environment, input.app]);
     const known = deployments.get(appKey);
     if (known?.version === head.version && known.deployedAt === head.deployedAt) return known;
-    const loaded = await deps.apps.get(actor, ref);
+    const loaded = await deps.deployments.get(actor, ref);
     deployments.set(appKey, loaded);
     return loaded;
   }
@@ -206,12 +205,10 @@ export function createFunctionExecutor(
       const pinned = await pin(actor, input.environment, fn);
       await deps.readLog.write({
         entries: [
-          // The audit log has no column for a call's target: `secret` holds `APP/FUNCTION`,
-          // which no secret name can be ('/' is not allowed in one).
           auditEntry(actor, {
             action: "function.call",
             environment: input.environment,
-            secret: `${input.app}/${fn.name}`,
+            target: `${input.app}/${fn.name}`,
             version: deployment.version,
           }),
         ],

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRawDatabase } from "../test-support/test-database.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 
 const canary = "CANARY-api-7f3a9c1e-do-not-leak";
@@ -231,31 +233,48 @@ describe("service endpoints", () => {
   });
 });
 
-describe("container grants over HTTP", () => {
-  it("issues a grant with a developer token and redeems it once with the grant alone", async () => {
-    await server.call("POST", secrets, { body: { name: "granted", values: { KEY: canary } } });
+describe("a container start's read over HTTP", () => {
+  it("reads the pinned versions once, audited as container.start naming each secret and version", async () => {
+    await server.call("POST", secrets, { body: { name: "pinned", values: { KEY: canary } } });
+    await server.call("PATCH", `${secrets}/pinned`, { body: { set: { KEY: `${canary}-2` } } });
     const developer = await tokenWithRole("developer");
-    const issued = await server.call("POST", "/v1/environments/main/grants", {
+    const read = await server.call("POST", "/v1/environments/main/resolve", {
       token: developer,
-      body: { secrets: [{ name: "granted", requiredKeys: ["KEY"] }] },
+      body: { use: "container", secrets: [{ name: "pinned", requiredKeys: ["KEY"], version: 1 }] },
     });
-    expect(issued.status).toBe(201);
-    expect(issued.text).not.toContain(canary);
-    const grant = issued.body.token as string;
-    const redeemed = await server.call("POST", "/v1/grants/redeem", { token: grant });
-    expect(redeemed.body.secrets).toEqual([{ name: "granted", version: 1, values: { KEY: canary } }]);
-    expect((await server.call("POST", "/v1/grants/redeem", { token: grant })).status).toBe(401);
-    // A grant is no API token.
-    expect((await server.call("GET", secrets, { token: grant })).status).toBe(401);
+    expect(read.status).toBe(200);
+    expect(read.body.secrets).toEqual([{ name: "pinned", version: 1, values: { KEY: canary } }]);
+    const [entry] = (await server.call("GET", "/v1/audit?limit=1")).body.entries;
+    expect(entry).toMatchObject({ action: "container.start", secret: "pinned", version: 1 });
+    const missing = await server.call("POST", "/v1/environments/main/resolve", {
+      token: developer,
+      body: { use: "container", secrets: [{ name: "pinned", version: 9 }] },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe("Secret 'pinned' has no version 9");
   });
 
-  it("refuses grants to a viewer", async () => {
-    const viewer = await tokenWithRole("viewer");
-    const answer = await server.call("POST", "/v1/environments/main/grants", {
-      token: viewer,
-      body: { secrets: [{ name: "granted" }] },
-    });
-    expect(answer.status).toBe(403);
+  it("refuses it to a viewer and an invoker, and the grant routes are gone", async () => {
+    for (const role of ["viewer", "invoker"]) {
+      const answer = await server.call("POST", "/v1/environments/main/resolve", {
+        token: await tokenWithRole(role),
+        body: { use: "container", secrets: [{ name: "pinned" }] },
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.text).not.toContain(canary);
+    }
+    expect((await server.call("POST", "/v1/grants/redeem")).status).toBe(404);
+    // Its table went with it (migration 0010): a query of it fails on either dialect.
+    const db = openRawDatabase(server.dataDir);
+    try {
+      await expect(sql`select count(*) from grants`.execute(db)).rejects.toThrow(/grants/);
+      await expect(sql`select target from audit_entries limit 1`.execute(db)).resolves.toBeDefined();
+    } finally {
+      await db.destroy();
+    }
+    expect(
+      (await server.call("POST", "/v1/environments/main/grants", { body: { secrets: [] } })).status,
+    ).toBe(404);
   });
 });
 
@@ -271,7 +290,17 @@ describe("apps over HTTP", () => {
     expect(read.body.bundle).toBe(bundle);
   });
 
+  const newSecret = async (environment: string, name: string) => {
+    const made = await server.call("POST", `/v1/environments/${environment}/secrets`, {
+      body: { name, values: { DB_URL: "x" } },
+    });
+    expect([201, 409]).toContain(made.status);
+  };
+
   it("stores each function's secret references, env, timeout and sandbox shape", async () => {
+    await server.call("POST", "/v1/environments", { body: { name: "prod" } });
+    await newSecret("main", "shared");
+    await newSecret("prod", "db");
     const functions = [
       {
         name: "f",
@@ -318,6 +347,8 @@ describe("apps over HTTP", () => {
       body: { role: "developer", environment: "deploy-scope" },
     });
     const token = made.body.value as string;
+    await newSecret("deploy-scope", "db");
+    await newSecret("main", "db");
     const deployments = "/v1/environments/deploy-scope/apps/scoped/deployments";
     const own = { name: "f", index: 0, secrets: [{ name: "db" }] };
     const first = await server.call("POST", deployments, {
@@ -341,5 +372,42 @@ describe("apps over HTTP", () => {
     expect(read.body).toMatchObject({ version: 1, bundle: "export const x = 1;", functions: [own] });
     const listed = await server.call("GET", "/v1/environments/main/apps");
     expect(listed.body.apps.map((app: { name: string }) => app.name)).not.toContain("scoped");
+  });
+
+  it("answers 404 naming the secret for a deploy of a function whose secret does not exist, and stores nothing", async () => {
+    await newSecret("main", "present");
+    const fn = { name: "f", index: 0, secrets: [{ name: "present" }, { name: "absent-one" }] };
+    const refused = await server.call("POST", "/v1/environments/main/apps/dangling/deployments", {
+      body: { bundle: "export const x = 1;", functions: [fn] },
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error).toMatchObject({
+      code: "not_found",
+      message:
+        "Cannot deploy function 'f': it reads secret 'absent-one' in environment 'main', which has no such secret",
+    });
+    expect((await server.call("GET", "/v1/environments/main/apps/dangling")).status).toBe(404);
+  });
+
+  it("answers 403 to an invoker's deploy, and withholds a deploy's code from invokers and viewers", async () => {
+    await server.call("POST", "/v1/environments/main/apps/coded/deployments", {
+      body: { bundle: "export const coded = 1;", functions: [{ name: "f", index: 0, secrets: [] }] },
+    });
+    for (const role of ["invoker", "viewer"]) {
+      const token = (await server.call("POST", "/v1/tokens", { body: { role } })).body.value as string;
+      const deploy = await server.call("POST", "/v1/environments/main/apps/coded/deployments", {
+        token,
+        body: { bundle: "export const x = 2;", functions: [] },
+      });
+      expect(deploy.status).toBe(403);
+      expect(deploy.body.error.message).toBe(
+        `${role === "invoker" ? "An" : "A"} ${role} token cannot deploy apps; it needs the developer role`,
+      );
+      const read = await server.call("GET", "/v1/environments/main/apps/coded", { token });
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ name: "coded", version: 1, functions: [{ name: "f" }] });
+      expect(read.text).not.toContain("export const coded");
+      expect(read.body).not.toHaveProperty("files");
+    }
   });
 });

@@ -10,7 +10,6 @@ import {
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
-import type { RedeemGrant } from "../services/grant-service.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
 import { requireCaller } from "./auth.js";
@@ -20,7 +19,6 @@ import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
-import { grantRoutes, redeemRoute } from "./routes/grants.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
 import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
@@ -31,7 +29,6 @@ export interface AppOptions {
   functions: Pick<FunctionExecutor, "prepare">;
   authenticate: Authenticate;
   sessions: SessionService;
-  redeemGrant: RedeemGrant;
   store: Pick<Store, "readiness">;
   logger: FastifyBaseLogger;
   /** The built dashboard served at `/` (default: the copy in this package's `dist/dashboard`). */
@@ -105,13 +102,11 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(
     async (v1) => {
-      await v1.register(redeemRoute(options.redeemGrant));
       await v1.register(signInRoute(options.sessions));
       await v1.register(async (authenticated) => {
         requireCaller(authenticated, options);
         await authenticated.register(sessionRoutes(options.sessions));
         await authenticated.register(secretRoutes(options.services.secrets));
-        await authenticated.register(grantRoutes(options.services.grants));
         await authenticated.register(appRoutes(options.services.apps));
         await authenticated.register(functionCallRoutes(options.functions));
         await authenticated.register(directoryRoutes(options.services));

@@ -159,10 +159,18 @@ describe("POST …/apps/:name/functions/:function/call", () => {
     const audit = await call("GET", "/v1/audit?limit=50");
     expect(audit.status).toBe(200);
     expect(audit.text).not.toContain(canary);
-    const entries = audit.body.entries as { action: string; secret: string | null; version: number | null }[];
+    const entries = audit.body.entries as {
+      action: string;
+      secret: string | null;
+      target: string | null;
+      version: number | null;
+    }[];
     const calls = entries.filter((entry) => entry.action === "function.call");
     expect(calls.length).toBeGreaterThanOrEqual(2);
-    expect(calls[0]).toMatchObject({ secret: `${app}/show`, version: 1 });
+    // The call's target in its own column; `secret` names secrets only.
+    expect(calls[0]).toMatchObject({ target: `${app}/show`, secret: null, version: 1 });
+    const verified = await call("GET", "/v1/audit/verify");
+    expect(verified.body.problems).toEqual([]);
     expect(
       entries.some(
         (entry) => entry.action === "container.start" && entry.secret === "db" && entry.version === 1,
@@ -205,6 +213,80 @@ describe("POST …/apps/:name/functions/:function/call", () => {
     const answer = await call("POST", `${base}/apps/${app}/functions/slow/call`, { body: { args: [5000] } });
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.body.error.message).toMatch(/timed out after 300 ms/);
+  });
+
+  it("lets an invoker call the function and see its masked result and output, and read no value anywhere", async () => {
+    const made = await call("POST", "/v1/tokens", { body: { role: "invoker", name: "caller-bot" } });
+    const invoker = made.body.value as string;
+    // A new version: the invoker's call starts a container, whose read is on its behalf.
+    const secret = `${canary}-invoker`;
+    expect((await call("PATCH", `${base}/secrets/db`, { body: { set: { PASSWORD: secret } } })).status).toBe(
+      200,
+    );
+    const called = await call("POST", `${base}/apps/${app}/functions/show/call`, {
+      token: invoker,
+      body: { args: ["PASSWORD"] },
+    });
+    expect(called.status).toBe(200);
+    expect(called.body.result).toMatchObject({ value: "***", length: secret.length });
+    expect(called.body.output).toContain("the password is ***\n");
+    expect(called.text).not.toContain(canary);
+
+    const refusals = [
+      ["GET", `${base}/secrets/db/values`],
+      ["GET", `${base}/secrets/db/export?format=json`],
+      ["POST", `${base}/resolve`, { secrets: [{ name: "db" }] }],
+      ["POST", `${base}/resolve`, { secrets: [{ name: "db", version: 1 }] }],
+      ["POST", `${base}/apps/${app}/deployments`, { bundle, functions: [] }],
+      ["POST", "/v1/tokens", { role: "developer" }],
+    ] as const;
+    for (const [method, path, body] of refusals) {
+      const answer = await call(method, path, { token: invoker, ...(body ? { body } : {}) });
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.error.code).toBe("permission_denied");
+      expect(answer.text).not.toContain(canary);
+    }
+    // It sees names and keys, and the app without its code.
+    const shown = await call("GET", `${base}/secrets/db`, { token: invoker });
+    expect(shown.body.keys).toEqual(["PASSWORD"]);
+    const deployed = await call("GET", `${base}/apps/${app}`, { token: invoker });
+    expect(deployed.status).toBe(200);
+    expect(deployed.body.bundle).toBeUndefined();
+
+    const audit = await call("GET", "/v1/audit?limit=50");
+    const entries = audit.body.entries as {
+      action: string;
+      actor: string;
+      tokenId: string;
+      secret: string;
+    }[];
+    const own = entries.filter((entry) => entry.tokenId === made.body.token.id);
+    expect(own.find((entry) => entry.action === "function.call")).toMatchObject({
+      actor: "caller-bot",
+      target: `${app}/show`,
+    });
+    expect(own.find((entry) => entry.action === "container.start")).toMatchObject({
+      actor: "caller-bot",
+      secret: "db",
+      version: shown.body.version,
+    });
+    expect(own.filter((entry) => !["function.call", "container.start"].includes(entry.action))).toEqual([]);
+    expect(audit.text).not.toContain(canary);
+    expect(lines.join("")).not.toContain(canary);
+  });
+
+  it("keeps an invoker token limited to one environment out of the others' functions", async () => {
+    expect((await call("POST", "/v1/environments", { body: { name: "elsewhere" } })).status).toBe(201);
+    const made = await call("POST", "/v1/tokens", { body: { role: "invoker", environment: "elsewhere" } });
+    const refused = await call("POST", `${base}/apps/${app}/functions/show/call`, {
+      token: made.body.value,
+      body: { args: ["PASSWORD"] },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe(
+      "This token is limited to environment 'elsewhere': it cannot act in 'main'",
+    );
+    expect(refused.text).not.toContain(canary);
   });
 
   it("refuses a viewer, an unknown function and a bad body", async () => {

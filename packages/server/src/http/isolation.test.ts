@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../services/token-service.js";
 import { openRawDatabase } from "../test-support/test-database.js";
 import {
   type ApiAnswer,
@@ -13,7 +12,8 @@ import {
 import { sessionCookieName } from "./session-auth.js";
 
 // DESIGN §7, route by route: a token of one workspace reads nothing of another, a viewer sees
-// names and never values, and expired and revoked credentials are refused at the next request.
+// names and never values, an invoker calls functions that use values and never reads one, and
+// expired and revoked credentials are refused at the next request.
 // Workspace A is `default`; B is a second workspace whose admin (the "intruder") aims at A's objects.
 
 const hex = () => randomBytes(6).toString("hex");
@@ -24,13 +24,13 @@ const bravoKey = `BRAVO_KEY_${run}`;
 const past = "2001-01-01T00:00:00.000Z";
 
 /** Credentials every authenticated route refuses with 401 `unauthenticated`. */
-const refusedIdentities = ["none", "malformed", "unknown", "expired", "revoked", "grant"] as const;
-/** B's admin, then A's viewer, developer and admin (the bootstrap token). */
-const validIdentities = ["intruder", "viewer", "developer", "owner"] as const;
+const refusedIdentities = ["none", "malformed", "unknown", "expired", "revoked"] as const;
+/** B's admin, then A's viewer, invoker, developer and admin (the bootstrap token). */
+const validIdentities = ["intruder", "viewer", "invoker", "developer", "owner"] as const;
 const identities = [...refusedIdentities, ...validIdentities];
 type Identity = (typeof identities)[number];
 type Valid = (typeof validIdentities)[number];
-const membersOfA = new Set<Identity>(["viewer", "developer", "owner"]);
+const membersOfA = new Set<Identity>(["viewer", "invoker", "developer", "owner"]);
 const transports = ["bearer", "session"] as const;
 type Transport = (typeof transports)[number];
 
@@ -85,10 +85,10 @@ async function newToken(role: string, label: string, extra: object = {}) {
   return { id: token.id as string, value: value as string };
 }
 
-async function setExpiresAt(table: "tokens" | "grants", column: "id" | "hash", match: string) {
+async function expireToken(id: string) {
   const db = openRawDatabase(server.dataDir);
   try {
-    await db.updateTable(table).set({ expires_at: past }).where(column, "=", match).execute();
+    await db.updateTable("tokens").set({ expires_at: past }).where("id", "=", id).execute();
   } finally {
     await db.destroy();
   }
@@ -118,13 +118,11 @@ async function credentialsFor(who: Identity, transport: Transport): Promise<Call
       return withCookie("%%not-a-session%%");
     case "unknown":
       return withCookie(randomBytes(32).toString("base64url"));
-    case "grant":
-      return withCookie(fx.bearer.grant ?? "");
     case "expired": {
       // A session signed in while its token was valid; the token expires before the request.
       const token = await newToken("admin", "expiring");
       const session = await signIn(token.value);
-      await setExpiresAt("tokens", "id", token.id);
+      await expireToken(token.id);
       return session;
     }
     case "revoked": {
@@ -163,6 +161,12 @@ const deployBody = {
   bundle: '(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => 1);',
   functions: [{ name: "run", index: 0, secrets: [] }],
 };
+
+/** A's deploys: a function that returns the value of A's secret, which every answer must mask. */
+const usingSecret = () => ({
+  bundle: `(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => process.env[${JSON.stringify(alphaKey)}]);`,
+  functions: [{ name: "run", index: 0, secrets: [{ name: fx.aSecret, environment: "main" }] }],
+});
 
 function aimAt(kind: AimKind): Aim {
   const ofA = kind.startsWith("A's");
@@ -205,7 +209,7 @@ function aimAt(kind: AimKind): Aim {
       const app = name("app");
       if (!ofA) return app;
       for (const _ of [1, 2])
-        await made(owner, "POST", `/v1/environments/${environment}/apps/${app}/deployments`, deployBody);
+        await made(owner, "POST", `/v1/environments/${environment}/apps/${app}/deployments`, usingSecret());
       checks.push(async () => {
         const read = await as(owner, "GET", `/v1/environments/${environment}/apps/${app}`);
         return read.body?.version === 2 ? undefined : `A's app changed or gone (${read.status})`;
@@ -254,6 +258,8 @@ interface Request {
 interface RouteCase {
   /** Method and path as the OpenAPI document names them. */
   route: string;
+  /** Another request to a route that has its own case already. */
+  variant?: string;
   /** The request, aimed at `aim`'s objects. */
   request?(aim: Aim): Promise<Request>;
   /** Each valid identity's status, aimed at A's objects in `main`. */
@@ -271,6 +277,7 @@ interface RouteCase {
 const everyone = (status: number): Record<Valid, number> => ({
   intruder: status,
   viewer: status,
+  invoker: status,
   developer: status,
   owner: status,
 });
@@ -280,6 +287,7 @@ const readable: Record<Valid, number> = { ...everyone(200), intruder: 404 };
 const forDevelopers = (status: number): Record<Valid, number> => ({
   intruder: 404,
   viewer: 403,
+  invoker: 403,
   developer: status,
   owner: status,
 });
@@ -287,6 +295,7 @@ const forDevelopers = (status: number): Record<Valid, number> => ({
 const forAdmins = (status: number, intruder: number): Record<Valid, number> => ({
   intruder,
   viewer: 403,
+  invoker: 403,
   developer: 403,
   owner: status,
 });
@@ -335,7 +344,7 @@ const routeCases: RouteCase[] = [
       body: { name: await aim.secret(), values: { SENT: canary.sent } },
     }),
     // The name is taken in A, not in B.
-    expect: { intruder: 201, viewer: 403, developer: 409, owner: 409 },
+    expect: { intruder: 201, viewer: 403, invoker: 403, developer: 409, owner: 409 },
   },
   {
     route: `GET ${secret}`,
@@ -376,12 +385,31 @@ const routeCases: RouteCase[] = [
     reveals: true,
     check: (answer) => problemUnless(answer.body.secrets?.[0]?.values?.[alphaKey] === canary.alpha, "values"),
   },
-  { route: "POST /v1/environments/{environment}/grants", request: secretList, expect: forDevelopers(201) },
+  {
+    // What a developer's own container start reads, at a pinned version.
+    route: "POST /v1/environments/{environment}/resolve",
+    variant: "for a container",
+    request: async (aim) => ({
+      params: { environment: aim.environment },
+      body: { use: "container", secrets: [{ name: await aim.secret(), version: 1 }] },
+    }),
+    expect: forDevelopers(200),
+    reveals: true,
+    check: (answer) => problemUnless(answer.body.secrets?.[0]?.values?.[alphaKey] === canary.alpha, "values"),
+  },
   { route: "GET /v1/environments/{environment}/apps", request: inEnvironment, expect: everyone(200) },
   {
     route: `GET ${app}`,
     request: async (aim) => ({ params: { environment: aim.environment, name: await aim.app() } }),
     expect: readable,
+    // The code goes to those who may run it themselves.
+    check: (answer, who) =>
+      who === "intruder"
+        ? undefined
+        : problemUnless(
+            (typeof answer.body.bundle === "string") === (who === "developer" || who === "owner"),
+            "the deploy's code shown to the wrong role",
+          ),
   },
   {
     route: `POST ${app}/deployments`,
@@ -395,14 +423,15 @@ const routeCases: RouteCase[] = [
     check: (answer, who) => problemUnless(answer.body.version === (who === "intruder" ? 1 : 3), "version"),
   },
   {
-    // Runs in a container on the server; the invoker role (issue 15) will join developers here.
+    // Runs in a container on the server, which reads A's secret for the caller: an invoker may
+    // call, and its answer (like everyone's) holds the value masked, never the value.
     route: `POST ${app}/functions/{function}/call`,
     request: async (aim) => ({
       params: { environment: aim.environment, name: await aim.app(), function: "run" },
       body: { args: [] },
     }),
-    expect: forDevelopers(200),
-    check: (answer) => problemUnless(answer.body.result === 1, "the function's result"),
+    expect: { ...forDevelopers(200), invoker: 200 },
+    check: (answer) => problemUnless(answer.body.result === "***", "the function's masked result"),
   },
   {
     route: "GET /v1/environments",
@@ -453,7 +482,6 @@ const routeCases: RouteCase[] = [
 ];
 
 const signInRoute = "POST /v1/sessions";
-const redeemRoute = "POST /v1/grants/redeem";
 /** Served to anyone by design (the dashboard is `GET /*`): no rows in the matrix. */
 const publicRoutes = ["GET /healthz", "GET /readyz", "GET /openapi.json", "GET /*"];
 
@@ -574,6 +602,7 @@ beforeAll(async () => {
   const owner = server.adminToken;
   tokenValues.set(owner, "A's admin token");
   const viewer = await newToken("viewer", "viewer");
+  const invoker = await newToken("invoker", "invoker");
   const developer = await newToken("developer", "developer");
   const expired = await newToken("admin", "expired");
   const revoked = await newToken("admin", "revoked");
@@ -597,13 +626,7 @@ beforeAll(async () => {
   await newSecret(intruder, "main", shared, bravoKey, canary.bravo);
   await newSecret(intruder, "main", bravoSecret, bravoKey, canary.bravo);
 
-  // A credential for one container start, not for the API.
-  const grants = "/v1/environments/main/grants";
-  const grant = (
-    await made(developer.value, "POST", grants, { secrets: [{ name: shared }], ttlSeconds: 600 })
-  ).token;
-  tokenValues.set(grant, "a grant");
-  await setExpiresAt("tokens", "id", expired.id);
+  await expireToken(expired.id);
   await made(owner, "DELETE", `/v1/tokens/${revoked.id}`);
 
   fx = {
@@ -614,9 +637,9 @@ beforeAll(async () => {
       unknown: `lbx_${randomBytes(32).toString("base64url")}`,
       expired: expired.value,
       revoked: revoked.value,
-      grant,
       intruder,
       viewer: viewer.value,
+      invoker: invoker.value,
       developer: developer.value,
       owner,
     },
@@ -638,7 +661,7 @@ describe("the isolation matrix", () => {
         .filter((key) => methods.has(key))
         .map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const covered = [...routeCases.map((c) => c.route), signInRoute, redeemRoute];
+    const covered = [...routeCases.filter((c) => !c.variant).map((c) => c.route), signInRoute];
     expect(new Set(covered).size).toBe(covered.length);
     expect(documented.filter((route) => !publicRoutes.includes(route)).sort()).toEqual(covered.sort());
     for (const route of publicRoutes) {
@@ -648,7 +671,8 @@ describe("the isolation matrix", () => {
   });
 
   describe.each(transports)("credentials sent by %s", (transport) => {
-    it.each(routeCases.map((c) => [c.route, c] as const))("%s", async (_route, routeCase) => {
+    const named = routeCases.map((c) => [c.variant ? `${c.route} (${c.variant})` : c.route, c] as const);
+    it.each(named)("%s", async (_route, routeCase) => {
       expect(await checkRoute(routeCase, transport)).toEqual([]);
     });
   });
@@ -671,63 +695,6 @@ describe("the isolation matrix", () => {
       for (const leak of leaks(answer, who, "")) problems.push(`${who}: the answer holds ${leak}`);
       const workspace = who === "intruder" ? fx.bravoWorkspace : "default";
       if (valid && answer.body?.actor?.workspace !== workspace) problems.push(`${who}: signed in elsewhere`);
-    }
-    expect(problems).toEqual([]);
-  });
-
-  it(`${redeemRoute}: a grant reads the secrets it was issued for, in its own workspace, once`, async () => {
-    const grants = "/v1/environments/main/grants";
-    const issue = async (token: string) => {
-      const body = { secrets: [{ name: fx.shared }], ttlSeconds: 600 };
-      const { token: grant } = await made(token, "POST", grants, body);
-      tokenValues.set(grant, "a grant");
-      return grant as string;
-    };
-    const ofIntruder = await issue(fx.bearer.intruder ?? "");
-    const ofDeveloper = await issue(fx.bearer.developer ?? "");
-    const redeemed = await issue(fx.bearer.developer ?? "");
-    await made(redeemed, "POST", "/v1/grants/redeem");
-    // Issued while its token was valid: revoking the token ends it.
-    const revoking = await newToken("admin", "revoking");
-    const revoked = await issue(revoking.value);
-    await made(fx.bearer.owner ?? "", "DELETE", `/v1/tokens/${revoking.id}`);
-    // Last: issuing a grant deletes the expired ones, and this one must stay to be refused.
-    const expired = await issue(fx.bearer.developer ?? "");
-    await setExpiresAt("grants", "hash", hashToken(expired));
-    const aValues = [{ name: fx.shared, version: 1, values: { [alphaKey]: canary.alpha } }];
-    const bValues = [{ name: fx.shared, version: 1, values: { [bravoKey]: canary.bravo } }];
-    // Each identity's credential, and what it reads (nothing: 401).
-    const cases: Record<Identity, [string | null, "alpha" | "bravo" | undefined]> = {
-      none: [null, undefined],
-      malformed: ["not a grant", undefined],
-      unknown: [`lbg_${randomBytes(32).toString("base64url")}`, undefined],
-      expired: [expired, undefined],
-      revoked: [revoked, undefined],
-      grant: [redeemed, undefined],
-      intruder: [ofIntruder, "bravo"],
-      viewer: [fx.bearer.viewer, undefined],
-      developer: [ofDeveloper, "alpha"],
-      owner: [fx.bearer.owner, undefined],
-    };
-    // The body asks for the other workspace's secrets too: a grant's reads are fixed when issued.
-    const body = {
-      environment: "main",
-      secrets: [{ name: fx.shared }, { name: fx.aSecret }, { name: fx.bravoSecret }],
-    };
-    const problems: string[] = [];
-    for (const who of identities) {
-      const [credential, reads] = cases[who];
-      const answer = await callApi(server.url, "POST", "/v1/grants/redeem", { token: credential, body });
-      const expected = reads ? 200 : 401;
-      if (answer.status !== expected) problems.push(`${who}: ${answer.status}, expected ${expected}`);
-      const error = answer.status < 300 ? undefined : errorShapeProblem(answer);
-      if (error) problems.push(`${who}: ${error}`);
-      for (const leak of leaks(answer, who, JSON.stringify(body), reads)) {
-        problems.push(`${who}: the answer holds ${leak}`);
-      }
-      if (reads && !isDeepStrictEqual(answer.body?.secrets, reads === "alpha" ? aValues : bValues)) {
-        problems.push(`${who}: read other secrets than its grant's`);
-      }
     }
     expect(problems).toEqual([]);
   });

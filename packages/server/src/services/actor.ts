@@ -14,7 +14,7 @@ export interface Actor {
   source?: { address?: string | undefined; userAgent?: string | undefined } | undefined;
 }
 
-const rank: Record<Role, number> = { viewer: 0, developer: 1, admin: 2 };
+const rank: Record<Role, number> = { viewer: 0, invoker: 1, developer: 2, admin: 3 };
 
 /** Throws `PermissionDeniedError` unless the actor may act in every environment of its workspace. */
 export function requireAllEnvironments(actor: Actor, action: string): void {
@@ -27,7 +27,13 @@ export function requireAllEnvironments(actor: Actor, action: string): void {
 
 /** Throws `PermissionDeniedError` unless the actor's role is at least `role`. */
 export function requireRole(actor: Actor, role: Role, action: string): void {
-  if (rank[actor.role] < rank[role]) {
-    throw new PermissionDeniedError(`A ${actor.role} token cannot ${action}; it needs the ${role} role`);
+  if (!hasRole(actor, role)) {
+    const article = /^[aeiou]/.test(actor.role) ? "An" : "A";
+    throw new PermissionDeniedError(
+      `${article} ${actor.role} token cannot ${action}; it needs the ${role} role`,
+    );
   }
 }
+
+/** Whether the actor's role is at least `role`. */
+export const hasRole = (actor: Pick<Actor, "role">, role: Role): boolean => rank[actor.role] >= rank[role];

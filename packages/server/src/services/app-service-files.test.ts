@@ -48,9 +48,9 @@ describe("a deploy's files", () => {
     await box.services.apps.deploy(box.admin, deploy());
     const stored = await box.services.apps.get(box.admin, ref);
     expect(stored.functions.map((fn) => fn.files)).toEqual(deploy().functions.map((fn) => fn.files));
-    expect(Object.keys(stored.files).sort()).toEqual([sha256(words), sha256(binary)].sort());
-    expect(Buffer.from(stored.files[sha256(binary)] ?? "", "base64").equals(binary)).toBe(true);
-    expect(Buffer.from(stored.files[sha256(words)] ?? "", "base64").equals(words)).toBe(true);
+    expect(Object.keys(stored.files ?? {}).sort()).toEqual([sha256(words), sha256(binary)].sort());
+    expect(Buffer.from(stored.files?.[sha256(binary)] ?? "", "base64").equals(binary)).toBe(true);
+    expect(Buffer.from(stored.files?.[sha256(words)] ?? "", "base64").equals(words)).toBe(true);
     // Each deploy has its own: the next one, without files, has none.
     await box.services.apps.deploy(box.admin, {
       ...deploy(),

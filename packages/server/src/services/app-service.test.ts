@@ -6,6 +6,10 @@ import type { DeployInput } from "./app-service.js";
 let box: TempLockbox;
 beforeEach(async () => {
   box = await openTempLockbox();
+  // The secrets `deploy` names, where it names them: a deploy of missing ones is refused.
+  await box.services.environments.create(box.admin, "prod");
+  await box.services.secrets.create(box.admin, { environment: "main", name: "shared", values: { A: "1" } });
+  await box.services.secrets.create(box.admin, { environment: "prod", name: "db", values: { DB_URL: "x" } });
 });
 afterEach(() => box.dispose());
 
@@ -66,9 +70,61 @@ describe("createAppService", () => {
     await expect(apps().deploy(box.admin, { ...deploy, name: "bad name" })).rejects.toThrow(InvalidError);
     await expect(apps().deploy(box.admin, withFunction({ name: "not-js" }))).rejects.toThrow(InvalidError);
     await expect(apps().deploy(box.admin, withFunction({ index: -1 }))).rejects.toThrow(InvalidError);
-    await expect(apps().deploy(testActor(box.workspaceId, "viewer"), deploy)).rejects.toThrow(
-      PermissionDeniedError,
-    );
+    for (const role of ["viewer", "invoker"] as const) {
+      await expect(apps().deploy(testActor(box.workspaceId, role), deploy)).rejects.toThrow(
+        new PermissionDeniedError(
+          `${role === "invoker" ? "An" : "A"} ${role} token cannot deploy apps; it needs the developer role`,
+        ),
+      );
+    }
+    expect((await apps().deploy(testActor(box.workspaceId, "developer"), deploy)).version).toBe(1);
+  });
+
+  it.each([
+    [
+      "a secret missing from the deploy's environment",
+      [{ name: "shared" }, { name: "absent" }],
+      "it reads secret 'absent' in environment 'main', which has no such secret",
+    ],
+    [
+      "a secret missing from its own environment",
+      [{ name: "shared", environment: "prod" }],
+      "it reads secret 'shared' in environment 'prod', which has no such secret",
+    ],
+    [
+      "a secret in an environment that does not exist",
+      [{ name: "db", environment: "nowhere" }],
+      "it reads secret 'db' in environment 'nowhere', which does not exist",
+    ],
+  ])("refuses %s, naming it, and stores nothing", async (_, secrets, message) => {
+    const error = await apps()
+      .deploy(box.admin, withFunction({ secrets }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toBe(`Cannot deploy function 'f': ${message}`);
+    expect(await apps().list(box.admin, { environment: "main" })).toEqual([]);
+  });
+
+  it("gives a deploy's code, files and env values to developers and admins only", async () => {
+    await apps().deploy(box.admin, deploy);
+    const ref = { environment: "main", name: "example" };
+    for (const role of ["developer", "admin"] as const) {
+      const shown = await apps().get(testActor(box.workspaceId, role), ref);
+      expect(shown.bundle).toBe(deploy.bundle);
+      expect(shown.files).toEqual({});
+    }
+    const { env: _, ...withoutEnv } = deploy.functions[0] ?? { name: "", index: 0, secrets: [] };
+    for (const role of ["viewer", "invoker"] as const) {
+      const actor = testActor(box.workspaceId, role);
+      const shown = await apps().get(actor, ref);
+      // Names, secrets' names and shape; not the code, the files or the `env` values.
+      expect(shown).toMatchObject({ name: "example", version: 1 });
+      expect(shown.functions).toEqual([withoutEnv]);
+      expect(shown).not.toHaveProperty("bundle");
+      expect(shown).not.toHaveProperty("files");
+      expect((await apps().list(actor, { environment: "main" }))[0]?.functions).toEqual([withoutEnv]);
+    }
+    expect((await apps().list(box.admin, { environment: "main" }))[0]?.functions).toEqual(deploy.functions);
   });
 
   it.each([
@@ -102,6 +158,8 @@ describe("createAppService", () => {
 describe("a deploy by a token limited to one environment", () => {
   const stagingDeveloper = async () => {
     await box.services.environments.create(box.admin, "staging");
+    for (const name of ["db", "cache"])
+      await box.services.secrets.create(box.admin, { environment: "staging", name, values: { A: "1" } });
     const { value } = await box.services.tokens.create(box.admin, {
       role: "developer",
       environment: "staging",

@@ -1,8 +1,8 @@
 import { deployedContents } from "../containers/deployed-files.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
 import { assertAppName, limits, quote } from "../shared/rules.js";
-import type { Store } from "../store/store.js";
-import { type Actor, requireRole } from "./actor.js";
+import type { Store, StoreTables } from "../store/store.js";
+import { type Actor, hasRole, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
 import {
   assertDeployedFunctions,
@@ -33,6 +33,66 @@ export interface DeployInput {
   files?: Record<string, string> | undefined;
 }
 
+/** A deploy as `get` answers it: its code and files only for those who may run it themselves. */
+export interface DeploymentView extends DeploymentInfo {
+  bundle?: string | undefined;
+  /** The contents of the functions' `files`: SHA-256 → base64. */
+  files?: Record<string, string> | undefined;
+}
+
+/** A deploy with its code, as this server's own containers take it. */
+export interface Deployment extends DeploymentInfo {
+  bundle: string;
+  files: Record<string, string>;
+}
+
+/**
+ * Functions as `actor` may see them: their `env` values (configuration in the clear, yet masked
+ * in a call's answer like secrets) only for those who may run them themselves.
+ */
+const shownFunctions = (actor: Actor, functions: DeployedFunction[]): DeployedFunction[] =>
+  hasRole(actor, "developer") ? functions : functions.map(({ env: _, ...fn }) => fn);
+
+const notDeployed = (ref: { environment: string; name: string }) =>
+  new NotFoundError(`App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`);
+
+/** The newest deploy of an app in the actor's workspace, with its code and files. */
+async function readDeployment(
+  store: Pick<Store, "directory" | "deployments">,
+  actor: Actor,
+  ref: { environment: string; name: string },
+): Promise<Deployment> {
+  assertAppName(ref.name);
+  const environment = await findEnvironment(store.directory, actor, ref.environment);
+  const row = await store.deployments.latest(environment.id, ref.name);
+  if (!row) throw notDeployed(ref);
+  const files = await store.deployments.files(row.id);
+  return {
+    name: row.appName,
+    environment: ref.environment,
+    version: row.version,
+    functions: JSON.parse(row.functions) as DeployedFunction[],
+    deployedAt: row.createdAt,
+    deployedBy: row.createdBy,
+    bundle: row.bundle,
+    files: Object.fromEntries(
+      files.map((file) => [file.sha256, Buffer.from(file.content).toString("base64")]),
+    ),
+  };
+}
+
+/**
+ * Deploys with their code, for the server's own containers: an invoker's call runs the code it
+ * may not download. Not a service of `Services`, which clients bind.
+ */
+export function createDeploymentReader(deps: { store: Pick<Store, "directory" | "deployments"> }) {
+  return {
+    get: (actor: Actor, ref: { environment: string; name: string }) => readDeployment(deps.store, actor, ref),
+  };
+}
+
+export type DeploymentReader = ReturnType<typeof createDeploymentReader>;
+
 function assertDeployable(input: DeployInput): void {
   assertAppName(input.name);
   if (Buffer.byteLength(input.bundle) > limits.bundleMaxBytes) {
@@ -42,14 +102,46 @@ function assertDeployable(input: DeployInput): void {
   assertDeployedFunctions(input.functions);
 }
 
-const notDeployed = (ref: { environment: string; name: string }) =>
-  new NotFoundError(`App ${quote(ref.name)} is not deployed in environment ${quote(ref.environment)}`);
+/**
+ * Refuses a deploy naming a secret that does not exist where it is named (its environment, or
+ * the deploy's): a deploy is a developer's promise that its functions' secrets can be read there.
+ */
+async function assertSecretsExist(
+  tables: Pick<StoreTables, "directory" | "secrets">,
+  actor: Actor,
+  environment: string,
+  functions: readonly DeployedFunction[],
+): Promise<void> {
+  const named = functions.flatMap((fn) =>
+    fn.secrets.map((secret) => ({
+      fn: fn.name,
+      name: secret.name,
+      where: secret.environment ?? environment,
+    })),
+  );
+  for (const where of new Set(named.map((secret) => secret.where))) {
+    const wanted = named.filter((secret) => secret.where === where);
+    const found = await tables.directory.findEnvironment(actor.workspaceId, where);
+    const heads = found
+      ? await tables.secrets.findMany(found.id, [...new Set(wanted.map((s) => s.name))])
+      : [];
+    const missing = wanted.find((secret) => !heads.some((head) => head.name === secret.name));
+    if (missing) {
+      const lacks = found ? "which has no such secret" : "which does not exist";
+      throw new NotFoundError(
+        `Cannot deploy function ${quote(missing.fn)}: it reads secret ${quote(missing.name)} in environment ${quote(where)}, ${lacks}`,
+      );
+    }
+  }
+}
 
 /**
  * Deployed apps: their code and, per function, what a caller needs to start its container
  * (secret names and keys, never values: those are read when a container starts).
  */
-export function createAppService(deps: { store: Pick<Store, "directory" | "deployments" | "transaction"> }) {
+export function createAppService(deps: {
+  store: Pick<Store, "directory" | "deployments" | "secrets" | "transaction">;
+}) {
   const { store } = deps;
   return {
     async deploy(actor: Actor, input: DeployInput): Promise<DeploymentInfo> {
@@ -59,6 +151,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       const contents = deployedContents(input.functions, input.files);
       return store.transaction(async (tx) => {
         const environment = await findEnvironment(tx.directory, actor, input.environment);
+        await assertSecretsExist(tx, actor, input.environment, input.functions);
         const version = ((await tx.deployments.latest(environment.id, input.name))?.version ?? 0) + 1;
         const createdAt = new Date().toISOString();
         const functions = storedFunctions(input.functions);
@@ -90,25 +183,16 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
       return { version: row.version, deployedAt: row.createdAt };
     },
 
-    /** The newest deploy of an app, with its code and its functions' files (SHA-256 → base64). */
-    async get(actor: Actor, ref: { environment: string; name: string }) {
-      assertAppName(ref.name);
-      const environment = await findEnvironment(store.directory, actor, ref.environment);
-      const row = await store.deployments.latest(environment.id, ref.name);
-      if (!row) throw notDeployed(ref);
-      const files = await store.deployments.files(row.id);
-      return {
-        name: row.appName,
-        environment: ref.environment,
-        version: row.version,
-        functions: JSON.parse(row.functions) as DeployedFunction[],
-        deployedAt: row.createdAt,
-        deployedBy: row.createdBy,
-        bundle: row.bundle,
-        files: Object.fromEntries(
-          files.map((file) => [file.sha256, Buffer.from(file.content).toString("base64")]),
-        ),
-      };
+    /**
+     * The newest deploy of an app; its code and files only for a developer or an admin, who may
+     * run it here: viewers and invokers (who call it on the server, as Modal's callers do) get
+     * what it is, not what it does.
+     */
+    async get(actor: Actor, ref: { environment: string; name: string }): Promise<DeploymentView> {
+      const { bundle, files, ...info } = await readDeployment(store, actor, ref);
+      return hasRole(actor, "developer")
+        ? { ...info, bundle, files }
+        : { ...info, functions: shownFunctions(actor, info.functions) };
     },
 
     async list(actor: Actor, options: { environment: string }): Promise<DeploymentInfo[]> {
@@ -118,7 +202,7 @@ export function createAppService(deps: { store: Pick<Store, "directory" | "deplo
         name: row.appName,
         environment: options.environment,
         version: row.version,
-        functions: JSON.parse(row.functions) as DeployedFunction[],
+        functions: shownFunctions(actor, JSON.parse(row.functions) as DeployedFunction[]),
         deployedAt: row.createdAt,
         deployedBy: row.createdBy,
       }));

@@ -1,8 +1,11 @@
+import { createHmac, randomBytes } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAuditChain } from "../crypto/audit-chain.js";
 import { PermissionDeniedError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox, testActor } from "../test-support/temp-lockbox.js";
 import { openRawDatabase } from "../test-support/test-database.js";
+import { recordAudit } from "./audit-service.js";
 
 let box: TempLockbox;
 beforeEach(async () => {
@@ -147,5 +150,84 @@ describe("the audit log's hash chain", () => {
     expect(await verify()).toMatchObject({ entries: 6, problems: [] });
     await box.services.secrets.reveal(box.admin, { environment: "main", name: "chained" });
     expect(await verify()).toMatchObject({ entries: 7, problems: [] });
+  });
+
+  const recordCall = (target: string) =>
+    box.lockbox.store.transaction((tx) =>
+      recordAudit(tx.audit, box.admin, { action: "function.call", environment: "main", target, version: 3 }),
+    );
+
+  it("stores a call's target in its own column, covered by the entry's hash", async () => {
+    await recordCall("billing/charge");
+    const [entry] = await box.services.audit.list(box.admin, { limit: 1 });
+    expect(entry).toMatchObject({ action: "function.call", target: "billing/charge", secret: null, seq: 7 });
+    expect(await verify()).toMatchObject({ entries: 7, problems: [] });
+    await tamper((db) =>
+      sql`update audit_entries set target = 'billing/refund' where workspace_id = ${box.workspaceId} and seq = 7`.execute(
+        db,
+      ),
+    );
+    expect((await verify()).problems).toEqual(["entry 7 was changed after it was written"]);
+    await tamper((db) =>
+      sql`update audit_entries set target = null where workspace_id = ${box.workspaceId} and seq = 7`.execute(
+        db,
+      ),
+    );
+    expect((await verify()).problems).toEqual(["entry 7 was changed after it was written"]);
+  });
+
+  it("finds a target added to an entry written without one", async () => {
+    await tamper((db) =>
+      sql`update audit_entries set target = 'app/fn' where workspace_id = ${box.workspaceId} and seq = 2`.execute(
+        db,
+      ),
+    );
+    expect((await verify()).problems).toEqual(["entry 2 was changed after it was written"]);
+  });
+
+  it("verifies entries written before the target column existed, once the migration adds it", async () => {
+    await box.close();
+    // The database as the version before the column left it: no column, no later migration applied.
+    await tamper(async (db) => {
+      await sql`alter table audit_entries drop column target`.execute(db);
+      await sql`delete from kysely_migration where name > '0008-deployment-files'`.execute(db);
+    });
+    box = await openTempLockbox({ dataDir: box.dataDir });
+    expect(await verify()).toMatchObject({ entries: 6, problems: [] });
+    await recordCall("billing/charge");
+    expect(await verify()).toMatchObject({ entries: 7, problems: [] });
+  });
+});
+
+describe("createAuditChain", () => {
+  const entry = {
+    workspaceId: "ws",
+    seq: 4,
+    prevHash: "ab",
+    at: "2026-01-01T00:00:00.000Z",
+    actor: "ana",
+    tokenId: "tk",
+    action: "secret.reveal",
+    environment: "main",
+    secret: "db",
+    version: 2,
+    source: "127.0.0.1",
+    userAgent: "curl",
+  };
+
+  it("hashes an entry without a target exactly as before the column existed", () => {
+    const key = randomBytes(32);
+    const before = createHmac("sha256", key)
+      .update(JSON.stringify(["entry", ...Object.values(entry)]))
+      .digest("hex");
+    expect(createAuditChain(key).entryHash({ ...entry, target: null })).toBe(before);
+  });
+
+  it("gives an entry with a target a hash of its own", () => {
+    const chain = createAuditChain(randomBytes(32));
+    const hashes = new Set(
+      [null, "a/f", "a/g"].map((target) => chain.entryHash({ ...entry, action: "function.call", target })),
+    );
+    expect(hashes.size).toBe(3);
   });
 });

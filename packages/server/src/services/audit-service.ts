@@ -9,6 +9,8 @@ export interface AuditEvent {
   environment?: string | undefined;
   secret?: string | undefined;
   version?: number | undefined;
+  /** What a call named: `APP/FUNCTION` for `function.call`. */
+  target?: string | undefined;
 }
 
 /** Appends an entry through `audit` (a transaction's, to commit with the change it records). */
@@ -29,6 +31,7 @@ export function auditEntry(actor: Actor, event: AuditEvent) {
     version: event.version ?? null,
     source: actor.source?.address ?? null,
     userAgent: actor.source?.userAgent ?? null,
+    target: event.target ?? null,
   };
 }
 

@@ -11,7 +11,7 @@ export type TokenActor = Actor & { tokenId: string };
 const touchIntervalMs = 60_000;
 
 /** Whether a token may act at `now`: it exists, is not revoked and has not expired. */
-export function isTokenUsable(row: TokenRow | undefined, now: Date): row is TokenRow {
+function isTokenUsable(row: TokenRow | undefined, now: Date): row is TokenRow {
   return row !== undefined && !row.revokedAt && !(row.expiresAt && row.expiresAt <= now.toISOString());
 }
 

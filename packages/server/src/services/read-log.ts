@@ -8,8 +8,8 @@ export interface ReadRecord {
   used: string[];
 }
 
-/** Writes a read's record in `tx`, for a read that has a transaction of its own (a grant's). */
-export async function writeReadRecords(tx: StoreTables, records: readonly ReadRecord[]): Promise<void> {
+/** Writes reads' records in `tx`: their audit entries, and when their secrets were last used. */
+async function writeReadRecords(tx: StoreTables, records: readonly ReadRecord[]): Promise<void> {
   await tx.audit.append(...records.flatMap((record) => record.entries));
   await tx.secrets.touchLastUsed(
     [...new Set(records.flatMap((record) => record.used))],

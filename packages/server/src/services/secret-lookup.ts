@@ -1,5 +1,5 @@
 import { NotFoundError } from "../shared/errors.js";
-import { assertSecretName, quote } from "../shared/rules.js";
+import { assertSecretName, quote, type ResolveUse } from "../shared/rules.js";
 import type { SealedVersion, SecretRow, SecretVersionRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
@@ -60,7 +60,9 @@ export interface ResolvedSecret {
 
 export interface ResolveInput {
   environment: string;
-  /** `version` pins what is read (a grant reads the versions it was issued for); default: the current. */
+  /** What the values are for, as audited: default `exec` (`secret.resolve`); `container`: `container.start`. */
+  use?: ResolveUse | undefined;
+  /** `version` pins what is read (a container reads the versions its key names); default: the current. */
   secrets: { name: string; requiredKeys?: string[] | undefined; version?: number | undefined }[];
 }
 
@@ -157,16 +159,16 @@ export function createSecretLookup(codec: VersionCodec) {
   }
 
   /**
-   * Reads `input.secrets` (current or pinned versions), in order, checking required keys; and
-   * the record the read must leave (audited as `action`) before its values are handed out.
+   * Reads `input.secrets` (current or pinned versions), in order, checking the token's
+   * environment and required keys; and the record the read must leave (audited as `action`,
+   * naming the actor, each secret and version) before its values are handed out.
    */
-  async function readForUse(
+  async function read(
     tables: Pick<StoreTables, "directory" | "secrets">,
     actor: Actor,
     input: ResolveInput,
     action: string,
   ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
-    requireRole(actor, "developer", "read secret values");
     for (const wanted of input.secrets) assertSecretName(wanted.name);
     assertEnvironmentAccess(actor, input.environment);
     const sealedVersions = await readSealed(tables, actor, input);
@@ -183,7 +185,37 @@ export function createSecretLookup(codec: VersionCodec) {
     return { secrets, record: { entries, used } };
   }
 
-  return { findHead, requireHead, readVersion, currentInfo, readForUse };
+  return {
+    findHead,
+    requireHead,
+    readVersion,
+    currentInfo,
+
+    /** `read` for the actor itself, who receives the values: developers and admins only. */
+    readForUse(
+      tables: Pick<StoreTables, "directory" | "secrets">,
+      actor: Actor,
+      input: ResolveInput,
+      action: string,
+    ) {
+      requireRole(actor, "developer", "read secret values");
+      return read(tables, actor, input, action);
+    },
+
+    /**
+     * `read` for a container this server starts itself on the actor's behalf (a deployed
+     * function's call), audited as `container.start` naming the actor: every check but the role,
+     * since the values go into the container and never to the actor (an invoker may call).
+     */
+    readForServerContainer(
+      tables: Pick<StoreTables, "directory" | "secrets">,
+      actor: Actor,
+      input: ResolveInput,
+    ) {
+      requireRole(actor, "invoker", "call deployed functions");
+      return read(tables, actor, input, "container.start");
+    },
+  };
 }
 
 export type SecretLookup = ReturnType<typeof createSecretLookup>;

@@ -92,9 +92,13 @@ export function createSecretReads(deps: {
       }));
     },
 
-    /** Reads secrets to run something with them (`lockbox exec`): an audited read that sets "last used at". */
+    /**
+     * Reads secrets (current or pinned versions) to run something with them: `lockbox exec`, or a
+     * container the caller starts itself (`use: "container"`). An audited read that sets "last used at".
+     */
     async resolve(actor: Actor, input: ResolveInput): Promise<ResolvedSecret[]> {
-      const { secrets, record } = await lookup.readForUse(store, actor, input, "secret.resolve");
+      const action = input.use === "container" ? "container.start" : "secret.resolve";
+      const { secrets, record } = await lookup.readForUse(store, actor, input, action);
       await readLog.write(record);
       return secrets;
     },

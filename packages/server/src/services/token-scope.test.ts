@@ -41,7 +41,12 @@ describe("a token limited to one environment", () => {
       () => secrets.create(stagingDeveloper, { environment: "main", name: "new", values: {} }),
       // An environment that does not exist is refused the same way: no oracle.
       () => secrets.list(stagingDeveloper, { environment: "no-such-environment" }),
-      () => box.services.grants.create(stagingDeveloper, { environment: "main", secrets: [{ name: "db" }] }),
+      () =>
+        secrets.resolve(stagingDeveloper, {
+          environment: "main",
+          use: "container",
+          secrets: [{ name: "db" }],
+        }),
     ];
     for (const attempt of elsewhere) {
       const error = await attempt().then(

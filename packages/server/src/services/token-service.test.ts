@@ -117,7 +117,7 @@ describe("createTokenService", () => {
 
   it("rejects invalid input", async () => {
     await expect(tokens().create(box.admin, { role: "owner" as never })).rejects.toThrow(
-      "Invalid role 'owner': use one of viewer, developer, admin",
+      "Invalid role 'owner': use one of viewer, invoker, developer, admin",
     );
     await expect(tokens().create(box.admin, { expiresInSeconds: 0 })).rejects.toThrow(InvalidError);
     await expect(tokens().create(box.admin, { expiresInSeconds: -5 })).rejects.toThrow(InvalidError);

@@ -33,9 +33,19 @@ export const networkDefault: NetworkMode = "outbound";
 /** The environment every workspace has, and the default when none is chosen. */
 export const defaultEnvironment = "main";
 
-/** Token roles, weakest first: a viewer sees names and keys, never values. */
-export const roles = ["viewer", "developer", "admin"] as const;
+/**
+ * Token roles, weakest first: a viewer sees names and keys, never values; an invoker also calls
+ * deployed functions (the server reads their secrets for it) and never receives a value either.
+ */
+export const roles = ["viewer", "invoker", "developer", "admin"] as const;
 export type Role = (typeof roles)[number];
+
+/**
+ * What a resolve's values are for, which its audit entries say: `exec` (a command, audited as
+ * `secret.resolve`) or `container` (a container the caller starts itself: `container.start`).
+ */
+export const resolveUses = ["exec", "container"] as const;
+export type ResolveUse = (typeof resolveUses)[number];
 
 /** Formats of `secret export`. */
 export const exportFormats = ["dotenv", "json", "k8s"] as const;

@@ -218,6 +218,20 @@ const deploymentFiles: Migration = {
   },
 };
 
+const auditTarget: Migration = {
+  async up(db: Kysely<unknown>) {
+    // What a call named (`APP/FUNCTION`); older entries have none, and hash without it.
+    await db.schema.alterTable("audit_entries").addColumn("target", "text").execute();
+  },
+};
+
+const dropGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Containers read their secrets once at start, audited; no credential is minted for it.
+    await db.schema.dropTable("grants").ifExists().execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
@@ -227,6 +241,8 @@ const migrations: Record<string, Migration> = {
   "0006-master-key-status": masterKeyStatus,
   "0007-token-environment": tokenEnvironment,
   "0008-deployment-files": deploymentFiles,
+  "0009-audit-target": auditTarget,
+  "0010-drop-grants": dropGrants,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

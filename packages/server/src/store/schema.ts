@@ -87,21 +87,6 @@ export interface StoreKeyTable {
   createdAt: string;
 }
 
-/** A short-lived, single-use credential to read one container's named secrets. */
-export interface GrantTable {
-  id: string;
-  workspaceId: string;
-  /** SHA-256 of the grant token, hex. */
-  hash: string;
-  /** JSON `{ environment, secrets: [{ name, requiredKeys }] }`: names only, never values. */
-  request: string;
-  createdAt: string;
-  createdBy: string;
-  tokenId: string | null;
-  expiresAt: string;
-  redeemedAt: string | null;
-}
-
 /** One deploy of an app: its bundled code and where each function sits in it. */
 export interface DeploymentTable {
   id: string;
@@ -157,7 +142,6 @@ export interface Database {
   auditHeads: AuditHeadTable;
   storeKeys: StoreKeyTable;
   masterKeys: MasterKeyTable;
-  grants: GrantTable;
   deployments: DeploymentTable;
   deploymentFiles: DeploymentFileTable;
   sessions: SessionTable;
@@ -172,7 +156,6 @@ export type SealedVersion = Pick<SecretVersionRow, "version" | "keyId" | "wrappe
 export type TokenRow = Selectable<TokenTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
 export type DeploymentFileRow = Selectable<DeploymentFileTable>;
-export type GrantRow = Selectable<GrantTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type AuditHeadRow = Selectable<AuditHeadTable>;

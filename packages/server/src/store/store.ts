@@ -3,7 +3,6 @@ import type { AuditChain } from "../crypto/audit-chain.js";
 import { createAuditStore } from "./audit-store.js";
 import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
-import { createGrantStore } from "./grant-store.js";
 import { createKeyStore } from "./key-store.js";
 import { unappliedMigrations } from "./migrations.js";
 import { createReadCache, type ReadCache } from "./read-cache.js";
@@ -39,7 +38,6 @@ function createTables(
     keys: createKeyStore(db, locking),
     secrets: createSecretStore(db, locking),
     tokens: createTokenStore(db),
-    grants: createGrantStore(db),
     deployments: createDeploymentStore(db),
     sessions: createSessionStore(db),
     audit: createAuditStore(db, locking, chain),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { SecretService } from "../../services/secret-service.js";
-import { exportFormats } from "../../shared/rules.js";
+import { exportFormats, resolveUses } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
@@ -114,11 +114,18 @@ export const secretRoutes =
       "/environments/:environment/resolve",
       {
         schema: {
+          description:
+            "Reads secrets' values for a developer or an admin, in order: the current versions, or those given as `version`. Each read is an audit entry: `secret.resolve`, or `container.start` with `use: container` (a container the caller starts itself).",
           params: environmentParams,
           body: z.object({
             secrets: z.array(
-              z.object({ name: schemas.secretName, requiredKeys: z.array(schemas.key).optional() }),
+              z.object({
+                name: schemas.secretName,
+                requiredKeys: z.array(schemas.key).optional(),
+                version: z.number().int().min(1).optional(),
+              }),
             ),
+            use: z.enum(resolveUses).optional(),
           }),
         },
       },

@@ -9,13 +9,14 @@ export async function listAudit(options: { json?: boolean; limit?: number }): Pr
     return;
   }
   printTable(
-    ["At", "Actor", "Action", "Environment", "Secret", "Version"],
+    ["At", "Actor", "Action", "Environment", "Secret", "Target", "Version"],
     entries.map((entry) => [
       formatTime(entry.at),
       entry.actor,
       entry.action,
       entry.environment ?? "-",
       entry.secret ?? "-",
+      entry.target ?? "-",
       entry.version === null ? "-" : String(entry.version),
     ]),
   );
