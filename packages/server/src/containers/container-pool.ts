@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { InternalError, InvalidError } from "../shared/errors.js";
+import { InternalError, InvalidError, UnavailableError } from "../shared/errors.js";
 import { assertExecEnvironment } from "../shared/rules.js";
 import { baseEnvironment, type ContainerBackend } from "./container-backend.js";
 import { type Capacity, createCapacity, defaultMaxQueuedCalls } from "./container-capacity.js";
@@ -32,6 +32,8 @@ interface Scheduler {
   /** Containers being started, which `close` waits for. */
   launches: Set<Promise<Container>>;
   idleTimers: Map<Container, NodeJS.Timeout>;
+  /** Bundles whose containers were stopped for good (an ephemeral run's, once it ended): none starts again. */
+  retired: Set<string>;
   closed: boolean;
 }
 
@@ -89,6 +91,8 @@ async function startContainer(
     // The exact environment the container gets, checked before anything is spawned.
     assertExecEnvironment({ ...baseEnvironment(), ...spec.env }, spec.sources ?? []);
     if (pool.closed) throw closedError();
+    if (pool.retired.has(spec.bundlePath))
+      throw new UnavailableError(`Function ${spec.functionName}'s code was retired: its app run has ended`);
     const spare = await pool.spares.take(spec);
     const child = spare ?? pool.backend.spawn(spec);
     container = createContainer(child, spec, pool.output, pool.backend);
@@ -158,6 +162,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
     running: new Map(),
     launches: new Set(),
     idleTimers: new Map(),
+    retired: new Set(),
     closed: false,
   };
   return {
@@ -184,10 +189,22 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
         // The bundle's next cold start takes a spare. Spawning one blocks this process for a
         // few ms (fork), so not before this call's caller has its answer; and only while a
         // container could start, as spares are not counted among the containers.
-        setImmediate(() => pool.closed || pool.capacity.full() || pool.spares.prepare(container.spec));
+        const { spec } = container;
+        setImmediate(
+          () =>
+            pool.closed ||
+            pool.retired.has(spec.bundlePath) ||
+            pool.capacity.full() ||
+            pool.spares.prepare(spec),
+        );
       }
     },
     stats: () => pool.capacity.stats(),
+    async retire(bundlePath) {
+      pool.retired.add(bundlePath);
+      const own = [...pool.running.keys()].filter((container) => container.spec.bundlePath === bundlePath);
+      await Promise.all([...own.map((container) => container.stop()), pool.spares.retire(bundlePath)]);
+    },
     async close() {
       pool.closed = true;
       pool.capacity.close();

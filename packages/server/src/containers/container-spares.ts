@@ -8,6 +8,7 @@ const readAtStart = /^(NODE_|UV_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|TZ)$/;
 
 interface Spare {
   child: ChildProcess;
+  bundlePath: string;
   /** True once it waits for its environment; false if it exited first. */
   waiting: Promise<boolean>;
   idleTimer: NodeJS.Timeout;
@@ -41,6 +42,18 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
     if (spares.get(key) === spare) spares.delete(key);
   }
 
+  async function stopWhere(match: (spare: Spare) => boolean): Promise<void> {
+    const stopping = [...spares.entries()]
+      .filter(([, spare]) => match(spare))
+      .map(([key, spare]) => {
+        discard(key, spare);
+        const exited = new Promise((resolve) => spare.child.once("exit", resolve));
+        killContainer(spare.child);
+        return spare.child.exitCode === null && spare.child.signalCode === null ? exited : undefined;
+      });
+    await Promise.all(stopping);
+  }
+
   return {
     /** Starts a spare for `launch`, unless one is there; failing quietly, as the call will not. */
     prepare(launch: SpareLaunch): void {
@@ -59,6 +72,7 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
       }
       const spare: Spare = {
         child,
+        bundlePath: launch.bundlePath,
         waiting: awaitWaiting(child),
         idleTimer: setTimeout(() => killContainer(child), idleStopMs).unref(),
       };
@@ -81,15 +95,10 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
     },
 
     /** Stops every spare; resolves once they are gone. */
-    async close(): Promise<void> {
-      const stopping = [...spares.entries()].map(([key, spare]) => {
-        discard(key, spare);
-        const exited = new Promise((resolve) => spare.child.once("exit", resolve));
-        killContainer(spare.child);
-        return spare.child.exitCode === null && spare.child.signalCode === null ? exited : undefined;
-      });
-      await Promise.all(stopping);
-    },
+    close: () => stopWhere(() => true),
+
+    /** Stops the spares of the bundle at `bundlePath`; resolves once they are gone. */
+    retire: (bundlePath: string) => stopWhere((spare) => spare.bundlePath === bundlePath),
   };
 }
 

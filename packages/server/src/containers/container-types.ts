@@ -101,6 +101,11 @@ export interface ContainerPool {
     options?: CallOptions,
   ): Promise<Payload>;
   stats(): ContainerPoolStats;
+  /**
+   * Stops every container and spare of the bundle at `bundlePath`, idle or busy (a busy one's
+   * call fails), and starts none for it again: for code that must not outlive its run.
+   */
+  retire(bundlePath: string): Promise<void>;
   /** Stops every container. */
   close(): Promise<void>;
 }

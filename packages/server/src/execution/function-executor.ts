@@ -9,20 +9,22 @@ import type {
   ContainerBackendName,
   ContainerPool,
   ContainerPoolStats,
-  ContainerSpec,
-  CallOptions as PoolCallOptions,
 } from "../containers/container-types.js";
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
-import type { Payload } from "../containers/payload.js";
 import { type Actor, requireRole } from "../services/actor.js";
 import type { AppService, DeployedFunction, Deployment, DeploymentReader } from "../services/app-service.js";
 import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
-import type { ResolvedSecret, ResolveInput, SecretLookup } from "../services/secret-lookup.js";
+import type { SecretLookup } from "../services/secret-lookup.js";
 import type { SecretService } from "../services/secret-service.js";
-import { InternalError, NotFoundError, UnavailableError } from "../shared/errors.js";
-import { limits, mergeLayers, networkDefault, quote } from "../shared/rules.js";
+import { NotFoundError, UnavailableError } from "../shared/errors.js";
+import { quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
+import { type LayerRef, pinLayers, pinnedVersions, type ReadForContainer } from "./call-layers.js";
+import { createEphemeralRuns, type RunInput, type StartedRun } from "./ephemeral-runs.js";
+import { type PreparedCall, specStarter } from "./prepared-call.js";
+
+export type { CallOptions, PreparedCall } from "./prepared-call.js";
 
 export interface FunctionExecutorOptions {
   /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
@@ -42,27 +44,6 @@ export interface CallTarget {
   function: string;
 }
 
-/** A call checked, audited and ready to run on the deploy `version`. */
-export interface PreparedCall {
-  version: number;
-  /**
-   * Runs it with `args`, passed to the container as they are; the result comes back in the same
-   * encoding, masked in the container.
-   */
-  run(args: Payload, options?: CallOptions): Promise<Payload>;
-}
-
-/** How a call is made: where its masked output goes as it is written, and what cancels it. */
-export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
-
-/** A named secret of a function, where it is read and the version current at the call. */
-interface PinnedSecret {
-  name: string;
-  environment: string;
-  requiredKeys: string[];
-  version: number;
-}
-
 /**
  * Who may call a deployed function: an invoker or more. The server reads the secrets on the
  * caller's behalf, and the caller sees only masked output and results.
@@ -73,31 +54,14 @@ export function assertMayCall(actor: Actor): void {
 
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
-/** Reads pinned versions for a container started on the actor's behalf: audited as `container.start`. */
-type ReadForContainer = (actor: Actor, input: ResolveInput) => Promise<ResolvedSecret[]>;
+const shuttingDown = () =>
+  new UnavailableError("The server is shutting down: call again, on another instance or once it is back");
 
-/** The pinned reads of a container start, one audited read per environment, in the function's order. */
-async function readPinned(
-  readForContainer: ReadForContainer,
-  actor: Actor,
-  pinned: readonly PinnedSecret[],
-): Promise<Record<string, string>[]> {
-  const environments = [...new Set(pinned.map((secret) => secret.environment))];
-  const byRef = new Map<PinnedSecret, Record<string, string>>();
-  for (const environment of environments) {
-    const group = pinned.filter((secret) => secret.environment === environment);
-    const read = await readForContainer(actor, {
-      environment,
-      secrets: group.map(({ name, requiredKeys, version }) => ({ name, requiredKeys, version })),
-    });
-    group.forEach((secret, index) => {
-      const found = read[index];
-      if (found?.name !== secret.name) throw new InternalError(`Secret ${quote(secret.name)} was not read`);
-      byRef.set(secret, found.values);
-    });
-  }
-  return pinned.map((secret) => byRef.get(secret) ?? {});
-}
+/** A deployed function's layers: its named secrets in order, then its `env`. */
+const deployedLayers = (fn: DeployedFunction): LayerRef[] => [
+  ...fn.secrets.map((secret) => ({ kind: "named" as const, ...secret })),
+  ...(fn.env ? [{ kind: "inline" as const, label: "env", values: fn.env }] : []),
+];
 
 /**
  * Runs deployed functions in containers owned by this server: it loads the newest deploy, writes
@@ -151,10 +115,7 @@ export function createFunctionExecutor(
     },
   });
   const containers = () => {
-    if (closed)
-      throw new UnavailableError(
-        "The server is shutting down: call again, on another instance or once it is back",
-      );
+    if (closed) throw shuttingDown();
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },
@@ -162,6 +123,17 @@ export function createFunctionExecutor(
     });
     return pool;
   };
+
+  const runs = createEphemeralRuns({
+    secrets: deps.secrets,
+    store: deps.store,
+    readLog: deps.readLog,
+    readForContainer,
+    containers,
+    existingPool: () => pool,
+    folder,
+    sdkFile: options.sdkFile,
+  });
 
   // The newest deploy of each app called, loaded again only when a newer one is made: a call
   // reads its version, not its code and files.
@@ -175,17 +147,6 @@ export function createFunctionExecutor(
     const loaded = await deps.deployments.get(actor, ref);
     deployments.set(appKey, loaded);
     return loaded;
-  }
-
-  async function pin(actor: Actor, environment: string, fn: DeployedFunction): Promise<PinnedSecret[]> {
-    const pinned: PinnedSecret[] = [];
-    for (const secret of fn.secrets) {
-      const where = secret.environment ?? environment;
-      const requiredKeys = [...(secret.requiredKeys ?? [])];
-      const info = await deps.secrets.get(actor, { environment: where, name: secret.name, requiredKeys });
-      pinned.push({ name: secret.name, environment: where, requiredKeys, version: info.version });
-    }
-    return pinned;
   }
 
   return {
@@ -202,7 +163,7 @@ export function createFunctionExecutor(
         throw new NotFoundError(
           `Function ${quote(input.function)} not found in app ${quote(input.app)} (environment ${quote(input.environment)})`,
         );
-      const pinned = await pin(actor, input.environment, fn);
+      const layers = await pinLayers(deps.secrets, actor, input.environment, deployedLayers(fn));
       await deps.readLog.write({
         entries: [
           auditEntry(actor, {
@@ -214,7 +175,7 @@ export function createFunctionExecutor(
         ],
         used: [],
       });
-      const { bundlePath, files } = await bundles.get(deployment.bundle, fn, deployment.files);
+      const code = await bundles.get(deployment.bundle, fn, deployment.files);
       // Same deploy, function and secret versions: the only containers a call may reuse.
       const key = JSON.stringify([
         actor.workspaceId,
@@ -223,25 +184,9 @@ export function createFunctionExecutor(
         deployment.version,
         deployment.deployedAt,
         fn.name,
-        pinned.map(({ environment, name, version }) => [environment, name, version]),
+        pinnedVersions(layers),
       ]);
-      const start = async (): Promise<ContainerSpec> => {
-        const named = await readPinned(readForContainer, actor, pinned);
-        const layers = [...named, fn.env ?? {}];
-        const values = [...new Set(layers.flatMap((layer) => Object.values(layer)))];
-        return {
-          bundlePath,
-          functionIndex: fn.index,
-          functionName: fn.name,
-          env: mergeLayers(layers),
-          sources: [...pinned.map((secret) => secret.name), ...(fn.env ? ["env"] : [])],
-          maskValues: values,
-          timeoutMs: fn.timeoutMs ?? limits.timeoutDefaultMs,
-          network: fn.network ?? networkDefault,
-          tmpMb: fn.tmpMb ?? limits.tmpMbDefault,
-          files,
-        };
-      };
+      const start = specStarter(readForContainer, actor, code, fn, layers);
       return {
         version: deployment.version,
         run: (args, options = {}) =>
@@ -253,6 +198,16 @@ export function createFunctionExecutor(
       };
     },
 
+    /** Starts an ephemeral run for a developer: its code and inline values live in this server's memory until it ends. */
+    startRun: (actor: Actor, input: RunInput): Promise<StartedRun> => {
+      if (closed) throw shuttingDown();
+      return runs.start(actor, input);
+    },
+
+    /** Checks and audits a call of a function of the actor's own run, as `prepare` does a deployed one's. */
+    prepareRunCall: (actor: Actor, ref: { run: string; index: number }): Promise<PreparedCall> =>
+      runs.prepareCall(actor, ref),
+
     /** The limits its containers run under. */
     capacity: () => ({ ...capacity }),
 
@@ -263,6 +218,7 @@ export function createFunctionExecutor(
     async close(): Promise<void> {
       closed = true;
       deployments.clear();
+      await runs.close();
       await pool?.close();
       if (root) await rm(await root, { recursive: true, force: true });
     },

@@ -19,6 +19,7 @@ import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
+import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
 import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
@@ -26,7 +27,7 @@ import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
-  functions: Pick<FunctionExecutor, "prepare">;
+  functions: Pick<FunctionExecutor, "prepare" | "startRun" | "prepareRunCall">;
   authenticate: Authenticate;
   sessions: SessionService;
   store: Pick<Store, "readiness">;
@@ -109,6 +110,7 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(secretRoutes(options.services.secrets));
         await authenticated.register(appRoutes(options.services.apps));
         await authenticated.register(functionCallRoutes(options.functions));
+        await authenticated.register(runRoutes(options.functions));
         await authenticated.register(directoryRoutes(options.services));
       });
     },

@@ -69,8 +69,11 @@ function functionProblem(fn: DeployedFunction): string | undefined {
   );
 }
 
-/** Throws `InvalidError` unless every function is an exported name with valid secret references, `env` and timeout. */
-export function assertDeployedFunctions(functions: readonly DeployedFunction[]): void {
+/**
+ * Throws `InvalidError` unless every function is an exported name with valid secret references,
+ * `env` and timeout; messages say what was tried (`deploy`, or `run` for an ephemeral run's).
+ */
+export function assertDeployedFunctions(functions: readonly DeployedFunction[], action = "deploy"): void {
   for (const fn of functions) {
     if (
       typeof fn.name !== "string" ||
@@ -82,7 +85,7 @@ export function assertDeployedFunctions(functions: readonly DeployedFunction[]):
         `Invalid function ${quote(String(fn.name))}: export a function under a JavaScript name`,
       );
     const problem = functionProblem(fn);
-    if (problem) throw new InvalidError(`Cannot deploy function ${quote(fn.name)}: ${problem}`);
+    if (problem) throw new InvalidError(`Cannot ${action} function ${quote(fn.name)}: ${problem}`);
   }
 }
 
@@ -94,6 +97,7 @@ export function assertSecretsInScope(
   actor: Actor,
   environment: string,
   functions: readonly DeployedFunction[],
+  action = "deploy",
 ): void {
   assertEnvironmentAccess(actor, environment);
   for (const fn of functions) {
@@ -102,7 +106,7 @@ export function assertSecretsInScope(
       const limit = scopeLimit(actor, where);
       if (limit) {
         throw new PermissionDeniedError(
-          `Cannot deploy function ${quote(fn.name)}: it reads secret ${quote(secret.name)} in environment ${quote(where)}, and this token is limited to environment ${quote(limit)}`,
+          `Cannot ${action} function ${quote(fn.name)}: it reads secret ${quote(secret.name)} in environment ${quote(where)}, and this token is limited to environment ${quote(limit)}`,
         );
       }
     }

@@ -9,7 +9,7 @@ const environmentParams = z.object({ environment: schemas.environmentName });
 const appParams = environmentParams.extend({ name: schemas.appName });
 
 // Named references only: a deploy never carries a secret's values.
-const deployedSecret = z.object({
+export const deployedSecret = z.object({
   name: schemas.secretName,
   environment: schemas.environmentName.optional(),
   requiredKeys: z.array(schemas.key).optional(),
@@ -22,11 +22,10 @@ const checkedNumber = (problem: (value: unknown) => string | undefined) =>
     if (message) ctx.addIssue({ code: "custom", message });
   });
 
-const deployedFunction = z.object({
+/** What a function of a deploy or of an ephemeral run says alike: its name and place, its sandbox, its files. */
+export const functionFields = {
   name: z.string().min(1).max(128),
   index: z.number().int().min(0),
-  secrets: z.array(deployedSecret),
-  env: schemas.values.optional(),
   timeoutMs: checkedNumber(timeoutProblem).optional(),
   network: z.enum(networkModes).optional(),
   tmpMb: checkedNumber(tmpMbProblem).optional(),
@@ -44,10 +43,19 @@ const deployedFunction = z.object({
       if (message) ctx.addIssue({ code: "custom", message });
     })
     .optional(),
+};
+
+const deployedFunction = z.object({
+  ...functionFields,
+  secrets: z.array(deployedSecret),
+  env: schemas.values.optional(),
 });
 
+/** A bundle's functions' files: SHA-256 → base64 content. */
+export const fileContents = z.record(z.string(), z.string());
+
 // Base64 makes 4 bytes of 3: the largest bundle and the largest set of files, with room for the rest.
-const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMaxBytes / 3) * 4 + 1024 * 1024;
+export const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMaxBytes / 3) * 4 + 1024 * 1024;
 
 /** Deployed apps: `/v1/environments/:environment/apps…`. */
 export const appRoutes =
@@ -75,7 +83,7 @@ export const appRoutes =
           body: z.object({
             bundle: z.string().min(1),
             functions: z.array(deployedFunction),
-            files: z.record(z.string(), z.string()).optional(),
+            files: fileContents.optional(),
           }),
         },
       },

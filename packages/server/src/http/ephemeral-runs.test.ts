@@ -1,0 +1,262 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Lockbox, openLockbox } from "../lockbox.js";
+import { bootstrap } from "../services/workspace-service.js";
+import { findIn, findOnDisk } from "../test-support/at-rest.js";
+import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
+import { dropTestDatabase, testDatabaseUrl } from "../test-support/test-database.js";
+import { callApi } from "../test-support/test-server.js";
+import { buildApp, redactedPaths } from "./app.js";
+
+const adminToken = "lbx_test_ephemeral_runs_admin_7a2d";
+const named = "CANARY-run-named-0b4f17c2";
+const ephemeral = "CANARY-run-ephemeral-9e6a3d51";
+const base = "/v1/environments/main";
+
+// `show` reports its environment; `hold` writes, then waits `ms` before it answers.
+const bundle = `
+const registry = (globalThis[Symbol.for("lockbox.functions")] ??= []);
+registry.push(async () => {
+  console.log("ephemeral is " + process.env.EPHEMERAL);
+  return { ephemeral: process.env.EPHEMERAL, named: process.env.PASSWORD, inlineWins: process.env.ORDER === "inline-wins" };
+});
+registry.push(async (ms) => {
+  console.log("started with " + process.env.EPHEMERAL);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return "done";
+});
+`;
+
+const inline = {
+  kind: "inline",
+  label: "Secret.fromDict([EPHEMERAL, ORDER])",
+  values: { EPHEMERAL: ephemeral, ORDER: "inline-wins" },
+};
+const runBody = (tag = "") => ({
+  bundle: `${bundle}\n// ${tag}`,
+  functions: [
+    { index: 0, name: "show", layers: [{ kind: "named", name: "db" }, inline] },
+    { index: 1, name: "hold", layers: [inline], timeoutMs: 60_000 },
+  ],
+});
+
+let dataDir: string;
+let lockbox: Lockbox;
+let server: Awaited<ReturnType<typeof buildApp>>;
+let url: string;
+const lines: string[] = [];
+
+const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
+  callApi(url, method, path, { token: adminToken, ...options });
+
+async function tokenWithRole(role: string): Promise<string> {
+  const answer = await call("POST", "/v1/tokens", { body: { role } });
+  expect(answer.status).toBe(201);
+  return answer.body.value;
+}
+
+/**
+ * A run started as `token`, its stream held open until `close` (node:http, whose `destroy` closes
+ * the socket and nothing else: undici's abort leaves a fresh connection behind).
+ */
+function startRun(body: unknown, token = adminToken) {
+  type Started = { status: number; id: string; text: string; close(): void };
+  return new Promise<Started>((resolve, reject) => {
+    const request = httpRequest(`${url}${base}/runs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+    request.on("error", reject);
+    request.on("response", (response) => {
+      let text = "";
+      response.on("data", (chunk) => {
+        text += String(chunk);
+        if (response.statusCode !== 200 || !text.includes("\n")) return;
+        const id = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { run: { id: string } }).run.id;
+        resolve({ status: 200, id, text, close: () => request.destroy() });
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, id: "", text, close() {} }));
+    });
+    request.end(JSON.stringify(body));
+  });
+}
+
+/** Live processes of containers of ephemeral runs (their code is in a `run-` folder). */
+function runContainers(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return /lockbox-server-[^/]+\/run-/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Gave up waiting: ${what}`);
+}
+
+beforeAll(async () => {
+  dataDir = makeTempDir();
+  lockbox = await openLockbox({ dataDir, databaseUrl: await testDatabaseUrl(dataDir) });
+  await bootstrap(lockbox.store, { token: adminToken });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = pino({ level: "trace", redact: { paths: redactedPaths, censor: "[redacted]" } }, sink);
+  server = await buildApp({ ...lockbox, logger });
+  url = await server.listen({ host: "127.0.0.1", port: 0 });
+  const values = { PASSWORD: named, ORDER: "named-loses" };
+  expect((await call("POST", `${base}/secrets`, { body: { name: "db", values } })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await lockbox?.close();
+  if (dataDir) {
+    await dropTestDatabase(dataDir);
+    removeTempDir(dataDir);
+  }
+});
+
+describe("ephemeral runs", () => {
+  it("runs a function with its named and inline layers in order, masked, and keeps the values off disk and out of the log", async () => {
+    const run = await startRun(runBody("values"));
+    expect(run.status, run.text).toBe(200);
+    const called = await call("POST", `/v1/runs/${run.id}/functions/0/call`, { body: { args: [] } });
+    expect(called.status).toBe(200);
+    expect(called.body.result).toEqual({ ephemeral: "***", named: "***", inlineWins: true });
+    expect(called.body.output).toBe("ephemeral is ***\n");
+    expect(called.body.version).toBeUndefined();
+    expect(called.text).not.toContain(ephemeral);
+    run.close();
+    const audit = await call("GET", "/v1/audit?limit=50");
+    const entries = audit.body.entries as { action: string; target: string | null; secret: string | null }[];
+    expect(entries.find((entry) => entry.action === "run.start")).toMatchObject({
+      target: "run: 2 functions",
+    });
+    expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({ target: "run/show" });
+    expect(entries.some((entry) => entry.action === "container.start" && entry.secret === "db")).toBe(true);
+    expect(audit.text).not.toContain(ephemeral);
+    // The run has ended: its containers go, and its id answers 404.
+    await until(
+      async () =>
+        (await call("POST", `/v1/runs/${run.id}/functions/0/call`, { body: { args: [] } })).status === 404,
+      "the closed run to end",
+    );
+    expect(findOnDisk(dataDir, ephemeral)).toEqual([]);
+    expect(findIn(lines.join(""), ephemeral)).toEqual([]);
+    expect(findIn(lines.join(""), named)).toEqual([]);
+  });
+
+  it("stops the run's container and ends the run when its caller is killed mid-call", async () => {
+    const before = new Set(runContainers());
+    // A caller in its own process, as a user's `lockbox run` is: it starts the run, then calls.
+    const caller = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const headers = { authorization: "Bearer " + process.env.TOKEN, "content-type": "application/json" };
+         const started = await fetch(process.env.URL + "/v1/environments/main/runs", { method: "POST", headers, body: process.env.BODY });
+         const reader = started.body.getReader();
+         let text = "";
+         while (!text.includes("\\n")) text += new TextDecoder().decode((await reader.read()).value);
+         const id = JSON.parse(text.slice(0, text.indexOf("\\n"))).run.id;
+         process.stdout.write("id:" + id + "\\n");
+         const called = await fetch(process.env.URL + "/v1/runs/" + id + "/functions/1/call", { method: "POST", headers: { ...headers, accept: "application/x-ndjson" }, body: '{"args":[60000]}' });
+         for await (const chunk of called.body) process.stdout.write(chunk);`,
+      ],
+      {
+        env: { URL: url, TOKEN: adminToken, BODY: JSON.stringify(runBody("killed")) },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    await new Promise<void>((resolve) =>
+      caller.stdout.on("data", (chunk) => {
+        out += String(chunk);
+        if (out.includes("started")) resolve();
+      }),
+    );
+    expect(out).not.toContain(ephemeral);
+    const id = /id:(\S+)/.exec(out)?.[1];
+    const running = runContainers().filter((pid) => !before.has(pid));
+    expect(running.length).toBeGreaterThan(0);
+    caller.kill("SIGKILL");
+    await until(
+      () => running.every((pid) => !runContainers().includes(pid)),
+      "the killed caller's container to stop",
+    );
+    await until(() => runContainers().every((pid) => before.has(pid)), "the run's spares to stop");
+    const after = await call("POST", `/v1/runs/${id}/functions/1/call`, { body: { args: [1] } });
+    expect(after.status).toBe(404);
+  });
+
+  it("refuses an invoker and a viewer, and another token's calls", async () => {
+    for (const role of ["invoker", "viewer"]) {
+      const refused = await startRun(runBody(role), await tokenWithRole(role));
+      expect(refused.status, role).toBe(403);
+      expect(refused.text).toMatch(/cannot start ephemeral runs/);
+      expect(refused.text).not.toContain(ephemeral);
+    }
+    const run = await startRun(runBody("owned"));
+    expect(run.status, run.text).toBe(200);
+    try {
+      const other = await tokenWithRole("developer");
+      const stranger = await call("POST", `/v1/runs/${run.id}/functions/0/call`, {
+        token: other,
+        body: { args: [] },
+      });
+      expect(stranger.status).toBe(404);
+      expect(stranger.text).not.toContain(ephemeral);
+      const unknown = await call("POST", `/v1/runs/run_${"x".repeat(32)}/functions/0/call`, {
+        body: { args: [] },
+      });
+      expect(unknown.body.error.message).toBe(stranger.body.error.message);
+      expect((await call("POST", `/v1/runs/${run.id}/functions/7/call`, { body: { args: [] } })).status).toBe(
+        404,
+      );
+    } finally {
+      run.close();
+    }
+  });
+
+  it("checks a run's functions and values by the shared rules, never echoing a value", async () => {
+    const badValue = `${ephemeral}\0`;
+    const bad = await startRun({
+      bundle,
+      functions: [
+        { index: 0, name: "show", layers: [{ kind: "inline", label: "x", values: { K: badValue } }] },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).not.toContain(ephemeral);
+    const badName = await startRun({ bundle, functions: [{ index: 0, name: "1x", layers: [] }] });
+    expect(badName.status).toBe(400);
+    expect(badName.text).toMatch(/Invalid function '1x'/);
+    const missing = await startRun({
+      bundle,
+      functions: [{ index: 0, name: "show", layers: [{ kind: "named", name: "nope" }] }],
+    });
+    expect(missing.status, missing.text).toBe(200);
+    const called = await call("POST", `/v1/runs/${missing.id}/functions/0/call`, { body: { args: [] } });
+    missing.close();
+    expect(called.status).toBe(404);
+    expect(called.body.error.message).toMatch(/nope/);
+  });
+});

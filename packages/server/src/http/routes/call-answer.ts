@@ -1,0 +1,75 @@
+import { PassThrough } from "node:stream";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Payload } from "../../containers/payload.js";
+import { createOutputCollector } from "../../execution/call-output.js";
+import type { CallOptions, PreparedCall } from "../../execution/prepared-call.js";
+import { errorAnswer } from "../errors.js";
+
+/** A call's body, for deployed functions and a run's alike: JSON arguments, or structured-clone bytes. */
+export const callBody = z
+  .object({
+    args: z.array(z.unknown()).optional().describe("The arguments as JSON; the result is answered as JSON"),
+    cloneArgs: z
+      .base64()
+      .optional()
+      .describe(
+        "The arguments as v8 structured-clone bytes in base64 (the SDK's form); answered as `cloneResult`",
+      ),
+  })
+  .refine((body) => body.args === undefined || body.cloneArgs === undefined, {
+    message: "give args (JSON) or cloneArgs (structured clone), not both",
+  });
+
+/** The media type of a streamed answer: one JSON event a line (`stdout`, `stderr`, then the result or `error`). */
+export const callStreamType = "application/x-ndjson";
+
+/** How a call's answer is described in the OpenAPI document. */
+export const callAnswerDescription = `Answers its result, and its stdout and stderr, every secret value in them replaced by \`***\`: as one JSON object, or with \`Accept: ${callStreamType}\` as events while it runs.`;
+
+const resultField = (result: Payload) =>
+  result.encoding === "json" ? { result: JSON.parse(result.data) as unknown } : { cloneResult: result.data };
+
+const versionField = (call: PreparedCall) => (call.version === undefined ? {} : { version: call.version });
+
+/** Streams a call: its masked output as it is written, one event a line, then its result or error. */
+function streamCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: PreparedCall,
+  run: (options: CallOptions) => Promise<Payload>,
+) {
+  const events = new PassThrough();
+  const send = (event: object) => events.write(`${JSON.stringify(event)}\n`);
+  void run({ onOutput: (stream, chunk) => send({ [stream]: chunk.toString("utf8") }) })
+    .then(
+      (result) => send({ ...resultField(result), ...versionField(call) }),
+      (error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }),
+    )
+    .finally(() => events.end());
+  return reply.type(callStreamType).send(events);
+}
+
+/**
+ * Runs a prepared call with the request's arguments and answers it, buffered or streamed as the
+ * request asks; a caller that goes away cancels it.
+ */
+export async function answerCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: PreparedCall,
+  body: z.infer<typeof callBody>,
+) {
+  const { args, cloneArgs } = body;
+  const payload: Payload =
+    cloneArgs === undefined
+      ? { encoding: "json", data: JSON.stringify(args ?? []) }
+      : { encoding: "clone", data: cloneArgs };
+  const cancel = new AbortController();
+  reply.raw.once("close", () => reply.raw.writableFinished || cancel.abort());
+  const run = (options: CallOptions) => call.run(payload, { ...options, signal: cancel.signal });
+  if (request.headers.accept?.includes(callStreamType)) return streamCall(request, reply, call, run);
+  const output = createOutputCollector();
+  const result = await run({ onOutput: (_stream, chunk) => output.add(chunk) }).finally(() => output.close());
+  return { ...resultField(result), output: output.close(), ...versionField(call) };
+}
