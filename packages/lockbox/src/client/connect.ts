@@ -20,12 +20,15 @@ export interface ConnectOptions {
   dataDir?: string | undefined;
 }
 
+/** The server that `connect()` talks to by default, or undefined: embedded mode. */
+export const defaultServerUrl = (): string | undefined => process.env.LOCKBOX_SERVER_URL || undefined;
+
 /**
  * Connects to a Lockbox server when a URL is set, else opens the data folder in this process.
  * @example const { api, close } = await connect();
  */
 export async function connect(options: ConnectOptions = {}): Promise<Connection> {
-  const serverUrl = options.serverUrl || process.env.LOCKBOX_SERVER_URL;
+  const serverUrl = options.serverUrl || defaultServerUrl();
   if (serverUrl) {
     const token = options.token || process.env.LOCKBOX_TOKEN;
     if (!token) {

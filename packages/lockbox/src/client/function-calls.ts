@@ -2,12 +2,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { deserialize, serialize } from "node:v8";
 import { InternalError, InvalidError, ResourceExhaustedError } from "@lockbox/server/shared";
 import { answeredError, errorFromBody, type HttpClientOptions, reach } from "./http-client.js";
+import { type OpenRun, openRunStream, type RunStart } from "./run-stream.js";
 
 /** A deployed function, by the names it was deployed under. */
 export interface FunctionRef {
   environment: string;
   app: string;
   function: string;
+}
+
+/** A function of an ephemeral run on the server: the run's id, the function's index in its bundle and its name. */
+export interface RunFunctionRef {
+  run: string;
+  index: number;
+  name: string;
 }
 
 /** Where a call's output goes as the server streams it (already masked there). */
@@ -39,20 +47,21 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<CallEve
 }
 
 /**
- * Calls of deployed functions on a Lockbox server, which runs them in its own containers and
- * reads their secrets itself: arguments and results cross as structured clone, output streams.
+ * Calls of deployed functions, and of an ephemeral run's, on a Lockbox server, which runs them in
+ * its own containers and reads their secrets itself: arguments and results cross as structured
+ * clone, output streams.
  */
 export function createFunctionCaller(options: HttpClientOptions) {
   const base = options.url.replace(/\/+$/, "");
 
   async function callOnce(
-    ref: FunctionRef,
+    path: string,
+    name: string,
     cloneArgs: string,
     output: CallOutput,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const path = [ref.environment, "apps", ref.app, "functions", ref.function].map(encodeURIComponent);
-    const response = await reach(base, `${base}/v1/environments/${path.join("/")}/call`, {
+    const response = await reach(base, `${base}/v1/${path}/call`, {
       method: "POST",
       headers: {
         authorization: `Bearer ${options.token}`,
@@ -70,38 +79,58 @@ export function createFunctionCaller(options: HttpClientOptions) {
       else if ("error" in event) throw errorFromBody(event.error);
       else return deserialize(Buffer.from(event.cloneResult, "base64"));
     }
-    throw new InternalError(
-      `The Lockbox server at ${base} ended the call of '${ref.function}' without its result`,
-    );
+    throw new InternalError(`The Lockbox server at ${base} ended the call of '${name}' without its result`);
+  }
+
+  /** A call the server refuses for want of room is sent again after the time it names. */
+  async function callWithRetry(
+    path: string,
+    name: string,
+    args: unknown[],
+    output: CallOutput,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    let cloneArgs: string;
+    try {
+      cloneArgs = serialize(args).toString("base64");
+    } catch {
+      throw new InvalidError(
+        `Arguments of function '${name}' must be structured-clone data (no functions or symbols)`,
+      );
+    }
+    for (let waitedMs = 0; ; ) {
+      try {
+        return await callOnce(path, name, cloneArgs, output, signal);
+      } catch (error) {
+        // Refused before it ran: safe to send again, for as long as a call may wait.
+        if (!(error instanceof ResourceExhaustedError) || waitedMs >= retryForMs) throw error;
+        const delayMs = error.retryAfterSeconds * 1000 * (0.5 + Math.random());
+        await sleep(delayMs, undefined, signal ? { signal } : {});
+        waitedMs += delayMs;
+      }
+    }
   }
 
   return {
-    /** Calls `ref` with `args`; a call the server refuses for want of room is sent again after the time it names. */
-    async call(
-      ref: FunctionRef,
+    /** Calls the deployed function `ref` with `args`. */
+    call(ref: FunctionRef, args: unknown[], output: CallOutput, signal?: AbortSignal): Promise<unknown> {
+      const path = [ref.environment, "apps", ref.app, "functions", ref.function].map(encodeURIComponent);
+      return callWithRetry(`environments/${path.join("/")}`, ref.function, args, output, signal);
+    },
+
+    /** Starts an ephemeral run of `body` in `environment`: it lives until its `close`, or this process's end. */
+    openRun: (environment: string, body: RunStart): Promise<OpenRun> =>
+      openRunStream(options, environment, body),
+
+    /** Calls function `ref.index` of the ephemeral run `ref.run`, which this token started. */
+    callInRun(
+      ref: RunFunctionRef,
       args: unknown[],
       output: CallOutput,
       signal?: AbortSignal,
     ): Promise<unknown> {
-      let cloneArgs: string;
-      try {
-        cloneArgs = serialize(args).toString("base64");
-      } catch {
-        throw new InvalidError(
-          `Arguments of function '${ref.function}' must be structured-clone data (no functions or symbols)`,
-        );
-      }
-      for (let waitedMs = 0; ; ) {
-        try {
-          return await callOnce(ref, cloneArgs, output, signal);
-        } catch (error) {
-          // Refused before it ran: safe to send again, for as long as a call may wait.
-          if (!(error instanceof ResourceExhaustedError) || waitedMs >= retryForMs) throw error;
-          const delayMs = error.retryAfterSeconds * 1000 * (0.5 + Math.random());
-          await sleep(delayMs, undefined, signal ? { signal } : {});
-          waitedMs += delayMs;
-        }
-      }
+      const path = `runs/${encodeURIComponent(ref.run)}/functions/${ref.index}`;
+      return callWithRetry(path, ref.name, args, output, signal);
     },
   };
 }

@@ -2,19 +2,18 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { DeployedFileEntry } from "@lockbox/server/shared";
 import { InvalidError, limits, quote } from "@lockbox/server/shared";
-import type { DeployedFunction } from "./deploy-functions.js";
 import { listLocalFiles } from "./function-files.js";
 import type { AppDefinition } from "./internal.js";
 
 /**
  * Reads the `files` of an app's deployed functions from this machine (relative paths from
  * `baseDir`) into their entries, in place, and returns every content once (SHA-256 → base64), as
- * a deploy sends them. More than the limit in all is an `InvalidError` naming the app.
+ * a deploy (or an ephemeral run on a server) sends them. More than the limit in all is an `InvalidError` naming the app.
  * @example const files = await addDeployedFiles(app, functions, base, dirname(entryFile));
  */
 export async function addDeployedFiles(
   app: AppDefinition,
-  functions: DeployedFunction[],
+  functions: { index: number; name: string; files?: DeployedFileEntry[] | undefined }[],
   base: number,
   baseDir: string,
 ): Promise<Record<string, string>> {

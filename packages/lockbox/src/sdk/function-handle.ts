@@ -48,6 +48,6 @@ export class FunctionHandle<Args extends unknown[] = unknown[], R = unknown> {
    * @example for await (const square of squareFunction.map([1, 2, 3])) console.log(square);
    */
   map(inputs: Iterable<Args[0]> | AsyncIterable<Args[0]>): AsyncGenerator<Awaited<R>, void, undefined> {
-    return mapCalls(inputs, (input) => this.remote(...([input] as Args)));
+    return mapCalls(inputs, (input) => this.remote(...([input] as Args)), activeRun()?.mapLimit);
   }
 }

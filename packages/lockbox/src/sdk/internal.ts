@@ -79,6 +79,8 @@ export interface RunContext {
   readonly entryFile: string;
   /** In server mode, deployed functions run in containers here (`lockbox run --local`), not on the server. */
   readonly local: boolean;
+  /** Calls in flight at once for a `.map` (default: all at once); a run on a server keeps fewer. */
+  readonly mapLimit?: number | undefined;
   call(definition: FunctionDefinition, args: unknown[]): Promise<unknown>;
   callTarget(target: CallTarget, args: unknown[]): Promise<unknown>;
 }

@@ -1,3 +1,6 @@
+/** Calls in flight at once for a `.map` through a server, which queues a workspace's calls only so far (and answers 429 past it). */
+export const serverMapLimit = 16;
+
 /**
  * Calls `call` once per input, at most `limit` at a time (default: all at once), and yields the
  * results in input order. A failure surfaces when its turn comes; later failures stay quiet (no

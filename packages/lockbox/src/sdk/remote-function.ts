@@ -4,10 +4,7 @@ import type { DeployedTarget } from "./deployed-target.js";
 import { environmentFor } from "./environment.js";
 import { activeRun, type CallTarget, type RunContext } from "./internal.js";
 import { isLocal } from "./is-local.js";
-import { mapCalls } from "./map-calls.js";
-
-/** Calls in flight at once for a `.map` through the server. */
-const serverMapLimit = 16;
+import { mapCalls, serverMapLimit } from "./map-calls.js";
 
 /** Options of `RemoteFunction.fromName`. */
 export interface RemoteFunctionOptions {
@@ -116,7 +113,6 @@ export class RemoteFunction<Args extends unknown[] = unknown[], R = unknown> {
   ): AsyncGenerator<Awaited<R>, void, undefined> {
     const onServer = await this.#onServer();
     if (onServer) {
-      // A server queues a workspace's calls only so far (and answers 429 past it): keep fewer in flight.
       yield* mapCalls(inputs, async (input) => (await onServer([input])) as Awaited<R>, serverMapLimit);
       return;
     }

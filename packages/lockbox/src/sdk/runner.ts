@@ -1,16 +1,19 @@
 import { dirname, resolve } from "node:path";
 import type { LockboxApi } from "@lockbox/server";
-import { functionRegistry, InvalidError, quote } from "@lockbox/server/shared";
+import { functionRegistry, InternalError, InvalidError, quote } from "@lockbox/server/shared";
+import { defaultServerUrl } from "../client/connect.js";
+import type { FunctionCaller } from "../client/function-calls.js";
 import type { AppDeployment } from "./app.js";
 import { AppRun } from "./app-run.js";
 import { type Bundle, bundleModule } from "./bundle.js";
 import { importBundle } from "./bundle-import.js";
-import { clientApi, closeClient } from "./client.js";
+import { clientApi, closeClient, functionCaller } from "./client.js";
 import { addDeployedFiles } from "./deploy-files.js";
 import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
 import { appRegistry, functionDefinition } from "./internal.js";
+import { ServerRun } from "./server-run.js";
 
 /** Options of `startRun` (the CLI's `lockbox run`) and of `app.run`. */
 export interface StartRunOptions {
@@ -47,11 +50,20 @@ function noLocalEntrypoint(file: string): InvalidError {
   );
 }
 
+/** A run of the module's functions: in containers here, or (server mode, not `--local`) on the server. */
+export type ActiveRun = AppRun | ServerRun;
+
+async function serverCaller(): Promise<FunctionCaller> {
+  const caller = await functionCaller();
+  if (!caller) throw new InternalError("A run on a Lockbox server needs LOCKBOX_SERVER_URL");
+  return caller;
+}
+
 /** Bundles `entryFile` and makes an active run for it; `base` is where its functions start here. */
 async function newRun(
   options: StartRunOptions,
   base: () => number,
-): Promise<{ run: AppRun; bundle: Bundle }> {
+): Promise<{ run: ActiveRun; bundle: Bundle }> {
   const environment = await environmentFor(options.environment);
   const bundle = await bundleModule(options.entryFile);
   // `lockbox` stays outside the bundle, so the name in it comes from the user's own code.
@@ -59,14 +71,18 @@ async function newRun(
     await bundle.dispose();
     throw noLocalEntrypoint(options.entryFile);
   }
-  const run = new AppRun({
-    ...options,
-    api: clientApi,
-    environment,
-    bundlePath: bundle.containerBundlePath,
-    bundleDir: bundle.dir,
-    base: base(),
-  });
+  const { entryFile } = options;
+  const run =
+    defaultServerUrl() && !options.local
+      ? new ServerRun({ caller: serverCaller, environment, entryFile, code: bundle.code, base: base() })
+      : new AppRun({
+          ...options,
+          api: clientApi,
+          environment,
+          bundlePath: bundle.containerBundlePath,
+          bundleDir: bundle.dir,
+          base: base(),
+        });
   run.onStop(closeClient);
   run.onStop(bundle.dispose);
   return { run: run.activate(), bundle };
@@ -103,7 +119,7 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
  * For `app.run` in a script started with node or tsx: the script is already loaded, its
  * functions first in this process's registry; the bundle is for the containers.
  */
-export async function startScriptRun(options: StartRunOptions): Promise<AppRun> {
+export async function startScriptRun(options: StartRunOptions): Promise<ActiveRun> {
   const { run } = await newRun(options, () => 0);
   try {
     await run.prepareFiles(appRegistry().flatMap((app) => app.functions));
