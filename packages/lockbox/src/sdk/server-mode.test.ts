@@ -112,11 +112,12 @@ describe("the SDK against a lockbox server", () => {
       const containers = processes.filter((view) =>
         argvOf(view).some((arg) => arg.endsWith("/container-main.mjs")),
       );
-      expect(containers.length).toBeGreaterThan(0);
       const mine = processTree(processes, process.pid);
       const servers = processTree(processes, server.pid);
       const own = [...mine].filter((pid) => !servers.has(pid));
-      expect(containers.every((view) => servers.has(view.pid) && !own.includes(view.pid))).toBe(true);
+      // Other test processes on the host have containers of their own: only these two trees count.
+      expect(containers.filter((view) => servers.has(view.pid)).length).toBeGreaterThan(0);
+      expect(containers.filter((view) => own.includes(view.pid))).toEqual([]);
       const result = await pending;
       expect(result).toEqual({ DB_URL: "***", at: new Map([["***", new Date(0)]]) });
     } finally {
