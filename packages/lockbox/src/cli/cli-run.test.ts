@@ -30,7 +30,8 @@ export const nothing = app.function(async () => {
 const marker = (name: string) => `
 import { writeFileSync } from "node:fs";
 import { App } from "lockbox";
-writeFileSync("__PROJECT__/${name}", "top-level code ran");
+// A container on a server cannot write there: the mark is the caller's own import's.
+try { writeFileSync("__PROJECT__/${name}", "top-level code ran"); } catch {}
 `;
 
 const files = {
@@ -95,8 +96,9 @@ describe.each(cliModes)("lockbox run ($name mode)", (mode) => {
         length: canary.length,
         nested: [{ password: "***" }],
         encoded: "***",
-        buffer: "***",
-        bytes: "***",
+        // On a server the bytes themselves are masked: the caller prints them as base64 of \`***\`.
+        buffer: mode.name === "server" ? "Kioq" : "***",
+        bytes: mode.name === "server" ? "Kioq" : "***",
       });
       expect(masked.stdout + report.stdout + report.stderr).not.toContain(canary);
       expect(lockbox.serverOutput()).not.toContain(canary);

@@ -18,6 +18,8 @@ export interface RunStart {
     tmpMb?: number;
     files?: unknown[];
   }[];
+  /** Mask values in output and results (default true). */
+  mask?: boolean;
 }
 
 /** A run open on the server, alive as long as its stream is. */

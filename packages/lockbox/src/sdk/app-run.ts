@@ -31,7 +31,8 @@ export interface AppRunOptions {
   local?: boolean | undefined;
 }
 
-const maskFromEnvironment = () => !["1", "true"].includes(process.env.LOCKBOX_NO_MASK ?? "");
+/** Whether values are masked when no option says: on, unless `LOCKBOX_NO_MASK=1`. */
+export const maskFromEnvironment = () => !["1", "true"].includes(process.env.LOCKBOX_NO_MASK ?? "");
 
 /** A name for messages: the export name when known, else the function's own, else its place. */
 export function functionLabel(definition: FunctionDefinition, relativeIndex: number): string {

@@ -26,7 +26,7 @@ export interface StartRunOptions {
    * `localEntrypoint` is refused before any of it runs (and one that defines none, after).
    */
   entrypoint?: boolean | undefined;
-  /** In server mode, run deployed functions in containers here instead of on the server (`--local`). */
+  /** In server mode, run the functions (the module's and deployed ones) in containers here instead of on the server (`--local`). */
   local?: boolean | undefined;
 }
 
@@ -71,10 +71,9 @@ async function newRun(
     await bundle.dispose();
     throw noLocalEntrypoint(options.entryFile);
   }
-  const { entryFile } = options;
   const run =
     defaultServerUrl() && !options.local
-      ? new ServerRun({ caller: serverCaller, environment, entryFile, code: bundle.code, base: base() })
+      ? new ServerRun({ ...options, caller: serverCaller, environment, code: bundle.code, base: base() })
       : new AppRun({
           ...options,
           api: clientApi,

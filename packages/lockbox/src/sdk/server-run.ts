@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { InternalError, InvalidError } from "@lockbox/server/shared";
 import type { FunctionCaller } from "../client/function-calls.js";
 import type { OpenRun, RunStart } from "../client/run-stream.js";
-import { functionLabel } from "./app-run.js";
+import { functionLabel, maskFromEnvironment } from "./app-run.js";
 import { addDeployedFiles } from "./deploy-files.js";
 import {
   activeRun,
@@ -25,6 +25,8 @@ export interface ServerRunOptions {
   code: string;
   /** How many functions this process had registered before it defined the bundle's. */
   base: number;
+  /** Replace secret values by `***` in function output and results (the server does); default on unless `LOCKBOX_NO_MASK=1`. */
+  mask?: boolean | undefined;
 }
 
 type RunLayer = RunStart["functions"][number]["layers"][number];
@@ -142,7 +144,8 @@ export class ServerRun implements RunContext {
     }
     inline.clear();
     const caller = await this.#options.caller();
-    const run = await caller.openRun(environment, { bundle: code, files, functions });
+    const mask = this.#options.mask ?? maskFromEnvironment();
+    const run = await caller.openRun(environment, { bundle: code, files, functions, mask });
     return { run, caller, indexes: new Set(functions.map((fn) => fn.index)) };
   }
 

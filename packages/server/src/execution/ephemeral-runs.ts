@@ -35,6 +35,8 @@ export interface RunInput {
   bundle: string;
   files?: Record<string, string> | undefined;
   functions: RunFunction[];
+  /** Mask values in output and results (default true); a developer's own run may turn it off, as `--no-mask` does. */
+  mask?: boolean | undefined;
 }
 
 /** A run started: its id, and what ends it. */
@@ -56,6 +58,7 @@ interface LiveRun {
   files: DeployedBundles;
   contents: Record<string, string>;
   functions: Map<number, RunFunction>;
+  mask: boolean;
   cancel: AbortController;
   calls: Set<Promise<unknown>>;
 }
@@ -167,6 +170,7 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
         bundle: input.bundle,
         contents,
         functions: new Map(input.functions.map((fn) => [fn.index, fn])),
+        mask: input.mask ?? true,
         cancel: new AbortController(),
         calls: new Set(),
         ...(await write(input)),
@@ -198,7 +202,7 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       });
       const { bundlePath, files } = await run.files.get(run.bundle, fn, run.contents);
       const key = JSON.stringify([actor.workspaceId, "run", run.id, fn.index, pinnedVersions(layers)]);
-      const start = specStarter(deps.readForContainer, actor, { bundlePath, files }, fn, layers);
+      const start = specStarter(deps.readForContainer, actor, { bundlePath, files }, fn, layers, run.mask);
       return {
         run(args, options: CallOptions = {}) {
           if (!runs.has(run.id)) return Promise.reject(notFound());
@@ -206,7 +210,7 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
           const call = deps.containers().callPayload(key, start, args, {
             ...options,
             signal,
-            maskResult: true,
+            maskResult: run.mask,
             workspace: actor.workspaceId,
           });
           run.calls.add(call);

@@ -30,19 +30,21 @@ export interface ContainerFunction {
   tmpMb?: number | undefined;
 }
 
-/** What starts a container for `fn`: its layers read (audited) only then, every value masked. */
+/** What starts a container for `fn`: its layers read (audited) only then, every value masked (unless `mask` is false). */
 export function specStarter(
   readForContainer: ReadForContainer,
   actor: Actor,
   code: { bundlePath: string; files: readonly FileMount[] },
   fn: ContainerFunction,
   layers: readonly CallLayer[],
+  mask = true,
 ): () => Promise<ContainerSpec> {
   return async () => ({
     bundlePath: code.bundlePath,
     functionIndex: fn.index,
     functionName: fn.name,
     ...(await layerEnvironment(readForContainer, actor, layers)),
+    ...(mask ? {} : { maskValues: [] }),
     timeoutMs: fn.timeoutMs ?? limits.timeoutDefaultMs,
     network: fn.network ?? networkDefault,
     tmpMb: fn.tmpMb ?? limits.tmpMbDefault,

@@ -23,6 +23,10 @@ const runBody = z.object({
   bundle: z.string().min(1),
   files: fileContents.optional(),
   functions: z.array(z.object({ ...functionFields, layers: z.array(runLayer) })),
+  mask: z
+    .boolean()
+    .optional()
+    .describe("Mask values in output and results (default true); false is `lockbox run --no-mask`"),
 });
 
 const runCallParams = z.object({
