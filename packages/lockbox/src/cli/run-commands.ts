@@ -32,7 +32,7 @@ export function addRunCommands(program: Command): void {
     )
     .option(
       "--local",
-      "with LOCKBOX_SERVER_URL: call deployed functions in containers here, with secrets your token reads, not on the server",
+      "with LOCKBOX_SERVER_URL: run the functions (the module's and deployed ones) in containers here, with secrets your token reads, not on the server",
     )
     .addHelpText("after", runHelp)
     .action(async (target, args, options) =>

@@ -180,8 +180,10 @@ describe.each([
         await Promise.race([hold.arrived, ended]);
         const processes = liveProcesses();
         const tree = processTree(processes, pid);
-        const mine = processes.filter((view) => tree.has(view.pid));
-        // The container is running, under the CLI, with the values in its environment.
+        // The container is running, under the CLI (under the server, in server mode: the run is
+        // the server's), with the values in its environment.
+        const hosts = mode === "server" ? processTree(processes, server.pid) : tree;
+        const mine = processes.filter((view) => hosts.has(view.pid));
         // The container's node itself (not bubblewrap, whose argv names the bootstrap too).
         containers = mine.filter(
           (view) => argvOf(view)[0] === process.execPath && argvOf(view)[1]?.endsWith("container-main.mjs"),
@@ -196,7 +198,7 @@ describe.each([
         for (const view of processes) {
           nothingFound(`the argv of process ${view.pid} (${argvOf(view)[0]})`, findIn(view.cmdline, canary));
           // Only the caller (whose environment held two values) and its containers may hold values.
-          if (!tree.has(view.pid))
+          if (!tree.has(view.pid) && !hosts.has(view.pid))
             nothingFound(
               `the environment of process ${view.pid} (${argvOf(view)[0]})`,
               findIn(view.environ, canary),
@@ -335,9 +337,10 @@ describe("after every path ran", () => {
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
     const urls = lines.flatMap((line) => (line.req?.url === undefined ? [] : [line.req.url]));
-    // The log was on, at trace level, and saw the runs' requests: a container start's read.
+    // The log was on, at trace level, and saw the runs' requests: a run's start, which carried
+    // its ephemeral values.
     expect(lines.some((line) => line.msg === "request completed")).toBe(true);
-    expect(urls).toContain("/v1/environments/main/resolve");
+    expect(urls).toContain("/v1/environments/main/runs");
     expect(urls).toContain("/v1/environments/main/secrets/leak-named");
     nothingFound("a logged URL", findIn(urls.join("\n"), canary));
     nothingFound("the server log", findIn(log, canary));
