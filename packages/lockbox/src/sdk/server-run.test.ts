@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapToken } from "../test-support/cli-modes.js";
 import { type CliServer, startCliServer } from "../test-support/cli-server.js";
 import { argvOf, liveProcesses, processTree } from "../test-support/processes.js";
-import { runCli, tempDir } from "../test-support/run-cli.js";
+import { runCli, runProcess, tempDir } from "../test-support/run-cli.js";
 import { useTempHome } from "../test-support/sdk-home.js";
 import { userProject } from "../test-support/user-module.js";
 import { clientApi } from "./client.js";
@@ -31,6 +31,15 @@ export const main = app.localEntrypoint(async () => {
   for await (const value of talk.map(["1", "2", "3"])) lengths.push(value);
   console.log("mapped " + lengths.join(","));
 });
+`;
+
+// A script run with plain node, whose functions run through `app.run`.
+const script = `
+import { App, Secret } from "lockbox";
+const app = new App();
+const local = Secret.fromLocalEnviron(["LOCAL_VALUE"]);
+export const read = app.function({ secrets: [local] }, async () => process.env.LOCAL_VALUE);
+await app.run(async () => console.log("app.run got " + (await read.remote())));
 `;
 
 /** Container processes live now: where each runs, below the server or below `pid`. */
@@ -66,7 +75,7 @@ describe("an app run in server mode", () => {
     process.env.LOCKBOX_SERVER_URL = server.url;
     process.env.LOCKBOX_TOKEN = bootstrapToken;
     process.env.LOCAL_VALUE = canary;
-    project = userProject({ "app.ts": userModule });
+    project = userProject({ "app.ts": userModule, "script.mjs": script });
     cliEnv = {
       LOCKBOX_SERVER_URL: server.url,
       LOCKBOX_TOKEN: bootstrapToken,
@@ -133,6 +142,16 @@ describe("an app run in server mode", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('ephemeral is ***\n"***"\n');
     expect(seen?.own).toBeGreaterThan(0);
+  });
+
+  it("runs app.run's calls on the server, in a script started with node", async () => {
+    const result = await runProcess(process.execPath, [join(project.path, "script.mjs")], { env: cliEnv });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("app.run got ***\n");
+    const entries = await (await clientApi()).audit.list({});
+    expect(
+      entries.filter((entry) => entry.action === "function.call").map((entry) => entry.target),
+    ).toContain("run/read");
   });
 
   it("runs a local entrypoint whose .map calls go to the server", async () => {

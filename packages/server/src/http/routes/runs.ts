@@ -75,6 +75,8 @@ export const runRoutes =
         const drain = () => finish(run.drain);
         open.add(drain);
         reply.raw.once("close", () => void finish(run.end));
+        // A caller that went away while the run started: it ends at once.
+        if (request.raw.socket.destroyed) void finish(run.end);
         send({ run: { id: run.id } });
         return reply.type(callStreamType).send(events);
       },
