@@ -82,7 +82,6 @@ const ownerOf = (actor: Actor) => JSON.stringify([actor.workspaceId, actor.token
 const notFound = () => new NotFoundError("No such run: it has ended, or it was started with another token");
 
 function assertRunnable(actor: Actor, input: RunInput): void {
-  requireRole(actor, "developer", "start ephemeral runs (they carry the caller's own code and values)");
   if (Buffer.byteLength(input.bundle) > limits.bundleMaxBytes)
     throw new InvalidError(`The bundle of the run is over ${limits.bundleMaxBytes} bytes`);
   const asDeployed = input.functions.map(({ layers, ...fn }) => ({
@@ -143,6 +142,8 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
   return {
     /** Checks, audits (`run.start`) and starts a run for `actor`; only its `end` ends it. */
     async start(actor: Actor, input: RunInput): Promise<StartedRun> {
+      requireRole(actor, "developer", "start ephemeral runs (they carry the caller's own code and values)");
+      await findEnvironment(deps.store.directory, actor, input.environment);
       assertRunnable(actor, input);
       // Checked before anything is written: contents that decode and match the files named.
       const contents = Object.fromEntries(
@@ -151,7 +152,6 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
           file.content.toString("base64"),
         ]),
       );
-      await findEnvironment(deps.store.directory, actor, input.environment);
       const count = input.functions.length;
       await deps.readLog.write({
         entries: [

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
 import { findIn, findOnDisk } from "../test-support/at-rest.js";
+import { openRun } from "../test-support/run-stream.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { dropTestDatabase, testDatabaseUrl } from "../test-support/test-database.js";
 import { callApi } from "../test-support/test-server.js";
@@ -53,36 +53,12 @@ const lines: string[] = [];
 const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
   callApi(url, method, path, { token: adminToken, ...options });
 
+const startRun = (body: unknown, token = adminToken) => openRun(url, token, body);
+
 async function tokenWithRole(role: string): Promise<string> {
   const answer = await call("POST", "/v1/tokens", { body: { role } });
   expect(answer.status).toBe(201);
   return answer.body.value;
-}
-
-/**
- * A run started as `token`, its stream held open until `close` (node:http, whose `destroy` closes
- * the socket and nothing else: undici's abort leaves a fresh connection behind).
- */
-function startRun(body: unknown, token = adminToken) {
-  type Started = { status: number; id: string; text: string; close(): void };
-  return new Promise<Started>((resolve, reject) => {
-    const request = httpRequest(`${url}${base}/runs`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    });
-    request.on("error", reject);
-    request.on("response", (response) => {
-      let text = "";
-      response.on("data", (chunk) => {
-        text += String(chunk);
-        if (response.statusCode !== 200 || !text.includes("\n")) return;
-        const id = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { run: { id: string } }).run.id;
-        resolve({ status: 200, id, text, close: () => request.destroy() });
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, id: "", text, close() {} }));
-    });
-    request.end(JSON.stringify(body));
-  });
 }
 
 /** Live processes of containers of ephemeral runs (their code is in a `run-` folder). */

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRun, type StartedTestRun } from "../test-support/run-stream.js";
 import { openRawDatabase } from "../test-support/test-database.js";
 import {
   type ApiAnswer,
@@ -300,6 +301,10 @@ const forAdmins = (status: number, intruder: number): Record<Valid, number> => (
   owner: status,
 });
 
+// An ephemeral run's code: its one function answers "ran".
+const runBundle = `(globalThis[Symbol.for("lockbox.functions")] ??= []).push(async () => "ran");`;
+let heldRun: StartedTestRun;
+
 const secrets = "/v1/environments/{environment}/secrets";
 const secret = `${secrets}/{name}`;
 const app = "/v1/environments/{environment}/apps/{name}";
@@ -432,6 +437,29 @@ const routeCases: RouteCase[] = [
     }),
     expect: { ...forDevelopers(200), invoker: 200 },
     check: (answer) => problemUnless(answer.body.result === "***", "the function's masked result"),
+  },
+  {
+    // A started run's answer is a stream held open for its life (ephemeral-runs.test.ts): here a
+    // body refused after the role and environment checks, two functions at one index.
+    route: "POST /v1/environments/{environment}/runs",
+    request: async (aim) => ({
+      params: { environment: aim.environment },
+      body: {
+        bundle: runBundle,
+        functions: [
+          { index: 0, name: "run", layers: [] },
+          { index: 0, name: "again", layers: [] },
+        ],
+      },
+    }),
+    expect: { ...forDevelopers(400), intruder: 400 },
+  },
+  {
+    // A run belongs to the token that started it (A's developer): any other gets 404.
+    route: "POST /v1/runs/{run}/functions/{index}/call",
+    request: async () => ({ params: { run: heldRun.id, index: "0" }, body: { args: [] } }),
+    expect: { ...everyone(404), developer: 200 },
+    check: (answer) => problemUnless(answer.body.result === "ran", "the run's result"),
   },
   {
     route: "GET /v1/environments",
@@ -629,6 +657,12 @@ beforeAll(async () => {
   await expireToken(expired.id);
   await made(owner, "DELETE", `/v1/tokens/${revoked.id}`);
 
+  heldRun = await openRun(server.url, developer.value, {
+    bundle: runBundle,
+    functions: [{ index: 0, name: "run", layers: [] }],
+  });
+  expect(heldRun.status, heldRun.text).toBe(200);
+
   fx = {
     bearer: {
       none: null,
@@ -650,7 +684,10 @@ beforeAll(async () => {
     bravoWorkspace,
   };
 });
-afterAll(() => server.dispose());
+afterAll(async () => {
+  heldRun?.close();
+  await server.dispose();
+});
 
 describe("the isolation matrix", () => {
   it("covers every route of the OpenAPI document but the public ones", async () => {
