@@ -100,9 +100,13 @@ beforeAll(async () => {
   expect((await call("POST", `${base}/secrets`, { body: { name: "db", values } })).status).toBe(201);
 });
 
+let closed = false;
+
 afterAll(async () => {
-  await server?.close();
-  await lockbox?.close();
+  if (!closed) {
+    await server?.close();
+    await lockbox?.close();
+  }
   if (dataDir) {
     await dropTestDatabase(dataDir);
     removeTempDir(dataDir);
@@ -234,5 +238,33 @@ describe("ephemeral runs", () => {
     missing.close();
     expect(called.status).toBe(404);
     expect(called.body.error.message).toMatch(/nope/);
+  });
+
+  it("ends its runs on shutdown once their calls in flight are done", async () => {
+    const before = new Set(runContainers());
+    const run = await startRun(runBody("shutdown"));
+    expect(run.status, run.text).toBe(200);
+    const response = await fetch(`${url}/v1/runs/${run.id}/functions/1/call`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        "content-type": "application/json",
+        accept: "application/x-ndjson",
+      },
+      body: JSON.stringify({ args: [500] }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("started")) text += new TextDecoder().decode((await reader.read()).value);
+    // The call runs: the server closes, and lets it finish before the run ends.
+    closed = true;
+    const closing = server.close();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      text += new TextDecoder().decode(chunk.value);
+    expect(text.trim().split("\n").at(-1)).toBe('{"result":"done"}');
+    await run.ended;
+    await closing;
+    await lockbox.close();
+    expect(runContainers().filter((pid) => !before.has(pid))).toEqual([]);
   });
 });

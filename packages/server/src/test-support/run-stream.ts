@@ -6,6 +6,8 @@ export interface StartedTestRun {
   id: string;
   text: string;
   close(): void;
+  /** Resolves once the server has ended the stream (or it was closed). */
+  ended: Promise<void>;
 }
 
 /**
@@ -21,14 +23,17 @@ export function openRun(baseUrl: string, token: string, body: unknown, environme
     });
     request.on("error", reject);
     request.on("response", (response) => {
+      const ended = new Promise<void>((done) => response.once("close", done));
       let text = "";
       response.on("data", (chunk) => {
         text += String(chunk);
         if (response.statusCode !== 200 || !text.includes("\n")) return;
         const id = (JSON.parse(text.slice(0, text.indexOf("\n"))) as { run: { id: string } }).run.id;
-        resolve({ status: 200, id, text, close: () => request.destroy() });
+        resolve({ status: 200, id, text, close: () => request.destroy(), ended });
       });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, id: "", text, close() {} }));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, id: "", text, close() {}, ended }),
+      );
     });
     request.end(JSON.stringify(body));
   });
