@@ -52,6 +52,9 @@ interface Settler<T> {
   reject(error: Error): void;
 }
 
+/** A call sent to the container: how it ends, and the encoding its result must come back in. */
+type PendingCall = Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] };
+
 const isPayload = (value: unknown, encoding: Payload["encoding"]): value is Payload =>
   typeof value === "object" &&
   value !== null &&
@@ -112,10 +115,7 @@ export function createContainer(
       hide(String(reply.name)),
       reply.stack === undefined ? undefined : hide(String(reply.stack)),
     );
-  const pending = new Map<
-    number,
-    Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] }
-  >();
+  const pending = new Map<number, PendingCall>();
   let starting: Settler<void> | undefined;
   let stopping: string | undefined;
   let exitReason: string | undefined;
@@ -189,10 +189,7 @@ export function createContainer(
     };
   });
 
-  const finish = (
-    id: number,
-    settle: (call: Settler<Payload> & { encoding: Payload["encoding"] }) => void,
-  ) => {
+  const finish = (id: number, settle: (call: PendingCall) => void) => {
     const call = pending.get(id);
     if (!call) return;
     pending.delete(id);

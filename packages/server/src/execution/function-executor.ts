@@ -71,6 +71,9 @@ export function assertMayCall(actor: Actor): void {
   requireRole(actor, "invoker", "call deployed functions");
 }
 
+/** Deploys kept loaded (code and files) for the next call of their app. */
+const deploymentsKept = 32;
+
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
 /** Reads pinned versions for a container started on the actor's behalf: audited as `container.start`. */
@@ -163,18 +166,22 @@ export function createFunctionExecutor(
     return pool;
   };
 
-  // The newest deploy of each app called, loaded again only when a newer one is made: a call
-  // reads its version, not its code and files.
+  // The newest deploy of the apps called last, loaded again only when a newer one is made: a
+  // call reads its version, not its code and files. Map order is use order: the first is the
+  // least recently used.
   const deployments = new Map<string, Deployment>();
   async function newest(actor: Actor, input: CallTarget): Promise<Deployment> {
     const ref = { environment: input.environment, name: input.app };
     const head = await deps.apps.head(actor, ref);
     const appKey = JSON.stringify([actor.workspaceId, input.environment, input.app]);
     const known = deployments.get(appKey);
-    if (known?.version === head.version && known.deployedAt === head.deployedAt) return known;
-    const loaded = await deps.deployments.get(actor, ref);
-    deployments.set(appKey, loaded);
-    return loaded;
+    deployments.delete(appKey);
+    const fresh = known?.version === head.version && known.deployedAt === head.deployedAt;
+    const deployment = fresh ? known : await deps.deployments.get(actor, ref);
+    deployments.set(appKey, deployment);
+    const oldest = deployments.keys().next().value;
+    if (deployments.size > deploymentsKept && oldest !== undefined) deployments.delete(oldest);
+    return deployment;
   }
 
   async function pin(actor: Actor, environment: string, fn: DeployedFunction): Promise<PinnedSecret[]> {
