@@ -76,25 +76,24 @@ const deploymentsKept = 32;
 
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
-/** Reads pinned versions for a container started on the actor's behalf: audited as `container.start`. */
-type ReadForContainer = (actor: Actor, input: ResolveInput) => Promise<ResolvedSecret[]>;
+/** Reads pinned versions for a container of `target` started on the actor's behalf: audited as `container.start`. */
+type ReadForContainer = (actor: Actor, input: ResolveInput, target: string) => Promise<ResolvedSecret[]>;
 
 /** The pinned reads of a container start, one audited read per environment, in the function's order. */
 async function readPinned(
-  readForContainer: ReadForContainer,
-  actor: Actor,
+  read: (input: ResolveInput) => Promise<ResolvedSecret[]>,
   pinned: readonly PinnedSecret[],
 ): Promise<Record<string, string>[]> {
   const environments = [...new Set(pinned.map((secret) => secret.environment))];
   const byRef = new Map<PinnedSecret, Record<string, string>>();
   for (const environment of environments) {
     const group = pinned.filter((secret) => secret.environment === environment);
-    const read = await readForContainer(actor, {
+    const secrets = await read({
       environment,
       secrets: group.map(({ name, requiredKeys, version }) => ({ name, requiredKeys, version })),
     });
     group.forEach((secret, index) => {
-      const found = read[index];
+      const found = secrets[index];
       if (found?.name !== secret.name) throw new InternalError(`Secret ${quote(secret.name)} was not read`);
       byRef.set(secret, found.values);
     });
@@ -121,8 +120,8 @@ export function createFunctionExecutor(
   // One read of the pinned versions per container start, its audit entries committed before
   // the values go anywhere (each names the caller, the secret and version read). The caller
   // need not be a developer: the values go into this server's container, never to the caller.
-  const readForContainer: ReadForContainer = async (actor, input) => {
-    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input);
+  const readForContainer: ReadForContainer = async (actor, input, target) => {
+    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input, target);
     await deps.readLog.write(record);
     return secrets;
   };
@@ -210,12 +209,13 @@ export function createFunctionExecutor(
           `Function ${quote(input.function)} not found in app ${quote(input.app)} (environment ${quote(input.environment)})`,
         );
       const pinned = await pin(actor, input.environment, fn);
+      const target = `${input.app}/${fn.name}`;
       await deps.readLog.write({
         entries: [
           auditEntry(actor, {
             action: "function.call",
             environment: input.environment,
-            target: `${input.app}/${fn.name}`,
+            target,
             version: deployment.version,
           }),
         ],
@@ -233,7 +233,7 @@ export function createFunctionExecutor(
         pinned.map(({ environment, name, version }) => [environment, name, version]),
       ]);
       const start = async (): Promise<ContainerSpec> => {
-        const named = await readPinned(readForContainer, actor, pinned);
+        const named = await readPinned((read) => readForContainer(actor, read, target), pinned);
         const layers = [...named, fn.env ?? {}];
         const values = [...new Set(layers.flatMap((layer) => Object.values(layer)))];
         return {
