@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InternalError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import { type ContainerBackend, killContainer, memoryLimitMb } from "./container-backend.js";
+import { channelOf } from "./container-channel.js";
 import type { CallOptions, ContainerSpec } from "./container-types.js";
 import { watchContainer } from "./container-watch.js";
 import { maskText, OutputMask } from "./output-mask.js";
@@ -98,8 +99,8 @@ export function createContainer(
   backend: Pick<ContainerBackend, "strays" | "failure">,
 ): Container {
   const name = quote(spec.functionName);
-  // The listener of the latest call: a container runs one call at a time, and what it writes
-  // after a call's answer goes to a listener that no longer takes it.
+  // The listener of the call running: a container runs one call at a time, and what it writes
+  // between calls (a timer the function left) reaches no caller.
   let listener: CallOutputListener | undefined;
   const tap = (which: "stdout" | "stderr") => (chunk: Buffer | string) =>
     listener?.(which, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
@@ -127,7 +128,7 @@ export function createContainer(
     return new RemoteError(
       stoppedBecause
         ? `Container for function ${name} was stopped (${stoppedBecause})`
-        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its IPC channel closed"})`,
+        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its channel closed"})`,
       "ContainerExitError",
     );
   };
@@ -198,12 +199,17 @@ export function createContainer(
     // Let output written before the reply reach the caller first, held-back text included.
     setImmediate(() => {
       for (const mask of masks) mask?.settle();
+      listener = undefined;
       settle(call);
     });
   };
 
-  child.on("message", (reply: Reply) => {
-    if (typeof reply !== "object" || reply === null) return;
+  const channel = channelOf(child);
+  // A container that breaks its channel's protocol takes no more calls: it is stopped.
+  channel.on("violation", (problem) => void stop(problem));
+  channel.on("message", (message) => {
+    if (typeof message !== "object" || message === null) return;
+    const reply = message as Reply;
     if (reply.type === "ready") starting?.resolve();
     else if (reply.type === "failed") starting?.reject(remote(reply));
     else if (reply.type === "result")
@@ -222,7 +228,7 @@ export function createContainer(
     ready,
     exited,
     get usable() {
-      return stopping === undefined && exitReason === undefined && child.connected;
+      return stopping === undefined && exitReason === undefined && channel.open;
     },
     stop: () => stop("the pool closed"),
     call: (args, options = {}) =>
@@ -238,6 +244,7 @@ export function createContainer(
           if (!call) return;
           pending.delete(id);
           clearTimeout(call.timer);
+          listener = undefined;
           call.reject(error);
           void stop(reason);
         };
@@ -259,7 +266,7 @@ export function createContainer(
           };
         pending.set(id, { resolve: settle(resolve), reject: settle(reject), timer, encoding: args.encoding });
         const { functionIndex, functionName } = spec;
-        child.send({
+        channel.send({
           type: "call",
           id,
           functionIndex,

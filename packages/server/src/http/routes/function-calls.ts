@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Payload } from "../../containers/payload.js";
 import { createOutputCollector } from "../../execution/call-output.js";
 import type { CallOptions, FunctionExecutor } from "../../execution/function-executor.js";
+import { RemoteError } from "../../shared/errors.js";
 import { schemas } from "../../shared/schemas.js";
 import { errorAnswer } from "../errors.js";
 
@@ -31,8 +32,18 @@ const callBody = z
 /** The media type of a streamed answer: one JSON event a line (`stdout`, `stderr`, then the result or `error`). */
 export const callStreamType = "application/x-ndjson";
 
-const resultField = (result: Payload) =>
-  result.encoding === "json" ? { result: JSON.parse(result.data) as unknown } : { cloneResult: result.data };
+/** Output a streamed answer may hold for a caller that does not read it: past it, the call is cancelled. */
+export const streamBacklogMaxBytes = 8 * 1024 * 1024;
+
+/** The result as its answer carries it; JSON text the container made is checked, never trusted. */
+function resultField(result: Payload): { result: unknown } | { cloneResult: string } {
+  if (result.encoding === "clone") return { cloneResult: result.data };
+  try {
+    return { result: JSON.parse(result.data) as unknown };
+  } catch {
+    throw new RemoteError("The function's container answered a result that is not JSON");
+  }
+}
 
 /** Streams a call: its masked output as it is written, one event a line, then its result or error. */
 function streamCall(
@@ -40,14 +51,17 @@ function streamCall(
   reply: FastifyReply,
   version: number,
   run: (options: CallOptions) => Promise<Payload>,
+  cancel: AbortController,
 ) {
   const events = new PassThrough();
-  const send = (event: object) => events.write(`${JSON.stringify(event)}\n`);
+  const send = (event: object) => {
+    events.write(`${JSON.stringify(event)}\n`);
+    // A caller that stops reading is as good as gone: its output is not held without bound.
+    if (events.writableLength > streamBacklogMaxBytes) cancel.abort();
+  };
   void run({ onOutput: (stream, chunk) => send({ [stream]: chunk.toString("utf8") }) })
-    .then(
-      (result) => send({ ...resultField(result), version }),
-      (error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }),
-    )
+    .then((result) => send({ ...resultField(result), version }))
+    .catch((error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }))
     .finally(() => events.end());
   return reply.type(callStreamType).send(events);
 }
@@ -70,17 +84,18 @@ export const functionCallRoutes =
       },
       async (request, reply) => {
         const { environment, name, function: fn } = request.params;
+        // Listened for first: a caller that goes away while the call is prepared cancels it too.
+        const cancel = new AbortController();
+        reply.raw.once("close", () => reply.raw.writableFinished || cancel.abort());
         const call = await functions.prepare(request.actor, { environment, app: name, function: fn });
         const { args, cloneArgs } = request.body;
         const payload: Payload =
           cloneArgs === undefined
             ? { encoding: "json", data: JSON.stringify(args ?? []) }
             : { encoding: "clone", data: cloneArgs };
-        const cancel = new AbortController();
-        reply.raw.once("close", () => reply.raw.writableFinished || cancel.abort());
         const run = (options: CallOptions) => call.run(payload, { ...options, signal: cancel.signal });
         if (request.headers.accept?.includes(callStreamType))
-          return streamCall(request, reply, call.version, run);
+          return streamCall(request, reply, call.version, run, cancel);
         const output = createOutputCollector();
         const result = await run({ onOutput: (_stream, chunk) => output.add(chunk) }).finally(() =>
           output.close(),
