@@ -188,7 +188,7 @@ describe("the function call wire", () => {
     // Node's own internal messages mean nothing on this channel.
     const internal = await post("attack", { args: ["internal"] });
     expect(internal.status).toBe(200);
-    expect((await internal.json()).result).toBe("still here");
+    expect(((await internal.json()) as { result: unknown }).result).toBe("still here");
     expect((await post("echo", { cloneArgs: serialize([1]).toString("base64") })).status).toBe(200);
   });
 
