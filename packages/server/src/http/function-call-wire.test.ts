@@ -136,6 +136,17 @@ describe("the function call wire", () => {
     expect(await errorMessage(both)).toMatch(/not both/);
   });
 
+  it("refuses arguments nested deeper than the stack goes with a 400", async () => {
+    const depth = 200_000;
+    const response = await fetch(`${server.url}${callPath("echo")}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" },
+      body: `{"args":[${"[".repeat(depth)}${"]".repeat(depth)}]}`,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorMessage(response)).toMatch(/nested too deeply/);
+  });
+
   it("refuses a JSON call whose result JSON cannot carry", async () => {
     const response = await post("echo", { args: [1] });
     expect(response.status).toBe(400);
