@@ -195,13 +195,15 @@ export function createContainer(
     if (!call) return;
     pending.delete(id);
     clearTimeout(call.timer);
-    watch?.tidy(); // nothing the call started outlives it
-    // Let output written before the reply reach the caller first, held-back text included.
-    setImmediate(() => {
-      for (const mask of masks) mask?.settle();
-      listener = undefined;
-      settle(call);
-    });
+    // Nothing the call started outlives it; then output written before the reply reaches the
+    // caller first, held-back text included.
+    void (watch?.clear() ?? Promise.resolve()).then(() =>
+      setImmediate(() => {
+        for (const mask of masks) mask?.settle();
+        listener = undefined;
+        settle(call);
+      }),
+    );
   };
 
   const channel = channelOf(child);
