@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { defaultMaxContainers, defaultMaxQueuedCalls } from "../containers/container-capacity.js";
 import { writeContainerFolder } from "../containers/container-folder.js";
-import { createContainerPool } from "../containers/container-pool.js";
+import { createContainerPool, idleStopMs } from "../containers/container-pool.js";
 import type {
   ContainerBackendName,
   ContainerPool,
@@ -142,6 +142,10 @@ export function createFunctionExecutor(
     return root;
   };
   const bundles = createDeployedBundles({
+    // Warm containers of an older deploy may still run from it: they are stopped after
+    // `idleStopMs` idle, and the folder after twice that.
+    removeBundle: (dir) =>
+      void setTimeout(() => void rm(dir, { recursive: true, force: true }), 2 * idleStopMs).unref(),
     async writeBundle(code) {
       const dir = await mkdtemp(join(await folder(), "bundle-"));
       await chmod(dir, 0o755);
@@ -174,12 +178,23 @@ export function createFunctionExecutor(
     const head = await deps.apps.head(actor, ref);
     const appKey = JSON.stringify([actor.workspaceId, input.environment, input.app]);
     const known = deployments.get(appKey);
+    if (known?.version === head.version && known.deployedAt === head.deployedAt) {
+      deployments.delete(appKey);
+      deployments.set(appKey, known);
+      return known;
+    }
+    const deployment = await deps.deployments.get(actor, ref);
+    // What a call meanwhile kept is let go of once: the newest load wins.
+    const replaced = deployments.get(appKey);
     deployments.delete(appKey);
-    const fresh = known?.version === head.version && known.deployedAt === head.deployedAt;
-    const deployment = fresh ? known : await deps.deployments.get(actor, ref);
+    if (replaced) bundles.release(replaced.bundle);
+    bundles.hold(deployment.bundle);
     deployments.set(appKey, deployment);
-    const oldest = deployments.keys().next().value;
-    if (deployments.size > deploymentsKept && oldest !== undefined) deployments.delete(oldest);
+    const [oldestKey, oldest] = deployments.entries().next().value ?? [];
+    if (deployments.size > deploymentsKept && oldestKey !== undefined && oldest) {
+      deployments.delete(oldestKey);
+      bundles.release(oldest.bundle);
+    }
     return deployment;
   }
 
