@@ -25,7 +25,7 @@ export const noneFresh = app.function({ secrets, env: fresh, network: "none" }, 
 
 // After a cold call the pool starts the bundle's next spare: let it finish before the next
 // measurement, so that it slows neither side.
-export const settleMs = 300;
+const settleMs = 300;
 
 const tmpMb = 64;
 
@@ -33,7 +33,7 @@ const tmpMb = 64;
  * Bare node until it exits, launched the way the backend launches a container's node: rlimits,
  * and for the sandbox the same namespaces, mounts and network.
  */
-export function bareNode(backend, network) {
+function bareNode(backend, network) {
   const node = limited([process.execPath, "-e", "0"], tmpMb);
   const child =
     backend === "sandbox"
@@ -85,6 +85,37 @@ export const elapsedMs = async (action) => {
 };
 
 /**
+ * Cold calls: each round makes a new secret version (so the calls need new containers) and times
+ * a bare spawn, a call whose node starts afresh and one from a spare, in turns, so that the
+ * machine's noise falls on all alike; the first round only warms caches.
+ */
+export async function coldCalls({ rounds, secret, backend, network, noop, noopFresh }) {
+  const bare = [];
+  const cold = [];
+  const fresh = [];
+  for (let i = 0; i <= rounds; i++) {
+    await secret.update({ ROUND: `${i}` });
+    const bareMs = await elapsedMs(() => bareNode(backend, network));
+    const freshMs = await elapsedMs(() => noopFresh.remote(i));
+    const coldMs = await elapsedMs(() => noop.remote(i));
+    // The pool starts the bundle's next spare after a cold call: let it finish first.
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    if (i === 0) continue;
+    bare.push(bareMs);
+    fresh.push(freshMs);
+    cold.push(coldMs);
+  }
+  const bareSpawnP50Ms = median(bare);
+  return {
+    p50Ms: round(median(cold)),
+    bareSpawnP50Ms: round(bareSpawnP50Ms),
+    ratio: round(median(cold) / bareSpawnP50Ms),
+    freshP50Ms: round(median(fresh)),
+    freshRatio: round(median(fresh) / bareSpawnP50Ms),
+  };
+}
+
+/**
  * One backend and network mode: cold calls (a new secret version each time forces a new container), from a spare
  * and started afresh, interleaved with bare spawns, so that the machine's noise falls on all
  * alike; then warm calls; then `.map`, after a shorter unmeasured one that starts the containers
@@ -99,36 +130,15 @@ async function measure(backend, network, root, { coldRuns, warmRuns, mapRuns }) 
     const noop = run.findFunction(network);
     const noopFresh = run.findFunction(`${network}Fresh`);
     const secret = Secret.fromName("bench-secret");
-    const bare = [];
-    const cold = [];
-    const fresh = [];
-    for (let i = 0; i <= coldRuns; i++) {
-      await secret.update({ ROUND: `${i}` }); // new version: the next calls need new containers
-      const bareMs = await elapsedMs(() => bareNode(backend, network));
-      const freshMs = await elapsedMs(() => noopFresh.remote(i));
-      const coldMs = await elapsedMs(() => noop.remote(i));
-      await new Promise((resolve) => setTimeout(resolve, settleMs));
-      if (i === 0) continue; // the first round warms caches
-      bare.push(bareMs);
-      fresh.push(freshMs);
-      cold.push(coldMs);
-    }
+    const coldCall = await coldCalls({ rounds: coldRuns, secret, backend, network, noop, noopFresh });
     const warm = await sample(warmRuns, (i) => noop.remote(i), { warmup: 20 });
     await mapOnce(noop, mapInputs.slice(0, 100));
     const mapSeconds = median(await sample(mapRuns, () => mapOnce(noop, mapInputs), { warmup: 0 })) / 1000;
-    const bareSpawnP50Ms = median(bare);
-    const p50Ms = median(cold);
     return {
       backend,
       // The process backend has the host's network whatever the option says.
       network: backend === "sandbox" ? network : "host",
-      coldCall: {
-        p50Ms: round(p50Ms),
-        bareSpawnP50Ms: round(bareSpawnP50Ms),
-        ratio: round(p50Ms / bareSpawnP50Ms),
-        freshP50Ms: round(median(fresh)),
-        freshRatio: round(median(fresh) / bareSpawnP50Ms),
-      },
+      coldCall,
       warmCall: { p50Ms: round(median(warm), 3) },
       mapCall: {
         inputs: mapInputs.length,

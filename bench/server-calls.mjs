@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChildServer } from "./child-server.mjs";
-import { bareNode, elapsedMs, mapOnce, settleMs, userModule } from "./containers.mjs";
+import { coldCalls, elapsedMs, mapOnce, userModule } from "./containers.mjs";
 import { median, round, sample } from "./stats.mjs";
 
 const here = fileURLToPath(import.meta.url);
@@ -50,20 +50,14 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
       const local = run.findFunction(network);
       const onServer = RemoteFunction.fromName("bench", network);
       const onServerFresh = RemoteFunction.fromName("bench", `${network}Fresh`);
-      const bare = [];
-      const cold = [];
-      const fresh = [];
-      for (let i = 0; i <= coldRuns; i++) {
-        await secret.update({ ROUND: `${i}` }); // new version: the next calls need new containers
-        const bareMs = await elapsedMs(() => bareNode("sandbox", network));
-        const freshMs = await elapsedMs(() => onServerFresh.remote(i));
-        const coldMs = await elapsedMs(() => onServer.remote(i));
-        await new Promise((resolve) => setTimeout(resolve, settleMs));
-        if (i === 0) continue; // the first round warms caches
-        bare.push(bareMs);
-        fresh.push(freshMs);
-        cold.push(coldMs);
-      }
+      const coldCall = await coldCalls({
+        rounds: coldRuns,
+        secret,
+        backend: "sandbox",
+        network,
+        noop: onServer,
+        noopFresh: onServerFresh,
+      });
       // Warm calls in turns, so that the machine's noise falls on both alike.
       const localWarm = [];
       const serverWarm = [];
@@ -85,13 +79,7 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
           localP50Ms: round(localP50Ms, 3),
           extraMs: round(serverP50Ms - localP50Ms, 3),
         },
-        coldCall: {
-          p50Ms: round(median(cold)),
-          bareSpawnP50Ms: round(median(bare)),
-          ratio: round(median(cold) / median(bare)),
-          freshP50Ms: round(median(fresh)),
-          freshRatio: round(median(fresh) / median(bare)),
-        },
+        coldCall,
         mapCall: {
           inputs: inputs.length,
           seconds: round(mapSeconds, 3),

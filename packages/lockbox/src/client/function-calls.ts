@@ -33,12 +33,17 @@ type CallEvent =
   | { cloneResult: string; version: number }
   | { error: Parameters<typeof errorFromBody>[0] };
 
+/** The longest event line taken from a server: a result's base64 and more. */
+const eventMaxChars = 64 * 1024 * 1024;
+
 /** The events of a streamed answer, one JSON object a line. */
-async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<CallEvent> {
+async function* events(body: ReadableStream<Uint8Array>, base: string): AsyncGenerator<CallEvent> {
   const decoder = new TextDecoder();
   let text = "";
   for await (const chunk of body) {
     text += decoder.decode(chunk, { stream: true });
+    if (text.length > eventMaxChars && !text.includes("\n"))
+      throw new InternalError(`The Lockbox server at ${base} sent an event over ${eventMaxChars} characters`);
     for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n")) {
       yield JSON.parse(text.slice(0, end)) as CallEvent;
       text = text.slice(end + 1);
@@ -73,11 +78,12 @@ export function createFunctionCaller(options: HttpClientOptions) {
     });
     if (!response.ok || !response.body)
       throw answeredError(response.status, await response.json().catch(() => undefined));
-    for await (const event of events(response.body)) {
-      if ("stdout" in event) output.stdout.write(event.stdout);
-      else if ("stderr" in event) output.stderr.write(event.stderr);
+    for await (const event of events(response.body, base)) {
+      if ("stdout" in event) output.stdout.write(String(event.stdout));
+      else if ("stderr" in event) output.stderr.write(String(event.stderr));
       else if ("error" in event) throw errorFromBody(event.error);
-      else return deserialize(Buffer.from(event.cloneResult, "base64"));
+      // Copied out of Node's shared buffer pool: a typed array in the result is a view on it.
+      else return deserialize(new Uint8Array(Buffer.from(String(event.cloneResult), "base64")));
     }
     throw new InternalError(`The Lockbox server at ${base} ended the call of '${name}' without its result`);
   }
@@ -104,7 +110,9 @@ export function createFunctionCaller(options: HttpClientOptions) {
       } catch (error) {
         // Refused before it ran: safe to send again, for as long as a call may wait.
         if (!(error instanceof ResourceExhaustedError) || waitedMs >= retryForMs) throw error;
-        const delayMs = error.retryAfterSeconds * 1000 * (0.5 + Math.random());
+        // What the server names, kept between 1 and 60 s whatever it says.
+        const seconds = Math.min(Math.max(Number(error.retryAfterSeconds) || 1, 1), 60);
+        const delayMs = seconds * 1000 * (0.5 + Math.random());
         await sleep(delayMs, undefined, signal ? { signal } : {});
         waitedMs += delayMs;
       }

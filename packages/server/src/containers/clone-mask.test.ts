@@ -28,6 +28,21 @@ describe("maskClone", () => {
     expect(value.list[0]).toBe(secret); // the original is left as it was
   });
 
+  it("masks values with any characters in byte arrays, array buffers and data views", () => {
+    const accented = "pässwörd-ünïcode";
+    const masked = maskClone(
+      [
+        Buffer.from(accented),
+        new TextEncoder().encode(accented).buffer,
+        new DataView(Buffer.from(`x${accented}`).buffer),
+      ],
+      [accented],
+    ) as [Uint8Array, ArrayBuffer, DataView];
+    expect(Buffer.from(masked[0]).toString()).toBe("***");
+    expect(Buffer.from(masked[1]).toString()).toBe("***");
+    expect(Buffer.from(masked[2].buffer).toString()).not.toContain(accented);
+  });
+
   it("keeps shared references and cycles, and a `__proto__` key as a key", () => {
     const shared = { note: secret };
     const cyclic: Record<string, unknown> = { a: shared, b: shared };

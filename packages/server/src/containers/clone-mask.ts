@@ -9,9 +9,14 @@ import { maskText } from "./output-mask.js";
 export function maskClone(value: unknown, values: readonly string[]): unknown {
   if (values.length === 0) return value;
   const text = (item: string) => maskText(item, values);
-  const bytes = (item: Uint8Array) => {
-    const masked = text(Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString("latin1"));
-    return Buffer.from(masked, "latin1");
+  // Bytes are masked as latin1 text, one character a byte, against each value's UTF-8 bytes
+  // read the same way (for ASCII, the value itself).
+  const byteValues = [...new Set(values.map((value) => Buffer.from(value, "utf8").toString("latin1")))];
+  const bytes = (view: ArrayBufferView | ArrayBuffer): Buffer => {
+    const raw = ArrayBuffer.isView(view)
+      ? Buffer.from(view.buffer, view.byteOffset, view.byteLength)
+      : Buffer.from(view);
+    return Buffer.from(maskText(raw.toString("latin1"), byteValues), "latin1");
   };
   const seen = new Map<object, unknown>();
   const walk = (item: unknown): unknown => {
@@ -20,14 +25,11 @@ export function maskClone(value: unknown, values: readonly string[]): unknown {
     const known = seen.get(item);
     if (known !== undefined) return known;
     if (item instanceof Uint8Array) return remember(item, new Uint8Array(bytes(item)));
+    if (item instanceof ArrayBuffer) return remember(item, new Uint8Array(bytes(item)).buffer);
+    if (item instanceof DataView) return remember(item, new DataView(new Uint8Array(bytes(item)).buffer));
     if (item instanceof String) return remember(item, new String(text(item.valueOf())));
-    if (
-      ArrayBuffer.isView(item) ||
-      item instanceof ArrayBuffer ||
-      item instanceof Date ||
-      item instanceof RegExp
-    )
-      return item;
+    // Arrays of numbers wider than a byte hold no text: they stay as they are.
+    if (ArrayBuffer.isView(item) || item instanceof Date || item instanceof RegExp) return item;
     if (Array.isArray(item)) {
       const copy = remember(item, [] as unknown[]);
       for (const entry of item) copy.push(walk(entry));

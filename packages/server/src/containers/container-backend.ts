@@ -88,7 +88,7 @@ export function launchEnvironment(launch: ContainerLaunch): Record<string, strin
   return { ...baseEnvironment(), ...launch.env };
 }
 
-type Stdio = "pipe" | "ignore" | "ipc" | number;
+type Stdio = "pipe" | "ignore" | number;
 
 const closeOnExec = 0o2000000;
 let inherited: number[] | undefined;
@@ -126,8 +126,8 @@ export function withoutInherited(stdio: Stdio[]): Stdio[] {
 }
 
 /**
- * Spawns a container process: its own process group, `env` only, and IPC in JSON, so that the
- * host decodes nothing richer than JSON from it (call data crosses as payloads, payload.ts).
+ * Spawns a container process: its own process group, `env` only, and its channel to the host on
+ * fd 3 (container-channel.ts), where call data crosses as payloads the host never decodes.
  */
 export function spawnContainer(
   command: string[],
@@ -140,8 +140,7 @@ export function spawnContainer(
   return spawn(file, args, {
     ...spawnOptions,
     env,
-    stdio: withoutInherited(["ignore", "pipe", "pipe", "ipc", ...Array<Stdio>(extraPipes).fill("pipe")]),
-    serialization: "json",
+    stdio: withoutInherited(["ignore", "pipe", "pipe", "pipe", ...Array<Stdio>(extraPipes).fill("pipe")]),
     detached: true,
   });
 }

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InternalError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import { type ContainerBackend, killContainer, memoryLimitMb } from "./container-backend.js";
+import { channelOf } from "./container-channel.js";
 import type { CallOptions, ContainerSpec } from "./container-types.js";
 import { watchContainer } from "./container-watch.js";
 import { maskText, OutputMask } from "./output-mask.js";
@@ -52,6 +53,9 @@ interface Settler<T> {
   reject(error: Error): void;
 }
 
+/** A call sent to the container: how it ends, and the encoding its result must come back in. */
+type PendingCall = Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] };
+
 const isPayload = (value: unknown, encoding: Payload["encoding"]): value is Payload =>
   typeof value === "object" &&
   value !== null &&
@@ -95,8 +99,8 @@ export function createContainer(
   backend: Pick<ContainerBackend, "strays" | "failure">,
 ): Container {
   const name = quote(spec.functionName);
-  // The listener of the latest call: a container runs one call at a time, and what it writes
-  // after a call's answer goes to a listener that no longer takes it.
+  // The listener of the call running: a container runs one call at a time, and what it writes
+  // between calls (a timer the function left) reaches no caller.
   let listener: CallOutputListener | undefined;
   const tap = (which: "stdout" | "stderr") => (chunk: Buffer | string) =>
     listener?.(which, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
@@ -112,10 +116,7 @@ export function createContainer(
       hide(String(reply.name)),
       reply.stack === undefined ? undefined : hide(String(reply.stack)),
     );
-  const pending = new Map<
-    number,
-    Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] }
-  >();
+  const pending = new Map<number, PendingCall>();
   let starting: Settler<void> | undefined;
   let stopping: string | undefined;
   let exitReason: string | undefined;
@@ -127,7 +128,7 @@ export function createContainer(
     return new RemoteError(
       stoppedBecause
         ? `Container for function ${name} was stopped (${stoppedBecause})`
-        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its IPC channel closed"})`,
+        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its channel closed"})`,
       "ContainerExitError",
     );
   };
@@ -189,24 +190,28 @@ export function createContainer(
     };
   });
 
-  const finish = (
-    id: number,
-    settle: (call: Settler<Payload> & { encoding: Payload["encoding"] }) => void,
-  ) => {
+  const finish = (id: number, settle: (call: PendingCall) => void) => {
     const call = pending.get(id);
     if (!call) return;
     pending.delete(id);
     clearTimeout(call.timer);
-    watch?.tidy(); // nothing the call started outlives it
-    // Let output written before the reply reach the caller first, held-back text included.
-    setImmediate(() => {
-      for (const mask of masks) mask?.settle();
-      settle(call);
-    });
+    // Nothing the call started outlives it; then output written before the reply reaches the
+    // caller first, held-back text included.
+    void (watch?.clear() ?? Promise.resolve()).then(() =>
+      setImmediate(() => {
+        for (const mask of masks) mask?.settle();
+        listener = undefined;
+        settle(call);
+      }),
+    );
   };
 
-  child.on("message", (reply: Reply) => {
-    if (typeof reply !== "object" || reply === null) return;
+  const channel = channelOf(child);
+  // A container that breaks its channel's protocol takes no more calls: it is stopped.
+  channel.on("violation", (problem) => void stop(problem));
+  channel.on("message", (message) => {
+    if (typeof message !== "object" || message === null) return;
+    const reply = message as Reply;
     if (reply.type === "ready") starting?.resolve();
     else if (reply.type === "failed") starting?.reject(remote(reply));
     else if (reply.type === "result")
@@ -225,7 +230,7 @@ export function createContainer(
     ready,
     exited,
     get usable() {
-      return stopping === undefined && exitReason === undefined && child.connected;
+      return stopping === undefined && exitReason === undefined && channel.open;
     },
     stop: () => stop("the pool closed"),
     call: (args, options = {}) =>
@@ -241,6 +246,7 @@ export function createContainer(
           if (!call) return;
           pending.delete(id);
           clearTimeout(call.timer);
+          listener = undefined;
           call.reject(error);
           void stop(reason);
         };
@@ -262,7 +268,7 @@ export function createContainer(
           };
         pending.set(id, { resolve: settle(resolve), reject: settle(reject), timer, encoding: args.encoding });
         const { functionIndex, functionName } = spec;
-        child.send({
+        channel.send({
           type: "call",
           id,
           functionIndex,

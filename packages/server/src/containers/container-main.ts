@@ -1,11 +1,14 @@
 // Runs inside a container: `node container-main.mjs BUNDLE [--unset-pwd | --await-environment]`.
-// It imports the user's bundle, then runs the calls that arrive on the IPC channel. A container
+// It imports the user's bundle, then runs the calls that arrive on its channel, fd 3 (JSON lines,
+// container-channel.ts). A container
 // started ahead of need (`--await-environment`, see container-spares.ts) first says it is waiting,
 // then takes its secrets from the first message. Only tiny imports: this is the cold-start path
 // (and the build bundles it into one file that travels with each bundle).
+import { Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { functionRegistry, insideContainerSymbol } from "../shared/container-markers.js";
 import { decodeArgs, encodeResult, RefusedCall } from "./call-codec.js";
+import { jsonLine, jsonLines } from "./json-lines.js";
 import type { Payload } from "./payload.js";
 
 interface EnvironmentMessage {
@@ -31,8 +34,21 @@ function describe(error: unknown): { name: string; message: string; stack?: stri
   return { name: "Error", message: String(error) };
 }
 
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+let onMessage: (message: unknown) => void = () => {};
+channel.on(
+  "data",
+  jsonLines(
+    (message) => onMessage(message),
+    () => process.exit(1),
+  ),
+);
+// The host is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
+channel.on("close", () => process.exit(0));
+channel.on("error", () => process.exit(0));
+
 function send(message: object, done?: () => void): void {
-  process.send?.(message, undefined, undefined, done);
+  channel.write(jsonLine(message), () => done?.());
 }
 
 async function run(call: CallMessage): Promise<void> {
@@ -52,13 +68,7 @@ async function run(call: CallMessage): Promise<void> {
   }
 }
 
-// Node removes NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE at startup; make sure.
-for (const name of Object.keys(process.env)) {
-  if (name.startsWith("NODE_CHANNEL_")) delete process.env[name];
-}
 (globalThis as unknown as Record<symbol, unknown>)[insideContainerSymbol] = true;
-// The caller is gone (the sandbox dies with it anyway): do not linger on the bundle's timers.
-process.on("disconnect", () => process.exit(0));
 
 async function serve(bundlePath: string): Promise<void> {
   try {
@@ -67,20 +77,22 @@ async function serve(bundlePath: string): Promise<void> {
     send({ type: "failed", ...describe(error) }, () => process.exit(1));
     return;
   }
-  process.on("message", (message: CallMessage) => {
-    if (message.type === "call") void run(message);
-  });
+  onMessage = (message) => {
+    if ((message as CallMessage).type === "call") void run(message as CallMessage);
+  };
   send({ type: "ready" });
 }
 
 const bundlePath = process.argv[2] ?? "";
 if (process.argv.includes("--await-environment", 3)) {
-  process.once("message", (message: EnvironmentMessage) => {
+  onMessage = (message) => {
+    const { env } = message as EnvironmentMessage;
+    onMessage = () => {};
     // The base this process started with, plus the secrets: bubblewrap's PWD only if one gave it.
-    if (!("PWD" in message.env)) delete process.env.PWD;
-    Object.assign(process.env, message.env);
+    if (!("PWD" in env)) delete process.env.PWD;
+    Object.assign(process.env, env);
     void serve(bundlePath);
-  });
+  };
   send({ type: "waiting" });
 } else {
   // bubblewrap always sets PWD; the sandbox asks to drop it when no secret gave one.

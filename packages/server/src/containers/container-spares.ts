@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { type ContainerBackend, type ContainerLaunch, killContainer } from "./container-backend.js";
+import { channelOf } from "./container-channel.js";
 import type { ContainerSpec } from "./container-types.js";
 
 // Node reads these only as it starts (options, CA certificates, module paths, OpenSSL, the ICU
@@ -16,7 +17,9 @@ interface Spare {
 
 function awaitWaiting(child: ChildProcess): Promise<boolean> {
   return new Promise((resolve) => {
-    child.once("message", (message: { type?: string }) => resolve(message.type === "waiting"));
+    channelOf(child).once("message", (message) =>
+      resolve((message as { type?: unknown })?.type === "waiting"),
+    );
     child.once("exit", () => resolve(false));
     child.once("error", () => resolve(false));
   });
@@ -31,7 +34,7 @@ const spareKey = ({ bundlePath, network, tmpMb, files = [] }: SpareLaunch) =>
 /**
  * Containers started ahead of need: one per bundle and sandbox shape, node already running and
  * waiting for its secrets, so that a cold start need not wait for node to start. A spare is a
- * fresh process that has run no user code; it gets its secrets over its private IPC channel (never
+ * fresh process that has run no user code; it gets its secrets over its private channel (never
  * argv) just before it imports the bundle. Spares not taken within `idleStopMs` are stopped.
  */
 export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleStopMs: number }) {
@@ -89,8 +92,9 @@ export function createSpares(backend: ContainerBackend, { idleStopMs }: { idleSt
       const spare = spares.get(key);
       if (!spare || Object.keys(spec.env).some((name) => readAtStart.test(name))) return undefined;
       discard(key, spare);
-      if (!(await spare.waiting) || !spare.child.connected) return undefined;
-      spare.child.send({ type: "environment", env: spec.env });
+      const channel = channelOf(spare.child);
+      if (!(await spare.waiting) || !channel.open) return undefined;
+      channel.send({ type: "environment", env: spec.env });
       return spare.child;
     },
 

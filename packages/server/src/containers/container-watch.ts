@@ -4,6 +4,9 @@ import { descendantsOf } from "./process-tree.js";
 /** How often a container's processes are looked at, for its whole life. */
 export const watchIntervalMs = 250;
 
+const clearRounds = 20;
+const clearPauseMs = 5;
+
 // Private memory (heap, stacks) and shared memory (MAP_SHARED, mapped tmpfs files), which no
 // rlimit bounds; shared libraries and node's own code are file-backed and not counted.
 const counted = [/^RssAnon:\s+(\d+) kB$/m, /^RssShmem:\s+(\d+) kB$/m];
@@ -36,15 +39,24 @@ export interface WatchOptions {
  * Watches the container whose first process is `pid`, from the host, where nothing in the
  * container can stop it: every `watchIntervalMs` its processes' memory is added up (without
  * cgroups, the only bound on a container as a whole), and between calls any process but the
- * container's own is killed. `tidy` kills them at once (when a call ends); `stop` ends the watch.
+ * container's own is killed. `clear` kills them until none is left (when a call ends); `stop`
+ * ends the watch.
  */
-export function watchContainer(pid: number, options: WatchOptions): { tidy(): void; stop(): void } {
+export function watchContainer(pid: number, options: WatchOptions): { clear(): Promise<void>; stop(): void } {
   const tidy = () => {
-    for (const stray of options.strays(pid)) {
+    const strays = options.strays(pid);
+    for (const stray of strays) {
       try {
         process.kill(stray, "SIGKILL");
       } catch {} // gone meanwhile
     }
+    return strays.length;
+  };
+  // A process may be forking as it is killed: its child shows up only after the listing. Kill
+  // until a listing finds nothing (the killed ones gone too), for a few rounds at most.
+  const clear = async () => {
+    for (let round = 0; round < clearRounds && tidy() > 0; round++)
+      await new Promise((resolve) => setTimeout(resolve, clearPauseMs));
   };
   const timer = setInterval(() => {
     if (treeMemoryBytes(pid) > options.limitBytes) {
@@ -55,5 +67,5 @@ export function watchContainer(pid: number, options: WatchOptions): { tidy(): vo
     }
   }, watchIntervalMs);
   timer.unref();
-  return { tidy, stop: () => clearInterval(timer) };
+  return { clear, stop: () => clearInterval(timer) };
 }

@@ -20,6 +20,8 @@ export interface WrittenBundle {
 export interface DeployedBundlesOptions {
   /** Writes `code` into a fresh folder of its own, as a container folder (container-folder.ts). */
   writeBundle(code: string): Promise<WrittenBundle>;
+  /** Removes a bundle's folder that nothing holds any more (warm containers may still run from it). */
+  removeBundle?(dir: string): void;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -56,14 +58,36 @@ async function writeFiles(
  * Deployed code written out for containers, by SHA-256 of the code, and each function's files
  * beside it, by SHA-256 of its list (which names every content by its hash): one folder per
  * deployed version however many calls use it, holding only the files of functions called. A
- * folder stays until its owner removes it (a warm container of an older version may
- * still need it). Used by the SDK (caller-side containers) and the server's executor alike.
+ * folder stays while its code is held (`hold`, `release`), or for the process's life when nothing
+ * ever holds it (the SDK's caller-side containers); the server's executor holds what it keeps loaded.
  * @example const { bundlePath, files } = await bundles.get(deployment.bundle, fn, deployment.files);
  */
 export function createDeployedBundles(options: DeployedBundlesOptions) {
   const bundles = new Map<string, Promise<WrittenBundle>>();
   const fileSets = new Map<string, Promise<FileMount[]>>();
+  const holders = new Map<string, number>();
   return {
+    /** Keeps `code`'s folder until as many `release`s. */
+    hold(code: string): void {
+      const codeHash = sha256(code);
+      holders.set(codeHash, (holders.get(codeHash) ?? 0) + 1);
+    },
+
+    /** Lets go of `code`'s folder: once nothing holds it, the next call writes a new one and this one is removed. */
+    release(code: string): void {
+      const codeHash = sha256(code);
+      const left = (holders.get(codeHash) ?? 0) - 1;
+      if (left > 0) return void holders.set(codeHash, left);
+      holders.delete(codeHash);
+      const written = bundles.get(codeHash);
+      bundles.delete(codeHash);
+      for (const key of fileSets.keys()) if (key.startsWith(`${codeHash}/`)) fileSets.delete(key);
+      void written?.then(
+        ({ dir }) => options.removeBundle?.(dir),
+        () => {},
+      );
+    },
+
     /** `code` written as a bundle a container can import, with `fn`'s files beside it; never imported here. */
     async get(
       code: string,

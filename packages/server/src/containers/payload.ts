@@ -15,7 +15,10 @@ export function clonePayload(value: unknown): Payload {
   return { encoding: "clone", data: serialize(value).toString("base64") };
 }
 
-/** The value a `clone` payload carries. */
+/**
+ * The value a `clone` payload carries. Its bytes are copied out of Node's shared buffer pool
+ * first: a typed array in the value is a view on them, and must not show other memory.
+ */
 export function cloneValue(payload: Payload): unknown {
-  return deserialize(Buffer.from(payload.data, "base64"));
+  return deserialize(new Uint8Array(Buffer.from(payload.data, "base64")));
 }

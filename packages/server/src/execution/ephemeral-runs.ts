@@ -15,7 +15,13 @@ import { InvalidError, NotFoundError } from "../shared/errors.js";
 import type { DeployedFileEntry } from "../shared/file-rules.js";
 import { limits, type NetworkMode, quote, valuesProblem } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import { type LayerRef, pinLayers, pinnedVersions, type ReadForContainer } from "./call-layers.js";
+import {
+  type LayerRef,
+  pinLayers,
+  pinnedVersions,
+  type ReadForContainer,
+  type ReadForTarget,
+} from "./call-layers.js";
 import { type CallOptions, type PreparedCall, specStarter } from "./prepared-call.js";
 
 /** A function of an ephemeral run: its place in the bundle, its layers in merge order, its sandbox. */
@@ -67,7 +73,7 @@ export interface EphemeralRunsDeps {
   secrets: Pick<SecretService, "get">;
   store: Pick<Store, "directory">;
   readLog: ReadLog;
-  readForContainer: ReadForContainer;
+  readForContainer: ReadForTarget;
   containers(): ContainerPool;
   /** The pool if one was made: a run that ends has containers to stop only then. */
   existingPool(): ContainerPool | undefined;
@@ -202,7 +208,9 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       });
       const { bundlePath, files } = await run.files.get(run.bundle, fn, run.contents);
       const key = JSON.stringify([actor.workspaceId, "run", run.id, fn.index, pinnedVersions(layers)]);
-      const start = specStarter(deps.readForContainer, actor, { bundlePath, files }, fn, layers, run.mask);
+      const read: ReadForContainer = (reader, input) =>
+        deps.readForContainer(reader, input, `run/${fn.name}`);
+      const start = specStarter(read, actor, { bundlePath, files }, fn, layers, run.mask);
       return {
         run(args, options: CallOptions = {}) {
           if (!runs.has(run.id)) return Promise.reject(notFound());

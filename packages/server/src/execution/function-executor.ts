@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { defaultMaxContainers, defaultMaxQueuedCalls } from "../containers/container-capacity.js";
 import { writeContainerFolder } from "../containers/container-folder.js";
-import { createContainerPool } from "../containers/container-pool.js";
+import { createContainerPool, idleStopMs } from "../containers/container-pool.js";
 import type {
   ContainerBackendName,
   ContainerPool,
@@ -20,7 +20,13 @@ import type { SecretService } from "../services/secret-service.js";
 import { NotFoundError, UnavailableError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import { type LayerRef, pinLayers, pinnedVersions, type ReadForContainer } from "./call-layers.js";
+import {
+  type LayerRef,
+  pinLayers,
+  pinnedVersions,
+  type ReadForContainer,
+  type ReadForTarget,
+} from "./call-layers.js";
 import { createEphemeralRuns, type RunInput, type StartedRun } from "./ephemeral-runs.js";
 import { type PreparedCall, specStarter } from "./prepared-call.js";
 
@@ -52,6 +58,9 @@ export function assertMayCall(actor: Actor): void {
   requireRole(actor, "invoker", "call deployed functions");
 }
 
+/** Deploys kept loaded (code and files) for the next call of their app. */
+const deploymentsKept = 32;
+
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
 const shuttingDown = () =>
@@ -82,8 +91,8 @@ export function createFunctionExecutor(
   // One read of the pinned versions per container start, its audit entries committed before
   // the values go anywhere (each names the caller, the secret and version read). The caller
   // need not be a developer: the values go into this server's container, never to the caller.
-  const readForContainer: ReadForContainer = async (actor, input) => {
-    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input);
+  const readForContainer: ReadForTarget = async (actor, input, target) => {
+    const { secrets, record } = await deps.lookup.readForServerContainer(deps.store, actor, input, target);
     await deps.readLog.write(record);
     return secrets;
   };
@@ -104,6 +113,10 @@ export function createFunctionExecutor(
     return root;
   };
   const bundles = createDeployedBundles({
+    // Warm containers of an older deploy may still run from it: they are stopped after
+    // `idleStopMs` idle, and the folder after twice that.
+    removeBundle: (dir) =>
+      void setTimeout(() => void rm(dir, { recursive: true, force: true }), 2 * idleStopMs).unref(),
     async writeBundle(code) {
       const dir = await mkdtemp(join(await folder(), "bundle-"));
       await chmod(dir, 0o755);
@@ -143,10 +156,24 @@ export function createFunctionExecutor(
     const head = await deps.apps.head(actor, ref);
     const appKey = JSON.stringify([actor.workspaceId, input.environment, input.app]);
     const known = deployments.get(appKey);
-    if (known?.version === head.version && known.deployedAt === head.deployedAt) return known;
-    const loaded = await deps.deployments.get(actor, ref);
-    deployments.set(appKey, loaded);
-    return loaded;
+    if (known?.version === head.version && known.deployedAt === head.deployedAt) {
+      deployments.delete(appKey);
+      deployments.set(appKey, known);
+      return known;
+    }
+    const deployment = await deps.deployments.get(actor, ref);
+    // What a call meanwhile kept is let go of once: the newest load wins.
+    const replaced = deployments.get(appKey);
+    deployments.delete(appKey);
+    if (replaced) bundles.release(replaced.bundle);
+    bundles.hold(deployment.bundle);
+    deployments.set(appKey, deployment);
+    const [oldestKey, oldest] = deployments.entries().next().value ?? [];
+    if (deployments.size > deploymentsKept && oldestKey !== undefined && oldest) {
+      deployments.delete(oldestKey);
+      bundles.release(oldest.bundle);
+    }
+    return deployment;
   }
 
   return {
@@ -164,12 +191,13 @@ export function createFunctionExecutor(
           `Function ${quote(input.function)} not found in app ${quote(input.app)} (environment ${quote(input.environment)})`,
         );
       const layers = await pinLayers(deps.secrets, actor, input.environment, deployedLayers(fn));
+      const target = `${input.app}/${fn.name}`;
       await deps.readLog.write({
         entries: [
           auditEntry(actor, {
             action: "function.call",
             environment: input.environment,
-            target: `${input.app}/${fn.name}`,
+            target,
             version: deployment.version,
           }),
         ],
@@ -186,7 +214,13 @@ export function createFunctionExecutor(
         fn.name,
         pinnedVersions(layers),
       ]);
-      const start = specStarter(readForContainer, actor, code, fn, layers);
+      const start = specStarter(
+        (reader, read) => readForContainer(reader, read, target),
+        actor,
+        code,
+        fn,
+        layers,
+      );
       return {
         version: deployment.version,
         run: (args, options = {}) =>

@@ -77,6 +77,12 @@ export function errorAnswer(
     return { status, body };
   }
   if (hasZodFastifySchemaValidationErrors(error)) return answer("invalid", validationMessage(error));
+  // Data nested deeper than the stack goes (a body of 100,000 nested arrays) is the caller's doing.
+  if (error instanceof RangeError && /call stack/i.test(error.message))
+    return answer(
+      "invalid",
+      "The request is nested too deeply: send data nested at most a few thousand levels",
+    );
   const status = error.statusCode ?? 500;
   if (status < 500) {
     // A JSON syntax error's message can quote the body, and the body can hold values.

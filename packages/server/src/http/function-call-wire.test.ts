@@ -17,6 +17,27 @@ registry.push(async (ms) => {
   await new Promise((resolve) => setTimeout(resolve, ms));
   return "done";
 });
+registry.push(async (how) => {
+  const { writeSync } = await import("node:fs");
+  if (how === "internal") {
+    writeSync(3, JSON.stringify({ cmd: "NODE_HANDLE_ACK" }) + "\\n");
+    return "still here";
+  }
+  if (how === "garbage") writeSync(3, "not json\\n");
+  else {
+    // fd 3 is non-blocking: wait for room when it is full.
+    const chunk = Buffer.alloc(65536, 120);
+    for (let left = 50 * 1024 * 1024; left > 0; ) {
+      try {
+        left -= writeSync(3, chunk, 0, Math.min(chunk.length, left));
+      } catch (error) {
+        if (error.code !== "EAGAIN") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+  }
+  await new Promise(() => {});
+});
 `;
 
 let server: TestServer;
@@ -70,6 +91,7 @@ beforeAll(async () => {
       functions: [
         { name: "echo", index: 0, secrets },
         { name: "talk", index: 1, secrets, timeoutMs: 60_000 },
+        { name: "attack", index: 2, secrets, timeoutMs: 60_000 },
       ],
     },
   });
@@ -114,6 +136,17 @@ describe("the function call wire", () => {
     expect(await errorMessage(both)).toMatch(/not both/);
   });
 
+  it("refuses arguments nested deeper than the stack goes with a 400", async () => {
+    const depth = 200_000;
+    const response = await fetch(`${server.url}${callPath("echo")}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" },
+      body: `{"args":[${"[".repeat(depth)}${"]".repeat(depth)}]}`,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorMessage(response)).toMatch(/nested too deeply/);
+  });
+
   it("refuses a JSON call whose result JSON cannot carry", async () => {
     const response = await post("echo", { args: [1] });
     expect(response.status).toBe(400);
@@ -151,6 +184,23 @@ describe("the function call wire", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(events.at(-1).error).toMatchObject({ code: "invalid", message: expect.stringMatching(/Map/) });
+  });
+
+  it("stops a container that breaks its channel's protocol, and goes on serving", async () => {
+    const garbage = await post("attack", { args: ["garbage"] });
+    expect(garbage.status).toBe(500);
+    expect(await errorMessage(garbage)).toBe(
+      "Container for function 'attack' was stopped (it sent a message that is not JSON)",
+    );
+    const huge = await post("attack", { args: ["huge"] });
+    expect(await errorMessage(huge)).toMatch(
+      /^Container for function 'attack' was stopped \(it sent a message over \d+ bytes\)$/,
+    );
+    // Node's own internal messages mean nothing on this channel.
+    const internal = await post("attack", { args: ["internal"] });
+    expect(internal.status).toBe(200);
+    expect(((await internal.json()) as { result: unknown }).result).toBe("still here");
+    expect((await post("echo", { cloneArgs: serialize([1]).toString("base64") })).status).toBe(200);
   });
 
   it("stops the container of a call whose caller is killed", async () => {

@@ -171,9 +171,14 @@ describe("POST …/apps/:name/functions/:function/call", () => {
     expect(calls[0]).toMatchObject({ target: `${app}/show`, secret: null, version: 1 });
     const verified = await call("GET", "/v1/audit/verify");
     expect(verified.body.problems).toEqual([]);
+    // The container start names the function whose container read the secret.
     expect(
       entries.some(
-        (entry) => entry.action === "container.start" && entry.secret === "db" && entry.version === 1,
+        (entry) =>
+          entry.action === "container.start" &&
+          entry.secret === "db" &&
+          entry.version === 1 &&
+          entry.target === `${app}/show`,
       ),
     ).toBe(true);
   });

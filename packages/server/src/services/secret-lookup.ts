@@ -168,6 +168,7 @@ export function createSecretLookup(codec: VersionCodec) {
     actor: Actor,
     input: ResolveInput,
     action: string,
+    target?: string,
   ): Promise<{ secrets: ResolvedSecret[]; record: ReadRecord }> {
     for (const wanted of input.secrets) assertSecretName(wanted.name);
     assertEnvironmentAccess(actor, input.environment);
@@ -179,7 +180,13 @@ export function createSecretLookup(codec: VersionCodec) {
       return { name: head.name, version: sealed.version, values };
     });
     const entries = secrets.map(({ name, version }) =>
-      auditEntry(actor, { action, environment: input.environment, secret: name, version }),
+      auditEntry(actor, {
+        action,
+        environment: input.environment,
+        secret: name,
+        version,
+        ...(target === undefined ? {} : { target }),
+      }),
     );
     const used = sealedVersions.map(({ head }) => head.id);
     return { secrets, record: { entries, used } };
@@ -203,17 +210,18 @@ export function createSecretLookup(codec: VersionCodec) {
     },
 
     /**
-     * `read` for a container this server starts itself on the actor's behalf (a deployed
-     * function's call), audited as `container.start` naming the actor: every check but the role,
+     * `read` for a container this server starts itself on the actor's behalf (a call of the
+     * function `target`), audited as `container.start` naming the actor: every check but the role,
      * since the values go into the container and never to the actor (an invoker may call).
      */
     readForServerContainer(
       tables: Pick<StoreTables, "directory" | "secrets">,
       actor: Actor,
       input: ResolveInput,
+      target: string,
     ) {
       requireRole(actor, "invoker", "call deployed functions");
-      return read(tables, actor, input, "container.start");
+      return read(tables, actor, input, "container.start", target);
     },
   };
 }

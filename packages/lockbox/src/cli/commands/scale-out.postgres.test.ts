@@ -55,7 +55,43 @@ async function reveal(server: CliServer, name: string): Promise<Record<string, s
   return answer.body.values;
 }
 
+// Fills the registry as an SDK bundle does: the deploy's label, and whether the secret arrived.
+const bundle = (label: string) => `
+const registry = (globalThis[Symbol.for("lockbox.functions")] ??= []);
+registry.push(async () => ({ label: ${JSON.stringify(label)}, password: process.env.PASSWORD }));
+`;
+
+async function deploy(server: CliServer, label: string) {
+  const answer = await callApi(server.url, "POST", "/v1/environments/main/apps/shared/deployments", {
+    token,
+    body: { bundle: bundle(label), functions: [{ name: "which", index: 0, secrets: [{ name: "db" }] }] },
+  });
+  expect(answer.status).toBe(201);
+}
+
+async function callWhich(server: CliServer) {
+  const answer = await callApi(server.url, "POST", "/v1/environments/main/apps/shared/functions/which/call", {
+    token,
+    body: { args: [] },
+  });
+  expect(answer.status).toBe(200);
+  return answer.body;
+}
+
 describe("two lockbox servers on one PostgreSQL database", () => {
+  it("calls through one instance a function deployed through the other, and sees a redeploy", async () => {
+    const [a, b] = instances();
+    expect((await call(a, "POST", "", { name: "db", values: { PASSWORD: "canary-deploy" } })).status).toBe(
+      201,
+    );
+    await deploy(a, "first");
+    expect(await callWhich(b)).toMatchObject({ result: { label: "first", password: "***" }, version: 1 });
+    expect(await callWhich(a)).toMatchObject({ result: { label: "first" }, version: 1 });
+    await deploy(b, "second");
+    // A loaded the first deploy before: its next call finds the newer one.
+    expect(await callWhich(a)).toMatchObject({ result: { label: "second", password: "***" }, version: 2 });
+  });
+
   it("reads through one instance what was written through the other", async () => {
     const [a, b] = instances();
     expect((await call(a, "POST", "", { name: "db", values: { PASSWORD: "canary-1" } })).status).toBe(201);

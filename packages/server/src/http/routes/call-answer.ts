@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Payload } from "../../containers/payload.js";
 import { createOutputCollector } from "../../execution/call-output.js";
 import type { CallOptions, PreparedCall } from "../../execution/prepared-call.js";
+import { RemoteError } from "../../shared/errors.js";
 import { errorAnswer } from "../errors.js";
 
 /** A call's body, for deployed functions and a run's alike: JSON arguments, or structured-clone bytes. */
@@ -27,8 +28,18 @@ export const callStreamType = "application/x-ndjson";
 /** How a call's answer is described in the OpenAPI document. */
 export const callAnswerDescription = `Answers its result, and its stdout and stderr, every secret value in them replaced by \`***\`: as one JSON object, or with \`Accept: ${callStreamType}\` as events while it runs.`;
 
-const resultField = (result: Payload) =>
-  result.encoding === "json" ? { result: JSON.parse(result.data) as unknown } : { cloneResult: result.data };
+/** Output a streamed answer may hold for a caller that does not read it: past it, the call is cancelled. */
+export const streamBacklogMaxBytes = 8 * 1024 * 1024;
+
+/** The result as its answer carries it; JSON text the container made is checked, never trusted. */
+function resultField(result: Payload): { result: unknown } | { cloneResult: string } {
+  if (result.encoding === "clone") return { cloneResult: result.data };
+  try {
+    return { result: JSON.parse(result.data) as unknown };
+  } catch {
+    throw new RemoteError("The function's container answered a result that is not JSON");
+  }
+}
 
 const versionField = (call: PreparedCall) => (call.version === undefined ? {} : { version: call.version });
 
@@ -38,37 +49,41 @@ function streamCall(
   reply: FastifyReply,
   call: PreparedCall,
   run: (options: CallOptions) => Promise<Payload>,
+  cancel: AbortController,
 ) {
   const events = new PassThrough();
-  const send = (event: object) => events.write(`${JSON.stringify(event)}\n`);
+  const send = (event: object) => {
+    events.write(`${JSON.stringify(event)}\n`);
+    // A caller that stops reading is as good as gone: its output is not held without bound.
+    if (events.writableLength > streamBacklogMaxBytes) cancel.abort();
+  };
   void run({ onOutput: (stream, chunk) => send({ [stream]: chunk.toString("utf8") }) })
-    .then(
-      (result) => send({ ...resultField(result), ...versionField(call) }),
-      (error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }),
-    )
+    .then((result) => send({ ...resultField(result), ...versionField(call) }))
+    .catch((error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }))
     .finally(() => events.end());
   return reply.type(callStreamType).send(events);
 }
 
 /**
- * Runs a prepared call with the request's arguments and answers it, buffered or streamed as the
- * request asks; a caller that goes away cancels it.
+ * Prepares a call, runs it with the request's arguments and answers it, buffered or streamed as
+ * the request asks; a caller that goes away cancels it, while it is prepared too.
  */
 export async function answerCall(
   request: FastifyRequest,
   reply: FastifyReply,
-  call: PreparedCall,
+  prepare: () => Promise<PreparedCall>,
   body: z.infer<typeof callBody>,
 ) {
+  const cancel = new AbortController();
+  reply.raw.once("close", () => reply.raw.writableFinished || cancel.abort());
+  const call = await prepare();
   const { args, cloneArgs } = body;
   const payload: Payload =
     cloneArgs === undefined
       ? { encoding: "json", data: JSON.stringify(args ?? []) }
       : { encoding: "clone", data: cloneArgs };
-  const cancel = new AbortController();
-  reply.raw.once("close", () => reply.raw.writableFinished || cancel.abort());
   const run = (options: CallOptions) => call.run(payload, { ...options, signal: cancel.signal });
-  if (request.headers.accept?.includes(callStreamType)) return streamCall(request, reply, call, run);
+  if (request.headers.accept?.includes(callStreamType)) return streamCall(request, reply, call, run, cancel);
   const output = createOutputCollector();
   const result = await run({ onOutput: (_stream, chunk) => output.add(chunk) }).finally(() => output.close());
   return { ...resultField(result), output: output.close(), ...versionField(call) };

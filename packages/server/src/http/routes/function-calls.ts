@@ -28,8 +28,12 @@ export const functionCallRoutes =
       },
       async (request, reply) => {
         const { environment, name, function: fn } = request.params;
-        const call = await functions.prepare(request.actor, { environment, app: name, function: fn });
-        return answerCall(request, reply, call, request.body);
+        return answerCall(
+          request,
+          reply,
+          () => functions.prepare(request.actor, { environment, app: name, function: fn }),
+          request.body,
+        );
       },
     );
   };

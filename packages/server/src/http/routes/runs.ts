@@ -92,8 +92,12 @@ export const runRoutes =
         },
       },
       async (request, reply) => {
-        const call = await functions.prepareRunCall(request.actor, request.params);
-        return answerCall(request, reply, call, request.body);
+        return answerCall(
+          request,
+          reply,
+          () => functions.prepareRunCall(request.actor, request.params),
+          request.body,
+        );
       },
     );
   };
