@@ -45,8 +45,10 @@ function bareNode(backend, network) {
   });
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) =>
-      code === 0 ? resolve() : reject(new Error(`bare node exited ${code}: ${stderr.trim()}`)),
+    child.once("close", (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`bare node exited (${signal ?? `code ${code}`}): ${stderr.trim()}`)),
     );
   });
 }

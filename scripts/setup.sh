@@ -21,6 +21,18 @@ if [ "${#apt_packages[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}"
 fi
 
+# slirp4netns opens /dev/net/tun as the sandbox's user, inside the sandbox's own namespaces. Most
+# systems give the device mode 0666 (a user can make a TUN device only in a network namespace of
+# its own); some images give it 0600, and outbound networks then fail.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Giving /dev/net/tun its usual mode 0666, for sandboxes' outbound network…" >&2
+    chmod 0666 /dev/net/tun
+  else
+    echo "/dev/net/tun is not mode 0666: sandboxes with network: 'outbound' will fail (as root: chmod 0666 /dev/net/tun)" >&2
+  fi
+fi
+
 # Install on a fresh clone, and again whenever package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "Installing dependencies (npm ci, about 2 minutes on a fresh clone)…" >&2

@@ -149,7 +149,8 @@ export class AppRun implements RunContext {
         files,
       };
     };
-    return pool.call(key, start, args);
+    // Calls pin their secrets' newest versions: containers of older ones are not asked for again.
+    return pool.call(key, start, args, { lineage: `${target.bundlePath}#${target.functionIndex}` });
   }
 
   /** `text` masked as the run's function output is: every value its containers got, unless masking is off. */

@@ -89,6 +89,28 @@ describe("createContainerPool's capacity (process)", () => {
     expect(await call("three")).toBe(three);
   });
 
+  it("stops a lineage's containers of older keys: idle ones when a newer key starts, busy ones once done", async () => {
+    const pool = open({});
+    const call = (key: string, lineage: string) =>
+      pool.call(key, spec(1), [], { workspace: "a", lineage }) as Promise<number>;
+    const idleOld = await call("v1", "fn");
+    const otherLineage = await call("w1", "other");
+    const busyOld = pool.call("v1-busy", spec(0), [gate.url("lineage-busy")], {
+      workspace: "a",
+      lineage: "fn",
+    });
+    await gate.arrived("lineage-busy");
+    const newer = await call("v2", "fn");
+    await vi.waitFor(() => expect(alive(idleOld)).toBe(false), { timeout: 5000, interval: 10 });
+    // The busy one finishes its call (it would reject, stopped), and stops after.
+    gate.open("lineage-busy");
+    const finished = (await busyOld) as number;
+    await vi.waitFor(() => expect(alive(finished)).toBe(false), { timeout: 5000, interval: 10 });
+    expect(alive(newer) && alive(otherLineage)).toBe(true);
+    expect(await call("v2", "fn")).toBe(newer);
+    expect(await call("w1", "other")).toBe(otherLineage);
+  });
+
   it("gives a freed place to a waiting workspace that holds fewer, not to the one holding every place", async () => {
     const pool = open({ maxContainers: 2 });
     // Workspace a takes every place while nobody else waits…

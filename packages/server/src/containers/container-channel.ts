@@ -13,8 +13,8 @@ export interface ContainerChannel {
   readonly open: boolean;
   send(message: object): void;
   on(event: "message", listener: (message: unknown) => void): this;
-  once(event: "message", listener: (message: unknown) => void): this;
   on(event: "violation", listener: (problem: string) => void): this;
+  once(event: "message", listener: (message: unknown) => void): this;
 }
 
 const channels = new WeakMap<ChildProcess, ContainerChannel>();

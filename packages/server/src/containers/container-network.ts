@@ -83,7 +83,8 @@ export function attachNetwork(
       helper.once("error", (error) => fail(`slirp4netns could not start (${error.message})`));
       helper.once("close", (code) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        const last = said.trim().split("\n").pop();
+        // Its last lines: the cause comes before the "child failed" that ends them.
+        const last = said.trim().split("\n").slice(-3).join("; ");
         fail(`slirp4netns exited (code ${code})${last ? `: ${last}` : ""}`);
       });
       (helper.stdio[3] as Readable).once("data", () => block.end("1"));

@@ -16,6 +16,7 @@ export const idleStopMs = 5 * 60_000;
 interface Owner {
   key: string;
   workspace: string;
+  lineage?: string | undefined;
 }
 
 interface Scheduler {
@@ -32,6 +33,8 @@ interface Scheduler {
   /** Containers being started, which `close` waits for. */
   launches: Set<Promise<Container>>;
   idleTimers: Map<Container, NodeJS.Timeout>;
+  /** The key each lineage last started a container for, while the lineage has containers. */
+  newest: Map<string, string>;
   /** Bundles whose containers were stopped for good (an ephemeral run's, once it ended): none starts again. */
   retired: Set<string>;
   closed: boolean;
@@ -58,13 +61,30 @@ function stopIdle(pool: Scheduler): boolean {
   return true;
 }
 
+const stale = (pool: Scheduler, owner: Owner) => {
+  const newest = owner.lineage === undefined ? undefined : pool.newest.get(owner.lineage);
+  return newest !== undefined && newest !== owner.key;
+};
+
+// A container starts for `owner`'s key: its lineage's idle containers of other keys are stopped.
+function supersede(pool: Scheduler, owner: Owner): void {
+  if (owner.lineage === undefined) return;
+  pool.newest.set(owner.lineage, owner.key);
+  for (const container of [...pool.idleOrder]) {
+    const other = pool.running.get(container);
+    if (other?.lineage !== owner.lineage || other.key === owner.key) continue;
+    unidle(pool, container, other.key);
+    void container.stop(); // its exit frees its place
+  }
+}
+
 // A call is done with `container`: it goes to a call waiting for its key, stops to give its
-// place to a workspace that holds fewer, or waits idle.
+// place to a workspace that holds fewer or because it is stale, or waits idle.
 function release(pool: Scheduler, container: Container): void {
   const owner = pool.running.get(container);
   if (!owner || !container.usable) return; // it is exiting: `forget` frees its place
   const next = pool.capacity.release(owner.workspace, owner.key, container);
-  if (next === "stop") void container.stop();
+  if (next === "stop" || (next === "idle" && stale(pool, owner))) return void container.stop();
   if (next !== "idle") return;
   pool.idle.set(owner.key, [...(pool.idle.get(owner.key) ?? []), container]);
   pool.idleOrder.push(container);
@@ -76,6 +96,9 @@ function forget(pool: Scheduler, container: Container): void {
   if (!owner) return;
   pool.running.delete(container);
   unidle(pool, container, owner.key);
+  const { lineage } = owner;
+  if (lineage !== undefined && ![...pool.running.values()].some((other) => other.lineage === lineage))
+    pool.newest.delete(lineage);
   pool.capacity.free(owner.workspace, owner.key);
 }
 
@@ -109,6 +132,7 @@ async function startContainer(
 }
 
 function launch(pool: Scheduler, owner: Owner, start: () => Promise<ContainerSpec>): Promise<Container> {
+  supersede(pool, owner);
   const launching = startContainer(pool, owner, start);
   pool.launches.add(launching);
   const done = () => pool.launches.delete(launching);
@@ -162,6 +186,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
     running: new Map(),
     launches: new Set(),
     idleTimers: new Map(),
+    newest: new Map(),
     retired: new Set(),
     closed: false,
   };
@@ -180,7 +205,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       return cloneValue(await this.callPayload(key, start, payload, options));
     },
     async callPayload(key, start, args, options: CallOptions = {}) {
-      const owner = { key, workspace: options.workspace ?? "" };
+      const owner = { key, workspace: options.workspace ?? "", lineage: options.lineage };
       const container = await acquire(pool, owner, start, options.signal);
       try {
         return await container.call(args, options);

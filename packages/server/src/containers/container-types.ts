@@ -69,6 +69,12 @@ export interface CallOptions {
    * call whose workspace holds the fewest. Keys of different workspaces must differ.
    */
   workspace?: string | undefined;
+  /**
+   * What `key` is one version of: a function of a deploy or a run, whatever the versions of its
+   * code and secrets. Calls ask only for a lineage's newest versions, so once a container starts
+   * for `key`, the lineage's containers of other keys are stale: stopped when idle, or once done.
+   */
+  lineage?: string | undefined;
 }
 
 /** What a pool holds now. */

@@ -9,20 +9,12 @@ import { type Actor, requireRole } from "../services/actor.js";
 import { auditEntry } from "../services/audit-service.js";
 import { assertDeployedFunctions, assertSecretsInScope } from "../services/deployed-function.js";
 import { findEnvironment } from "../services/environment-service.js";
-import type { ReadLog } from "../services/read-log.js";
-import type { SecretService } from "../services/secret-service.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
 import type { DeployedFileEntry } from "../shared/file-rules.js";
 import { limits, type NetworkMode, quote, valuesProblem } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import {
-  type LayerRef,
-  pinLayers,
-  pinnedVersions,
-  type ReadForContainer,
-  type ReadForTarget,
-} from "./call-layers.js";
-import { type CallOptions, type PreparedCall, specStarter } from "./prepared-call.js";
+import type { LayerRef } from "./call-layers.js";
+import { type CallDeps, type CallOptions, type PreparedCall, prepareCall } from "./prepared-call.js";
 
 /** A function of an ephemeral run: its place in the bundle, its layers in merge order, its sandbox. */
 export interface RunFunction {
@@ -69,12 +61,8 @@ interface LiveRun {
   calls: Set<Promise<unknown>>;
 }
 
-export interface EphemeralRunsDeps {
-  secrets: Pick<SecretService, "get">;
+export interface EphemeralRunsDeps extends CallDeps {
   store: Pick<Store, "directory">;
-  readLog: ReadLog;
-  readForContainer: ReadForTarget;
-  containers(): ContainerPool;
   /** The pool if one was made: a run that ends has containers to stop only then. */
   existingPool(): ContainerPool | undefined;
   /** This server's folder for code written out for containers. */
@@ -195,36 +183,26 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       if (!run || run.owner !== ownerOf(actor)) throw notFound();
       const fn = run.functions.get(ref.index);
       if (!fn) throw new NotFoundError(`The run has no function at index ${ref.index}`);
-      const layers = await pinLayers(deps.secrets, actor, run.environment, fn.layers);
-      await deps.readLog.write({
-        entries: [
-          auditEntry(actor, {
-            action: "function.call",
-            environment: run.environment,
-            target: `run/${fn.name}`,
-          }),
-        ],
-        used: [],
+      const call = await prepareCall(deps, {
+        actor,
+        environment: run.environment,
+        target: `run/${fn.name}`,
+        lineage: ["run", run.id, fn.index],
+        codeVersion: [],
+        fn,
+        layers: fn.layers,
+        code: () => run.files.get(run.bundle, fn, run.contents),
+        mask: run.mask,
       });
-      const { bundlePath, files } = await run.files.get(run.bundle, fn, run.contents);
-      const key = JSON.stringify([actor.workspaceId, "run", run.id, fn.index, pinnedVersions(layers)]);
-      const read: ReadForContainer = (reader, input) =>
-        deps.readForContainer(reader, input, `run/${fn.name}`);
-      const start = specStarter(read, actor, { bundlePath, files }, fn, layers, run.mask);
       return {
         run(args, options: CallOptions = {}) {
           if (!runs.has(run.id)) return Promise.reject(notFound());
           const signal = AbortSignal.any([run.cancel.signal, ...(options.signal ? [options.signal] : [])]);
-          const call = deps.containers().callPayload(key, start, args, {
-            ...options,
-            signal,
-            maskResult: run.mask,
-            workspace: actor.workspaceId,
-          });
-          run.calls.add(call);
-          const forget = () => run.calls.delete(call);
-          void call.then(forget, forget);
-          return call;
+          const running = call.run(args, { ...options, signal });
+          run.calls.add(running);
+          const forget = () => run.calls.delete(running);
+          void running.then(forget, forget);
+          return running;
         },
       };
     },

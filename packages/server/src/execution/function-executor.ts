@@ -13,22 +13,15 @@ import type {
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
 import { type Actor, requireRole } from "../services/actor.js";
 import type { AppService, DeployedFunction, Deployment, DeploymentReader } from "../services/app-service.js";
-import { auditEntry } from "../services/audit-service.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { SecretLookup } from "../services/secret-lookup.js";
 import type { SecretService } from "../services/secret-service.js";
 import { NotFoundError, UnavailableError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
-import {
-  type LayerRef,
-  pinLayers,
-  pinnedVersions,
-  type ReadForContainer,
-  type ReadForTarget,
-} from "./call-layers.js";
+import type { LayerRef, ReadForTarget } from "./call-layers.js";
 import { createEphemeralRuns, type RunInput, type StartedRun } from "./ephemeral-runs.js";
-import { type PreparedCall, specStarter } from "./prepared-call.js";
+import { type PreparedCall, prepareCall } from "./prepared-call.js";
 
 export type { CallOptions, PreparedCall } from "./prepared-call.js";
 
@@ -137,12 +130,10 @@ export function createFunctionExecutor(
     return pool;
   };
 
+  const callDeps = { secrets: deps.secrets, readLog: deps.readLog, readForContainer, containers };
   const runs = createEphemeralRuns({
-    secrets: deps.secrets,
+    ...callDeps,
     store: deps.store,
-    readLog: deps.readLog,
-    readForContainer,
-    containers,
     existingPool: () => pool,
     folder,
     sdkFile: options.sdkFile,
@@ -190,46 +181,18 @@ export function createFunctionExecutor(
         throw new NotFoundError(
           `Function ${quote(input.function)} not found in app ${quote(input.app)} (environment ${quote(input.environment)})`,
         );
-      const layers = await pinLayers(deps.secrets, actor, input.environment, deployedLayers(fn));
-      const target = `${input.app}/${fn.name}`;
-      await deps.readLog.write({
-        entries: [
-          auditEntry(actor, {
-            action: "function.call",
-            environment: input.environment,
-            target,
-            version: deployment.version,
-          }),
-        ],
-        used: [],
-      });
-      const code = await bundles.get(deployment.bundle, fn, deployment.files);
-      // Same deploy, function and secret versions: the only containers a call may reuse.
-      const key = JSON.stringify([
-        actor.workspaceId,
-        input.environment,
-        input.app,
-        deployment.version,
-        deployment.deployedAt,
-        fn.name,
-        pinnedVersions(layers),
-      ]);
-      const start = specStarter(
-        (reader, read) => readForContainer(reader, read, target),
+      return prepareCall(callDeps, {
         actor,
-        code,
-        fn,
-        layers,
-      );
-      return {
+        environment: input.environment,
+        target: `${input.app}/${fn.name}`,
         version: deployment.version,
-        run: (args, options = {}) =>
-          containers().callPayload(key, start, args, {
-            ...options,
-            maskResult: true,
-            workspace: actor.workspaceId,
-          }),
-      };
+        lineage: [input.environment, input.app, fn.name],
+        codeVersion: [deployment.version, deployment.deployedAt],
+        fn,
+        layers: deployedLayers(fn),
+        code: () => bundles.get(deployment.bundle, fn, deployment.files),
+        mask: true,
+      });
     },
 
     /** Starts an ephemeral run for a developer: its code and inline values live in this server's memory until it ends. */

@@ -1,12 +1,24 @@
 import type {
+  ContainerPool,
   ContainerSpec,
   FileMount,
   CallOptions as PoolCallOptions,
 } from "../containers/container-types.js";
 import type { Payload } from "../containers/payload.js";
 import type { Actor } from "../services/actor.js";
+import { auditEntry } from "../services/audit-service.js";
+import type { ReadLog } from "../services/read-log.js";
+import type { SecretService } from "../services/secret-service.js";
 import { limits, type NetworkMode, networkDefault } from "../shared/rules.js";
-import { type CallLayer, layerEnvironment, type ReadForContainer } from "./call-layers.js";
+import {
+  type CallLayer,
+  type LayerRef,
+  layerEnvironment,
+  pinLayers,
+  pinnedVersions,
+  type ReadForContainer,
+  type ReadForTarget,
+} from "./call-layers.js";
 
 /** How a call is made: where its masked output goes as it is written, and what cancels it. */
 export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
@@ -50,4 +62,59 @@ export function specStarter(
     tmpMb: fn.tmpMb ?? limits.tmpMbDefault,
     files: code.files,
   });
+}
+
+/** What calls of this server's functions, deployed or of a run, are made with. */
+export interface CallDeps {
+  secrets: Pick<SecretService, "get">;
+  readLog: ReadLog;
+  readForContainer: ReadForTarget;
+  containers(): ContainerPool;
+}
+
+/** One call of a function, deployed or of a run: who calls it, what it is, and where its code is. */
+export interface CallPlan {
+  actor: Actor;
+  environment: string;
+  /** `APP/FUNCTION`, or `run/FUNCTION`: the audit entries' target. */
+  target: string;
+  /** The deploy's version, for its entry and answer. */
+  version?: number | undefined;
+  /** What the function is, whatever the versions of its code and secrets: the pool's lineage. */
+  lineage: readonly unknown[];
+  /** The versions of its code: with the secrets' versions, what its warm containers are kept for. */
+  codeVersion: readonly unknown[];
+  fn: ContainerFunction;
+  layers: readonly LayerRef[];
+  code: () => Promise<{ bundlePath: string; files: readonly FileMount[] }>;
+  mask: boolean;
+}
+
+/**
+ * Pins the call's named layers at their current versions (a missing secret or key fails here),
+ * audits it as `function.call`, and readies its run in a warm container of the same versions
+ * or a new one, whose start reads the pinned versions on the caller's behalf.
+ */
+export async function prepareCall(deps: CallDeps, plan: CallPlan): Promise<PreparedCall> {
+  const { actor, environment, target, version, fn, mask } = plan;
+  const layers = await pinLayers(deps.secrets, actor, environment, plan.layers);
+  await deps.readLog.write({
+    entries: [auditEntry(actor, { action: "function.call", environment, target, version })],
+    used: [],
+  });
+  const code = await plan.code();
+  const lineage = JSON.stringify([actor.workspaceId, ...plan.lineage]);
+  const key = JSON.stringify([lineage, ...plan.codeVersion, pinnedVersions(layers)]);
+  const read: ReadForContainer = (reader, input) => deps.readForContainer(reader, input, target);
+  const start = specStarter(read, actor, code, fn, layers, mask);
+  return {
+    version,
+    run: (args, options = {}) =>
+      deps.containers().callPayload(key, start, args, {
+        ...options,
+        maskResult: mask,
+        workspace: actor.workspaceId,
+        lineage,
+      }),
+  };
 }

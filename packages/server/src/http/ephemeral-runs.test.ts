@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
 import { findIn, findOnDisk } from "../test-support/at-rest.js";
+import { processesWith } from "../test-support/container-bundle.js";
 import { openRun } from "../test-support/run-stream.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { dropTestDatabase, testDatabaseUrl } from "../test-support/test-database.js";
@@ -61,19 +61,8 @@ async function tokenWithRole(role: string): Promise<string> {
   return answer.body.value;
 }
 
-/** Live processes of containers of ephemeral runs (their code is in a `run-` folder). */
-function runContainers(): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return /lockbox-server-[^/]+\/run-/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+/** Live processes of this server's containers of ephemeral runs (their code is in a `run-` folder). */
+const runContainers = () => processesWith(/lockbox-server-[^/]+\/run-/, { below: process.pid });
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesWith } from "../test-support/container-bundle.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 
 const canary = "CANARY-call-wire-42c9e0b7";
@@ -55,20 +55,9 @@ const post = (fn: string, body: unknown, headers: Record<string, string> = {}, s
 const errorMessage = async (response: Response) =>
   ((await response.json()) as { error: { message: string } }).error.message;
 
-/** Live container processes; with `spares`, those waiting for a call too. */
-function containerProcesses(spares = true): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-        return cmdline.includes("lockbox-server-") && (spares || !cmdline.includes("--await-environment"));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+/** Live processes of this server's containers; with `spares`, those waiting for a call too. */
+const containerProcesses = (spares = true) =>
+  processesWith("lockbox-server-", { spares, below: process.pid });
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let tries = 0; tries < 100; tries++) {

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
+import { processesWith } from "../test-support/container-bundle.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { dropTestDatabase, testDatabaseUrl } from "../test-support/test-database.js";
 import { callApi } from "../test-support/test-server.js";
@@ -41,40 +41,8 @@ async function tokenWithRole(role: string): Promise<string> {
   return answer.body.value;
 }
 
-/** The pid's parent, from /proc. */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function isDescendant(pid: number, ancestor: number): boolean {
-  for (let at: number | undefined = pid; at !== undefined && at > 1; at = parentOf(at)) {
-    if (at === ancestor) return true;
-  }
-  return false;
-}
-
-/**
- * Live processes whose command line names a server's container folders, below this process:
- * test files running beside this one have containers of their own.
- */
-function containerProcesses(): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("lockbox-server-");
-      } catch {
-        return false;
-      }
-    })
-    .filter((pid) => isDescendant(pid, process.pid));
-}
+/** Live processes of this server's containers (below this process: other test files run their own). */
+const containerProcesses = () => processesWith("lockbox-server-", { below: process.pid });
 
 beforeAll(async () => {
   dataDir = makeTempDir();

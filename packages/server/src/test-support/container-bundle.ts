@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { type ContainerFolderOptions, writeContainerFolder } from "../containers/container-folder.js";
 import type { ContainerOutput, ContainerSpec } from "../containers/container-types.js";
+import { descendantsOf } from "../containers/process-tree.js";
 import { limits } from "../shared/rules.js";
 
 // A hand-made ESM bundle that fills the registry itself, as an SDK bundle would: the container
@@ -151,17 +152,28 @@ export function captureOutput(): ContainerOutput & { text(): { stdout: string; s
 }
 
 /**
- * Host pids of live processes whose command line contains `marker` (a bundle folder, say); with
- * `spares: false`, without those started as spares (container-spares.ts), given secrets since or not.
+ * Host pids of live processes whose command line contains `marker` (a bundle folder, say, or a
+ * pattern); with `spares: false`, without those started as spares (container-spares.ts), given
+ * secrets since or not; with `below`, only processes below that one (a server's own containers,
+ * when other test files run servers of their own beside it).
  */
-export function processesWith(marker: string, { spares = true } = {}): number[] {
-  const pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
-  return pids.map(Number).filter((pid) => {
+export function processesWith(
+  marker: string | RegExp,
+  { spares = true, below }: { spares?: boolean; below?: number } = {},
+): number[] {
+  const pids =
+    below === undefined
+      ? readdirSync("/proc")
+          .filter((entry) => /^\d+$/.test(entry))
+          .map(Number)
+      : descendantsOf(below);
+  return pids.filter((pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
       const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      return command.includes(marker) && (spares || !command.includes("--await-environment"));
+      const named = typeof marker === "string" ? command.includes(marker) : marker.test(command);
+      return named && (spares || !command.includes("--await-environment"));
     } catch {
       return false;
     }
