@@ -102,9 +102,11 @@ describe("an app run in server mode", () => {
     }
     const entries = await (await clientApi()).audit.list({});
     expect(entries.find((entry) => entry.action === "run.start")).toMatchObject({
-      target: "run: 2 functions",
+      target: expect.stringMatching(/^run_[\w-]{8} \(2 functions\)$/),
     });
-    expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({ target: "run/read" });
+    expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({
+      target: expect.stringMatching(/^run_[\w-]{8}\/read$/),
+    });
     expect(server.output()).not.toContain(canary);
   });
 
@@ -151,7 +153,7 @@ describe("an app run in server mode", () => {
     const entries = await (await clientApi()).audit.list({});
     expect(
       entries.filter((entry) => entry.action === "function.call").map((entry) => entry.target),
-    ).toContain("run/read");
+    ).toContainEqual(expect.stringMatching(/^run_[\w-]{8}\/read$/));
   });
 
   it("runs a local entrypoint whose .map calls go to the server", async () => {

@@ -229,6 +229,9 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       pool.retired.add(bundlePath);
       const own = [...pool.running.keys()].filter((container) => container.spec.bundlePath === bundlePath);
       await Promise.all([...own.map((container) => container.stop()), pool.spares.retire(bundlePath)]);
+      // Calls of an ended run are refused before they get here: the set guards starts already
+      // under way, and need not hold every bundle ever retired.
+      setTimeout(() => pool.retired.delete(bundlePath), idleStopMs).unref();
     },
     async close() {
       pool.closed = true;

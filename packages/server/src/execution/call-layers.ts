@@ -36,7 +36,7 @@ export type CallLayer = { kind: "named"; secret: PinnedSecret } | InlineLayer;
 /** Reads pinned versions for a container started on the actor's behalf: audited as `container.start`. */
 export type ReadForContainer = (actor: Actor, input: ResolveInput) => Promise<ResolvedSecret[]>;
 
-/** `ReadForContainer` for the container of a call of `target` (`APP/FUNCTION`, or `run/FUNCTION`), which its entries name. */
+/** `ReadForContainer` for the container of a call of `target` (`APP/FUNCTION`, or `run_TAG/FUNCTION`), which its entries name. */
 export type ReadForTarget = (actor: Actor, input: ResolveInput, target: string) => Promise<ResolvedSecret[]>;
 
 /** Looks up every named layer at its current version (a missing secret or key fails here, before any container). */

@@ -9,7 +9,7 @@ import { type Actor, requireRole } from "../services/actor.js";
 import { auditEntry } from "../services/audit-service.js";
 import { assertDeployedFunctions, assertSecretsInScope } from "../services/deployed-function.js";
 import { findEnvironment } from "../services/environment-service.js";
-import { InvalidError, NotFoundError } from "../shared/errors.js";
+import { InvalidError, NotFoundError, ResourceExhaustedError } from "../shared/errors.js";
 import type { DeployedFileEntry } from "../shared/file-rules.js";
 import { limits, type NetworkMode, quote, valuesProblem } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
@@ -49,6 +49,7 @@ export interface StartedRun {
 interface LiveRun {
   id: string;
   owner: string;
+  workspace: string;
   environment: string;
   bundle: string;
   bundlePath: string;
@@ -72,6 +73,9 @@ export interface EphemeralRunsDeps extends CallDeps {
 
 // A run belongs to the token that started it (a dashboard session to its own token).
 const ownerOf = (actor: Actor) => JSON.stringify([actor.workspaceId, actor.tokenId, actor.name]);
+
+// What audit entries call a run: the start of its id, enough to tell runs apart, too little to guess it.
+const runTag = (id: string) => id.slice(0, "run_".length + 8);
 
 const notFound = () => new NotFoundError("No such run: it has ended, or it was started with another token");
 
@@ -105,9 +109,17 @@ function assertRunnable(actor: Actor, input: RunInput): void {
  */
 export function createEphemeralRuns(deps: EphemeralRunsDeps) {
   const runs = new Map<string, LiveRun>();
+  // Runs of each workspace, live or starting.
+  const live = new Map<string, number>();
+  const count = (workspace: string, by: number) => {
+    const next = (live.get(workspace) ?? 0) + by;
+    if (next === 0) live.delete(workspace);
+    else live.set(workspace, next);
+  };
 
   async function end(run: LiveRun): Promise<void> {
     if (!runs.delete(run.id)) return;
+    count(run.workspace, -1);
     run.cancel.abort();
     await Promise.allSettled(run.calls);
     run.functions.clear(); // the inline values go with them
@@ -146,29 +158,43 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
           file.content.toString("base64"),
         ]),
       );
-      const count = input.functions.length;
-      await deps.readLog.write({
-        entries: [
-          auditEntry(actor, {
-            action: "run.start",
-            environment: input.environment,
-            target: `run: ${count} function${count === 1 ? "" : "s"}`,
-          }),
-        ],
-        used: [],
-      });
-      const run: LiveRun = {
-        id: `run_${randomBytes(24).toString("base64url")}`,
-        owner: ownerOf(actor),
-        environment: input.environment,
-        bundle: input.bundle,
-        contents,
-        functions: new Map(input.functions.map((fn) => [fn.index, fn])),
-        mask: input.mask ?? true,
-        cancel: new AbortController(),
-        calls: new Set(),
-        ...(await write(input)),
-      };
+      if ((live.get(actor.workspaceId) ?? 0) >= limits.liveRunsMax)
+        throw new ResourceExhaustedError(
+          `The workspace has ${limits.liveRunsMax} live runs on this server, the most it may: end one, or deploy the app and call it`,
+          30, // runs last minutes or more: asking again at once would not help
+        );
+      count(actor.workspaceId, 1);
+      let run: LiveRun;
+      try {
+        const id = `run_${randomBytes(24).toString("base64url")}`;
+        const functions = input.functions.length;
+        await deps.readLog.write({
+          entries: [
+            auditEntry(actor, {
+              action: "run.start",
+              environment: input.environment,
+              target: `${runTag(id)} (${functions} function${functions === 1 ? "" : "s"})`,
+            }),
+          ],
+          used: [],
+        });
+        run = {
+          id,
+          owner: ownerOf(actor),
+          workspace: actor.workspaceId,
+          environment: input.environment,
+          bundle: input.bundle,
+          contents,
+          functions: new Map(input.functions.map((fn) => [fn.index, fn])),
+          mask: input.mask ?? true,
+          cancel: new AbortController(),
+          calls: new Set(),
+          ...(await write(input)),
+        };
+      } catch (error) {
+        count(actor.workspaceId, -1);
+        throw error;
+      }
       runs.set(run.id, run);
       const drain = async () => {
         await Promise.allSettled(run.calls);
@@ -186,7 +212,7 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       const call = await prepareCall(deps, {
         actor,
         environment: run.environment,
-        target: `run/${fn.name}`,
+        target: `${runTag(run.id)}/${fn.name}`,
         lineage: ["run", run.id, fn.index],
         codeVersion: [],
         fn,

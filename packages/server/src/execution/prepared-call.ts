@@ -76,7 +76,7 @@ export interface CallDeps {
 export interface CallPlan {
   actor: Actor;
   environment: string;
-  /** `APP/FUNCTION`, or `run/FUNCTION`: the audit entries' target. */
+  /** `APP/FUNCTION`, or `run_TAG/FUNCTION`: the audit entries' target. */
   target: string;
   /** The deploy's version, for its entry and answer. */
   version?: number | undefined;

@@ -4,6 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import { bootstrap } from "../services/workspace-service.js";
+import { limits } from "../shared/rules.js";
 import { findIn, findOnDisk } from "../test-support/at-rest.js";
 import { processesWith } from "../test-support/container-bundle.js";
 import { openRun } from "../test-support/run-stream.js";
@@ -115,10 +116,14 @@ describe("ephemeral runs", () => {
     run.close();
     const audit = await call("GET", "/v1/audit?limit=50");
     const entries = audit.body.entries as { action: string; target: string | null; secret: string | null }[];
+    // Both name the run by the start of its id.
+    const tag = run.id.slice(0, 12);
     expect(entries.find((entry) => entry.action === "run.start")).toMatchObject({
-      target: "run: 2 functions",
+      target: `${tag} (2 functions)`,
     });
-    expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({ target: "run/show" });
+    expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({
+      target: `${tag}/show`,
+    });
     expect(entries.some((entry) => entry.action === "container.start" && entry.secret === "db")).toBe(true);
     expect(audit.text).not.toContain(ephemeral);
     // The run has ended: its containers go, and its id answers 404.
@@ -174,6 +179,27 @@ describe("ephemeral runs", () => {
     await until(() => runContainers().every((pid) => before.has(pid)), "the run's spares to stop");
     const after = await call("POST", `/v1/runs/${id}/functions/1/call`, { body: { args: [1] } });
     expect(after.status).toBe(404);
+  });
+
+  it("refuses a workspace's run past its live runs, with Retry-After, until one ends", async () => {
+    const runs = await Promise.all(
+      Array.from({ length: limits.liveRunsMax }, (_, i) => startRun(runBody(`many-${i}`))),
+    );
+    try {
+      expect(runs.map((run) => run.status)).toEqual(runs.map(() => 200));
+      const refused = await call("POST", `${base}/runs`, { body: runBody("one-too-many") });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toBe("30");
+      expect(refused.body.error.message).toMatch(/32 live runs on this server, the most it may/);
+      runs.pop()?.close();
+      await until(async () => {
+        const again = await startRun(runBody("after-one-ended"));
+        again.close();
+        return again.status === 200;
+      }, "a run to start once another ended");
+    } finally {
+      for (const run of runs) run.close();
+    }
   });
 
   it("refuses an invoker and a viewer, and another token's calls", async () => {

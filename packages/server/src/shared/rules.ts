@@ -23,6 +23,8 @@ export const limits = {
   /** A function's `files`: files and folders it takes at most, and their bytes together (a deploy carries them in one body). */
   filesMaxCount: 1000,
   filesMaxBytes: 32 * 1024 * 1024,
+  /** Ephemeral runs a workspace has live on one server at most: each holds its code (up to both limits above) until it ends. */
+  liveRunsMax: 32,
 } as const;
 
 /** What a function's container reaches: `outbound` (the default) or only its own loopback. */
