@@ -63,22 +63,34 @@ async function writeFiles(
  * @example const { bundlePath, files } = await bundles.get(deployment.bundle, fn, deployment.files);
  */
 export function createDeployedBundles(options: DeployedBundlesOptions) {
+  // Each code's hash, found again without hashing it (V8 keeps a string's own hash): a call of a
+  // large bundle need not read all of it.
+  const hashes = new Map<string, string>();
+  const hashOf = (code: string) => {
+    let hash = hashes.get(code);
+    if (hash === undefined) {
+      hash = sha256(code);
+      hashes.set(code, hash);
+    }
+    return hash;
+  };
   const bundles = new Map<string, Promise<WrittenBundle>>();
   const fileSets = new Map<string, Promise<FileMount[]>>();
   const holders = new Map<string, number>();
   return {
     /** Keeps `code`'s folder until as many `release`s. */
     hold(code: string): void {
-      const codeHash = sha256(code);
+      const codeHash = hashOf(code);
       holders.set(codeHash, (holders.get(codeHash) ?? 0) + 1);
     },
 
     /** Lets go of `code`'s folder: once nothing holds it, the next call writes a new one and this one is removed. */
     release(code: string): void {
-      const codeHash = sha256(code);
+      const codeHash = hashOf(code);
       const left = (holders.get(codeHash) ?? 0) - 1;
       if (left > 0) return void holders.set(codeHash, left);
       holders.delete(codeHash);
+      hashes.delete(code);
       const written = bundles.get(codeHash);
       bundles.delete(codeHash);
       for (const key of fileSets.keys()) if (key.startsWith(`${codeHash}/`)) fileSets.delete(key);
@@ -94,7 +106,7 @@ export function createDeployedBundles(options: DeployedBundlesOptions) {
       fn: FunctionFiles,
       contents: Readonly<Record<string, string>> = {},
     ): Promise<DeployedBundle> {
-      const codeHash = sha256(code);
+      const codeHash = hashOf(code);
       const bundle = await once(bundles, codeHash, () => options.writeBundle(code));
       if (!fn.files?.length) return { bundlePath: bundle.bundlePath, files: [] };
       const filesHash = sha256(JSON.stringify(fn.files));
