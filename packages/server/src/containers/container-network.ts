@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import { InternalError } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
@@ -26,6 +27,28 @@ export function findNetworkHelper(slirp = findExecutable("slirp4netns")): string
   return slirp;
 }
 
+const exitedEarly = () => new Error("the sandbox exited before its network was set up");
+
+/** How long bubblewrap gets to give a new sandbox its loopback address, which it does first. */
+const loopbackWaitMs = 5000;
+
+/**
+ * Resolves once the sandbox `pid`'s network namespace has its loopback address. slirp4netns brings
+ * `lo` up, which makes the kernel add 127.0.0.1 itself: done before bubblewrap adds it, bubblewrap's
+ * own add fails (EEXIST) and the sandbox dies. bubblewrap adds it just after it says the pid, so
+ * this waits a moment at most; the local route it makes is what shows it in /proc.
+ */
+async function loopbackReady(pid: number): Promise<void> {
+  const deadline = Date.now() + loopbackWaitMs;
+  const routes = () =>
+    readFile(`/proc/${pid}/net/fib_trie`, "latin1").catch(() => Promise.reject(exitedEarly()));
+  while ((await routes()).trim() === "") {
+    if (Date.now() > deadline)
+      throw new Error(`bubblewrap did not set up the sandbox's loopback within ${loopbackWaitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 function readChildPid(info: Readable): Promise<number> {
   return new Promise((resolve, reject) => {
     let text = "";
@@ -35,7 +58,7 @@ function readChildPid(info: Readable): Promise<number> {
         resolve((JSON.parse(text) as { "child-pid": number })["child-pid"]);
       } catch {}
     });
-    info.once("close", () => reject(new Error("the sandbox exited before its network was set up")));
+    info.once("close", () => reject(exitedEarly()));
   });
 }
 
@@ -67,7 +90,11 @@ export function attachNetwork(
     killContainer(child);
   };
   block.on("error", () => {});
-  void readChildPid(info).then(
+  const sandboxPid = readChildPid(info).then(async (pid) => {
+    await loopbackReady(pid);
+    return pid;
+  });
+  void sandboxPid.then(
     (pid) => {
       // biome-ignore format: the flags read as pairs
       const helper = spawn(slirp, [
