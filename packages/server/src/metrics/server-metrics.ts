@@ -19,7 +19,7 @@ const containerSources: readonly ContainerSource[] = ["cold", "spare", "warm"];
 
 // Every read of values leaves one record naming the secrets it read; a call's or a run's own
 // record names none.
-const isSecretRead = (record: ReadRecord) => record.entries.some((entry) => entry.secret !== undefined);
+const isSecretRead = (record: ReadRecord) => record.entries.some((entry) => entry.secret !== null);
 
 /**
  * One server's metrics, in a registry of its own (not prom-client's global one, so that servers
