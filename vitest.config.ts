@@ -48,6 +48,7 @@ export default defineConfig({
             "packages/server/src/http/ephemeral-runs.test.ts",
             "packages/server/src/http/isolation.test.ts",
             "packages/server/src/http/readiness.test.ts",
+            "packages/server/src/metrics/**/*.test.ts",
             postgresOnly,
           ],
           // SQLite only: they read or tamper with the database file itself.

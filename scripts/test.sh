@@ -16,6 +16,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
 fi
 
+# The metrics tests start Debian's Prometheus on loopback with a config of their own, and lint
+# the scraped text with its promtool; the service the package may start (on 9090) is not used,
+# each test's Prometheus takes a free port of its own.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
+fi
+
 # The sandbox's network test makes a network namespace and a veth pair with iproute2's `ip`.
 if ! command -v ip >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { ContainerPoolEvents } from "./containers/container-types.js";
 import { type AuditChain, createAuditChain } from "./crypto/audit-chain.js";
 import { createEnvelope, type Envelope } from "./crypto/envelope.js";
 import { loadMasterKeys, type MasterKeySource } from "./crypto/master-key.js";
@@ -15,7 +16,7 @@ import { type Authenticate, createAuthenticator } from "./services/authenticator
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
-import { createReadLog, type ReadLog } from "./services/read-log.js";
+import { createReadLog, type ReadLog, type ReadLogEvents } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
 import { createSecretService } from "./services/secret-service.js";
 import { createVersionCodec, type VersionCodec } from "./services/secret-versions.js";
@@ -97,8 +98,9 @@ function createServices(
   codec: VersionCodec,
   chain: AuditChain,
   readLog: ReadLog,
+  events: LockboxEvents | undefined,
 ) {
-  const secrets = createSecretService({ store, lookup, codec, readLog });
+  const secrets = createSecretService({ store, lookup, codec, readLog, onWrite: events?.secretWritten });
   return {
     secrets,
     apps: createAppService({ store }),
@@ -128,12 +130,22 @@ export interface Lockbox {
   close(): Promise<void>;
 }
 
+/** What a server's metrics are told as things happen: kinds, counts and durations, never a name or value. */
+export interface LockboxEvents {
+  readLog: ReadLogEvents;
+  containers: ContainerPoolEvents;
+  secretWritten(): void;
+  /** A bearer token refused (unknown, expired or revoked), or a sign-in with one. */
+  authenticationFailed(kind: "token" | "sign_in"): void;
+}
+
 export interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
   /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
   maxFailedAuthentications?: number | undefined;
   /** How deployed functions called through this server run (container backend, the SDK's container build). */
   execution?: FunctionExecutorOptions | undefined;
+  events?: LockboxEvents | undefined;
 }
 
 export interface LockboxSource extends MasterKeySource {
@@ -158,6 +170,7 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         maxConnections: source.databaseMaxConnections,
       })
     : openSqliteStore(join(source.dataDir, databaseFileName));
+  const { events } = options;
   try {
     await store.migrate();
     // Read again when a key is missing: a rotation may have added one to the key file.
@@ -178,10 +191,11 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         action: "auth.failed",
         what: "failed authentications",
         lockOut: false,
+        onFailure: events && (() => events.authenticationFailed("token")),
       },
     );
-    const readLog = createReadLog({ store: chained });
-    const services = createServices(chained, lookup, codec, chain, readLog);
+    const readLog = createReadLog({ store: chained, events: events?.readLog });
+    const services = createServices(chained, lookup, codec, chain, readLog, events);
     // Its containers start on the first call: an embedded CLI that opens the store starts none.
     const functions = createFunctionExecutor(
       {
@@ -192,7 +206,7 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         lookup,
         readLog,
       },
-      options.execution,
+      { ...options.execution, events: events?.containers },
     );
     return {
       store: chained,
@@ -200,7 +214,12 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
       functions,
       authenticate: (token, source) =>
         bearers.attempt(token, source, () => authenticator.byToken(token, source)),
-      sessions: createSessionService({ store: chained, authenticator, options: options.sessions }),
+      sessions: createSessionService({
+        store: chained,
+        authenticator,
+        options: options.sessions,
+        onFailedSignIn: events && (() => events.authenticationFailed("sign_in")),
+      }),
       async rotateMasterKey(rotation) {
         const [keyId = ""] = envelope.keyIds();
         const rotator = createMasterKeyRotation({ store: chained, envelope });

@@ -71,6 +71,19 @@ function addServerCommand(program: Command): void {
         "log lines: pretty (readable) or json (default: pretty on a terminal, else json)",
       ).env("LOCKBOX_LOG_FORMAT"),
     )
+    .addOption(
+      new Option(
+        "--metrics-port <port>",
+        "serve /metrics for Prometheus on this port of its own, not the API's (0: any free port; default: no metrics)",
+      )
+        .env("LOCKBOX_METRICS_PORT")
+        .argParser(wholeNumber(0, 65_535)),
+    )
+    .addOption(
+      new Option("--metrics-host <host>", "address of the metrics port")
+        .env("LOCKBOX_METRICS_HOST")
+        .default("127.0.0.1"),
+    )
     .action(async (options) => (await import("./commands/server.js")).runServer(options));
 }
 

@@ -1,12 +1,19 @@
 import { availableParallelism } from "node:os";
-import { InternalError, InvalidError, UnavailableError } from "../shared/errors.js";
+import { InternalError, InvalidError, LockboxError, UnavailableError } from "../shared/errors.js";
 import { assertExecEnvironment } from "../shared/rules.js";
 import { baseEnvironment, type ContainerBackend } from "./container-backend.js";
 import { type Capacity, createCapacity, defaultMaxQueuedCalls } from "./container-capacity.js";
 import { createBackend, detectBackend } from "./container-detect.js";
 import { type Container, type ContainerSinks, createContainer } from "./container-instance.js";
 import { createSpares, type Spares } from "./container-spares.js";
-import type { CallOptions, ContainerPool, ContainerPoolOptions, ContainerSpec } from "./container-types.js";
+import type {
+  CallOptions,
+  CallOutcome,
+  ContainerPool,
+  ContainerPoolEvents,
+  ContainerPoolOptions,
+  ContainerSpec,
+} from "./container-types.js";
 import { createOutputSink } from "./output-sink.js";
 import { clonePayload, cloneValue, type Payload } from "./payload.js";
 
@@ -37,6 +44,7 @@ interface Scheduler {
   newest: Map<string, string>;
   /** Bundles whose containers were stopped for good (an ephemeral run's, once it ended): none starts again. */
   retired: Set<string>;
+  events: ContainerPoolEvents | undefined;
   closed: boolean;
 }
 
@@ -119,6 +127,7 @@ async function startContainer(
     const spare = await pool.spares.take(spec);
     const child = spare ?? pool.backend.spawn(spec);
     container = createContainer(child, spec, pool.output, pool.backend);
+    pool.events?.containerFound(spare ? "spare" : "cold");
   } catch (error) {
     pool.capacity.free(owner.workspace, owner.key);
     throw error;
@@ -148,13 +157,39 @@ async function acquire(
 ): Promise<Container> {
   if (pool.closed) throw closedError();
   const idle = pool.idle.get(owner.key)?.at(-1);
-  if (idle) {
-    unidle(pool, idle, owner.key);
-    return idle;
-  }
-  const given = await pool.capacity.acquire(owner.workspace, owner.key, signal);
-  return "container" in given ? given.container : launch(pool, owner, start);
+  if (idle) unidle(pool, idle, owner.key);
+  const given = idle ? { container: idle } : await pool.capacity.acquire(owner.workspace, owner.key, signal);
+  if (!("container" in given)) return launch(pool, owner, start);
+  pool.events?.containerFound("warm");
+  return given.container;
 }
+
+async function callIn(
+  pool: Scheduler,
+  key: string,
+  start: () => Promise<ContainerSpec>,
+  args: Payload,
+  options: CallOptions,
+): Promise<Payload> {
+  const owner = { key, workspace: options.workspace ?? "", lineage: options.lineage };
+  const container = await acquire(pool, owner, start, options.signal);
+  try {
+    return await container.call(args, options);
+  } finally {
+    release(pool, container);
+    // The bundle's next cold start takes a spare. Spawning one blocks this process for a
+    // few ms (fork), so not before this call's caller has its answer; and only while a
+    // container could start, as spares are not counted among the containers.
+    const { spec } = container;
+    setImmediate(
+      () =>
+        pool.closed || pool.retired.has(spec.bundlePath) || pool.capacity.full() || pool.spares.prepare(spec),
+    );
+  }
+}
+
+const outcomeOf = (error: unknown, signal: AbortSignal | undefined): CallOutcome =>
+  signal?.aborted ? "cancelled" : error instanceof LockboxError ? error.code : "internal";
 
 function limit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -188,6 +223,7 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
     idleTimers: new Map(),
     newest: new Map(),
     retired: new Set(),
+    events: options.events,
     closed: false,
   };
   return {
@@ -205,23 +241,13 @@ export function createContainerPool(options: ContainerPoolOptions): ContainerPoo
       return cloneValue(await this.callPayload(key, start, payload, options));
     },
     async callPayload(key, start, args, options: CallOptions = {}) {
-      const owner = { key, workspace: options.workspace ?? "", lineage: options.lineage };
-      const container = await acquire(pool, owner, start, options.signal);
       try {
-        return await container.call(args, options);
-      } finally {
-        release(pool, container);
-        // The bundle's next cold start takes a spare. Spawning one blocks this process for a
-        // few ms (fork), so not before this call's caller has its answer; and only while a
-        // container could start, as spares are not counted among the containers.
-        const { spec } = container;
-        setImmediate(
-          () =>
-            pool.closed ||
-            pool.retired.has(spec.bundlePath) ||
-            pool.capacity.full() ||
-            pool.spares.prepare(spec),
-        );
+        const result = await callIn(pool, key, start, args, options);
+        pool.events?.callEnded("ok");
+        return result;
+      } catch (error) {
+        pool.events?.callEnded(outcomeOf(error, options.signal));
+        throw error;
       }
     },
     stats: () => pool.capacity.stats(),

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import type { ErrorCode } from "../shared/errors.js";
 import type { NetworkMode } from "../shared/rules.js";
 import type { Payload } from "./payload.js";
 
@@ -41,10 +42,24 @@ export interface ContainerOutput {
   stderr: Writable;
 }
 
+/** How a call got its container: `cold` spawned for it, `spare` started ahead, `warm` an idle one reused. */
+export type ContainerSource = "cold" | "spare" | "warm";
+
+/** How a call ended: `ok`, `cancelled` by its caller, or the code of the error it failed with. */
+export type CallOutcome = "ok" | "cancelled" | ErrorCode;
+
+/** What a pool reports as it works (the server's metrics); no name, key or value in it. */
+export interface ContainerPoolEvents {
+  containerFound(source: ContainerSource): void;
+  callEnded(outcome: CallOutcome): void;
+}
+
 export interface ContainerPoolOptions {
   /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   output: ContainerOutput;
+  /** Told of each call's container and outcome, as they happen. */
+  events?: ContainerPoolEvents | undefined;
   /** At most this many containers run at once for one key (default: 2 × CPU count). */
   maxContainersPerKey?: number | undefined;
   /**

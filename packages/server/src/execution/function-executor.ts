@@ -8,6 +8,7 @@ import { createContainerPool, idleStopMs } from "../containers/container-pool.js
 import type {
   ContainerBackendName,
   ContainerPool,
+  ContainerPoolEvents,
   ContainerPoolStats,
 } from "../containers/container-types.js";
 import { createDeployedBundles } from "../containers/deployed-bundles.js";
@@ -34,6 +35,8 @@ export interface FunctionExecutorOptions {
   maxContainers?: number | undefined;
   /** Calls that may wait for a container; one workspace's at most half (default: 4 × `maxContainers`). */
   maxQueuedCalls?: number | undefined;
+  /** Told of each call's container and outcome (the server's metrics). */
+  events?: ContainerPoolEvents | undefined;
 }
 
 /** A deployed function to call: the newest deploy of `app` in `environment`. */
@@ -125,6 +128,7 @@ export function createFunctionExecutor(
     pool ??= createContainerPool({
       backend: options.backend,
       output: { stdout: discard(), stderr: discard() },
+      events: options.events,
       ...capacity,
     });
     return pool;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -34,6 +34,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   /** The built dashboard served at `/` (default: the copy in this package's `dist/dashboard`). */
   dashboardDir?: string | undefined;
+  /** Told of each request once answered (the server's metrics). */
+  onAnswered?: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined;
 }
 
 // Headers that carry credentials never reach a log line.
@@ -68,6 +70,8 @@ export async function buildApp(options: AppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  const { onAnswered } = options;
+  if (onAnswered) app.addHook("onResponse", async (request, reply) => onAnswered(request, reply));
   addSecurityHeaders(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, request, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`),

@@ -19,9 +19,10 @@ export const defaultDashboardDir =
 
 const notBuilt = "The dashboard is not built: run npm run build\n";
 
-// Paths the dashboard never answers, even with its index page: a typo there is the API's 404.
+// Paths the dashboard never answers, even with its index page: a typo there is the API's 404, and
+// so is a scrape of `/metrics` sent here instead of to the metrics port.
 function isReserved(path: string): boolean {
-  return isApiPath(path) || path === "/openapi.json" || path === "/healthz";
+  return isApiPath(path) || path === "/openapi.json" || path === "/healthz" || path === "/metrics";
 }
 
 /** The file under `root` that a URL path names, if it is one; dotfiles and escapes name none. */

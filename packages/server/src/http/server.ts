@@ -2,6 +2,9 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { openLockbox } from "../lockbox.js";
+import { listenForScrapes, type MetricsListener } from "../metrics/metrics-listener.js";
+import { addScrapeGauges } from "../metrics/scrape-gauges.js";
+import { createServerMetrics } from "../metrics/server-metrics.js";
 import { bootstrap } from "../services/workspace-service.js";
 import { InvalidError } from "../shared/errors.js";
 import { buildApp } from "./app.js";
@@ -40,6 +43,10 @@ const optionsSchema = z
     maxContainers: z.number().int().min(1).max(100_000).optional(),
     /** Calls that may wait for a container (default: 4 × maxContainers); past it, 429. */
     maxQueuedCalls: z.number().int().min(1).max(1_000_000).optional(),
+    /** Serve `/metrics` for Prometheus on this port of its own (0: any free one); default: no metrics. */
+    metricsPort: z.number().int().min(0).max(65_535).optional(),
+    /** The address of the metrics port (default 127.0.0.1: this machine only). */
+    metricsHost: z.string().min(1).default("127.0.0.1"),
   })
   .superRefine((options, context) => {
     for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
@@ -58,6 +65,8 @@ export interface RunningServer {
   url: string;
   /** The bootstrap admin token when this start generated it: shown once, never stored in clear. */
   bootstrapToken?: string;
+  /** Where Prometheus scrapes, when `metricsPort` is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -104,6 +113,7 @@ function refuseWhenClosing(app: FastifyInstance): () => void {
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
 export async function startServer(input: ServerOptions): Promise<RunningServer> {
   const options = parseOptions(input);
+  const metrics = options.metricsPort === undefined ? undefined : createServerMetrics();
   const lockbox = await openLockbox(
     {
       dataDir: options.dataDir,
@@ -123,13 +133,25 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         maxContainers: options.maxContainers,
         maxQueuedCalls: options.maxQueuedCalls,
       },
+      events: metrics?.events,
     },
   );
+  let scrapes: MetricsListener | undefined;
   try {
     const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
     const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
-    const app = await buildApp({ ...lockbox, logger, dashboardDir: options.dashboardDir });
+    const app = await buildApp({
+      ...lockbox,
+      logger,
+      dashboardDir: options.dashboardDir,
+      onAnswered: metrics?.answered,
+    });
     const beginClosing = refuseWhenClosing(app);
+    if (metrics && options.metricsPort !== undefined) {
+      addScrapeGauges(metrics.registry, lockbox);
+      const at = { host: options.metricsHost, port: options.metricsPort, logger };
+      scrapes = await listenForScrapes(metrics.registry, at);
+    }
     const address = await app.listen({ host: options.host, port: options.port });
     const { maxContainers, maxQueuedCalls } = lockbox.functions.capacity();
     app.log.info(
@@ -138,6 +160,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
     return {
       url: address,
       ...(generated ? { bootstrapToken: generated } : {}),
+      ...(scrapes ? { metricsUrl: scrapes.url } : {}),
       async close() {
         // Requests in flight (function calls too, queued or running) get this long to finish;
         // then their connections are cut. The containers stop after, with the store.
@@ -148,10 +171,12 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         } finally {
           clearTimeout(deadline);
         }
+        await scrapes?.close();
         await lockbox.close();
       },
     };
   } catch (error) {
+    await scrapes?.close();
     await lockbox.close();
     throw error;
   }

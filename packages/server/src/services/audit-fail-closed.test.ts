@@ -1,7 +1,6 @@
-import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setAuditWritable } from "../test-support/audit-refusal.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
-import { openRawDatabase, usesPostgres } from "../test-support/test-database.js";
 
 const canary = "CANARY-fail-closed-7c41";
 const ref = { environment: "main", name: "guarded" };
@@ -15,33 +14,10 @@ afterEach(async () => {
   await box.dispose();
 });
 
-// A trigger that refuses every new audit entry: the log's disk full, its table locked away.
-const refuseAudit = usesPostgres
-  ? [
-      sql`create function refuse_audit() returns trigger language plpgsql as $$
-          begin raise exception 'the audit log cannot be written'; end $$`,
-      sql`create trigger refuse_audit before insert on audit_entries for each row execute function refuse_audit()`,
-    ]
-  : [
-      sql`create trigger refuse_audit before insert on audit_entries
-          begin select raise(abort, 'the audit log cannot be written'); end`,
-    ];
-
-async function setAuditWritable(writable: boolean): Promise<void> {
-  const db = openRawDatabase(box.dataDir);
-  try {
-    if (writable)
-      await sql`drop trigger refuse_audit${usesPostgres ? sql` on audit_entries` : sql``}`.execute(db);
-    else for (const statement of refuseAudit) await statement.execute(db);
-  } finally {
-    await db.destroy();
-  }
-}
-
 describe("reads of values when the audit log cannot be written", () => {
   it("are refused, every one, and so are changes; all resume once it can", async () => {
     const { secrets } = box.services;
-    await setAuditWritable(false);
+    await setAuditWritable(box.dataDir, false);
 
     const attempts = {
       reveal: () => secrets.reveal(box.admin, ref),
@@ -67,7 +43,7 @@ describe("reads of values when the audit log cannot be written", () => {
     // Nothing was changed while the log could not record it.
     expect((await secrets.history(box.admin, ref)).map((version) => version.version)).toEqual([1]);
 
-    await setAuditWritable(true);
+    await setAuditWritable(box.dataDir, true);
     expect((await secrets.reveal(box.admin, ref)).values).toEqual({ TOKEN: canary });
     const actions = (await box.services.audit.list(box.admin)).map((entry) => entry.action);
     expect(actions).toEqual(["secret.reveal", "secret.create"]);

@@ -17,6 +17,8 @@ export interface FailureGuardOptions extends FailureLimiterOptions {
    * guessed: a shared address keeps working for those who hold one).
    */
   lockOut: boolean;
+  /** Told of each failure, past the limit too (the server's metrics). */
+  onFailure?: (() => void) | undefined;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createFailureGuard(
         return result;
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
+        options.onFailure?.();
         if (!options.lockOut) {
           const waitMs = limiter.begin(address);
           if (waitMs > 0) refuse(waitMs);

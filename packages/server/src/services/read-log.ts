@@ -17,6 +17,13 @@ async function writeReadRecords(tx: StoreTables, records: readonly ReadRecord[])
   );
 }
 
+/** What the read log reports of each group it commits (the server's metrics). */
+export interface ReadLogEvents {
+  committed(records: readonly ReadRecord[], seconds: number): void;
+  /** The group could not be committed: each of its reads failed, its values never handed out. */
+  refused(records: readonly ReadRecord[]): void;
+}
+
 interface Waiting {
   record: ReadRecord;
   done(error?: unknown): void;
@@ -32,7 +39,10 @@ const groupsInFlight = 2;
  * group gathers. Each read waits for its group to commit before it answers, and fails if the
  * group fails: no value leaves without its audit entry.
  */
-export function createReadLog(deps: { store: Pick<Store, "transaction"> }) {
+export function createReadLog(deps: {
+  store: Pick<Store, "transaction">;
+  events?: ReadLogEvents | undefined;
+}) {
   let waiting: Waiting[] = [];
   let inFlight = 0;
   let gathering = false;
@@ -41,16 +51,15 @@ export function createReadLog(deps: { store: Pick<Store, "transaction"> }) {
     gathering = false;
     const group = waiting;
     waiting = [];
+    const records = group.map((item) => item.record);
     inFlight++;
+    const started = performance.now();
     try {
-      await deps.store.transaction((tx) =>
-        writeReadRecords(
-          tx,
-          group.map((item) => item.record),
-        ),
-      );
+      await deps.store.transaction((tx) => writeReadRecords(tx, records));
+      deps.events?.committed(records, (performance.now() - started) / 1000);
       for (const item of group) item.done();
     } catch (error) {
+      deps.events?.refused(records);
       for (const item of group) item.done(error);
     } finally {
       inFlight--;

@@ -55,6 +55,8 @@ export function createSessionService(deps: {
   store: SessionStore;
   authenticator: Authenticator;
   options?: Partial<SessionOptions> | undefined;
+  /** Told of each failed sign-in (the server's metrics). */
+  onFailedSignIn?: (() => void) | undefined;
 }) {
   const { store, authenticator } = deps;
   const options = { ...sessionDefaults, ...deps.options };
@@ -66,6 +68,7 @@ export function createSessionService(deps: {
       action: "session.failed",
       what: "failed sign-ins",
       lockOut: true,
+      onFailure: deps.onFailedSignIn,
     },
   );
 

@@ -3,7 +3,7 @@ import pg from "pg";
 import { migrate } from "./migrations.js";
 import { notReusable, prepareStatements } from "./postgres-prepared.js";
 import type { Database } from "./schema.js";
-import { createStore, type Store } from "./store.js";
+import { type ConnectionPoolUse, createStore, type Store } from "./store.js";
 
 export interface PostgresStoreOptions {
   /** A read replica of the database (`postgres://…`), for listings and history. */
@@ -36,7 +36,7 @@ const types = {
 };
 
 /** A pool of at most `maxConnections` to `url`, with camelCase rows. */
-function connect(url: string, maxConnections: number, statementTimeoutMs: number): Kysely<Database> {
+function connect(url: string, maxConnections: number, statementTimeoutMs: number) {
   const pool = new pg.Pool({
     connectionString: url,
     max: maxConnections,
@@ -51,14 +51,32 @@ function connect(url: string, maxConnections: number, statementTimeoutMs: number
     client.on("error", () => {});
     prepareStatements(client);
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return { db, pool };
 }
+
+const poolUse = (database: ConnectionPoolUse["database"], pool: pg.Pool): ConnectionPoolUse => ({
+  database,
+  busy: pool.totalCount - pool.idleCount,
+  idle: pool.idleCount,
+  max: pool.options.max,
+  waiting: pool.waitingCount,
+});
 
 /** Opens a PostgreSQL database at `url` (`postgres://…`), and its read replica when given. */
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const { replicaUrl, maxConnections = 10, statementTimeoutMs = 10_000, maxAttempts = 5 } = options;
-  const db = connect(url, maxConnections, statementTimeoutMs);
-  const replica = replicaUrl ? connect(replicaUrl, maxConnections, statementTimeoutMs) : db;
+  const primary = connect(url, maxConnections, statementTimeoutMs);
+  const secondary = replicaUrl ? connect(replicaUrl, maxConnections, statementTimeoutMs) : undefined;
+  const { db } = primary;
+  const replica = secondary?.db ?? db;
+  const connectionPools = () => [
+    poolUse("primary", primary.pool),
+    ...(secondary ? [poolUse("replica", secondary.pool)] : []),
+  ];
 
   // Read committed plus `SELECT … FOR UPDATE` on the secret's head row (lockRows): a writer
   // waits for the one before it and then reads its committed result.
@@ -85,5 +103,5 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       }
     });
 
-  return createStore(db, { transaction, lockRows: true, migrate: migrateOnce }, replica);
+  return createStore(db, { transaction, lockRows: true, migrate: migrateOnce, connectionPools }, replica);
 }

@@ -23,6 +23,19 @@ export interface Dialect {
    * changed the database; hot reads are cached while it stays the same. Absent: no caching.
    */
   changeMark?: (() => string) | undefined;
+  /** The use of its connection pools, when it has any. */
+  connectionPools?: (() => ConnectionPoolUse[]) | undefined;
+}
+
+/** How much of a connection pool is used (PostgreSQL's; SQLite has one connection, no pool). */
+export interface ConnectionPoolUse {
+  database: "primary" | "replica";
+  /** Open connections running a query or transaction. */
+  busy: number;
+  idle: number;
+  max: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 function createTables(
@@ -81,6 +94,8 @@ export interface Store extends StoreTables {
   withAuditChain(chain: AuditChain): Store;
   /** Whether every database is reachable and the primary migrated to this version's schema. */
   readiness(): Promise<Readiness>;
+  /** The use of each connection pool, for metrics: none on SQLite. */
+  connectionPools(): ConnectionPoolUse[];
   close(): Promise<void>;
 }
 
@@ -116,6 +131,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, replica = db
     withAuditChain: (auditChain) => createStore(db, dialect, replica, auditChain),
     migrate: dialect.migrate,
     readiness: () => readiness(db, replica),
+    connectionPools: () => dialect.connectionPools?.() ?? [],
     async close() {
       await db.destroy();
       if (replica !== db) await replica.destroy();

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 
 /** The name under which the `postgres` Vitest project provides its server's URL to tests. */
 export const postgresUrlKey = "lockboxPostgresUrl";
@@ -38,17 +38,6 @@ function binDir(): string {
     .find((dir) => existsSync(join(dir, "initdb")));
   if (!found) throw new Error("PostgreSQL is not installed: run `apt-get install -y postgresql`");
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function ensureSystemUser(): { uid: number; gid: number } {

@@ -13,6 +13,8 @@ export interface ServerCommandOptions {
   maxContainers?: number;
   maxQueuedCalls?: number;
   logFormat?: string;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 function signInHint(url: string, bootstrapToken: string | undefined): string[] {
@@ -47,6 +49,8 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     databaseMaxConnections: options.databaseMaxConnections,
     maxContainers: options.maxContainers,
     maxQueuedCalls: options.maxQueuedCalls,
+    metricsPort: options.metricsPort,
+    metricsHost: options.metricsHost || undefined,
     encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
     // Deployed functions called through the server import this SDK's container build.
     containerSdkFile: containerSdkFile(),
@@ -63,6 +67,7 @@ export async function runServer(options: ServerCommandOptions): Promise<void> {
     `Lockbox listening on ${server.url}`,
     ...signInHint(server.url, server.bootstrapToken),
     `or open the dashboard at ${server.url}/ and sign in with the token there.`,
+    ...(server.metricsUrl ? [`Metrics for Prometheus at ${server.metricsUrl}`] : []),
   );
   const signal = await stopped;
   process.stderr.write(`Received ${signal}, stopping\n`);
