@@ -1,22 +1,14 @@
 import type { ChildProcess } from "node:child_process";
-import type { Readable } from "node:stream";
 import { FunctionTimeoutError, InternalError, InvalidError, RemoteError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import { type ContainerBackend, killContainer, memoryLimitMb } from "./container-backend.js";
 import { channelOf } from "./container-channel.js";
+import { type Failure, isPayload, maskedOutput, type Reply, watchExit } from "./container-child.js";
 import type { CallOptions, ContainerSpec } from "./container-types.js";
 import { watchContainer } from "./container-watch.js";
-import { maskText, OutputMask } from "./output-mask.js";
+import { maskText } from "./output-mask.js";
 import type { OutputSink } from "./output-sink.js";
 import type { Payload } from "./payload.js";
-
-type Failure = { name: string; message: string; stack?: string };
-type Reply =
-  | { type: "ready" }
-  | ({ type: "failed" } & Failure)
-  | ({ type: "error"; id: number } & Failure)
-  | { type: "refused"; id: number; message: string }
-  | { type: "result"; id: number; value: Payload };
 
 /** The least time a container gets to import its bundle and say it is ready. */
 export const startTimeoutMs = 30_000;
@@ -53,39 +45,27 @@ interface Settler<T> {
   reject(error: Error): void;
 }
 
-/** A call sent to the container: how it ends, and the encoding its result must come back in. */
-type PendingCall = Settler<Payload> & { timer: NodeJS.Timeout; encoding: Payload["encoding"] };
-
-const isPayload = (value: unknown, encoding: Payload["encoding"]): value is Payload =>
-  typeof value === "object" &&
-  value !== null &&
-  (value as Payload).encoding === encoding &&
-  typeof (value as Payload).data === "string";
-
-function stream(
-  source: Readable | null,
-  sink: OutputSink,
-  values: string[],
-  tap: (chunk: Buffer | string) => void,
-): OutputMask | undefined {
-  if (!source) return undefined;
-  const mask = values.length === 0 ? undefined : new OutputMask(values);
-  const masked = mask ? source.pipe(mask) : source;
-  sink.attach(masked);
-  // A second reader of the same chunks: it neither consumes them nor changes the flow.
-  masked.on("data", tap);
-  return mask;
+/** The call a container runs: how it ends, where its output goes, the encoding its result must come back in. */
+interface RunningCall extends Settler<Payload> {
+  id: number;
+  timer: NodeJS.Timeout;
+  encoding: Payload["encoding"];
+  listener: CallOutputListener | undefined;
+  /** Its reply came: it is settled once its output has reached the caller, whatever happens meanwhile. */
+  answered: boolean;
 }
 
-function watchExit(child: ChildProcess): Promise<string> {
-  return new Promise((resolve) => {
-    child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
-    // Later errors (a send to a dead channel) come before an exit event; only a failed spawn has no pid.
-    child.on("error", (error) => {
-      if (child.pid === undefined) resolve(`could not start: ${error.message}`);
-    });
-  });
-}
+/**
+ * Where a container is in its life. It starts, then runs calls one at a time (idle between them);
+ * told to stop (or breaking a rule) it is stopping until its process exits. A call running as it
+ * stops fails at the exit, with the reason it was stopped.
+ */
+type Phase =
+  | { name: "starting"; started: Settler<void> }
+  | { name: "idle" }
+  | { name: "running"; call: RunningCall }
+  | { name: "stopping"; reason: string; call?: RunningCall | undefined }
+  | { name: "exited"; reason: string; stoppedBecause?: string | undefined };
 
 /**
  * The container for `spec` that `child` runs (spawned for it, or a spare given its environment);
@@ -99,14 +79,16 @@ export function createContainer(
   backend: Pick<ContainerBackend, "strays" | "failure">,
 ): Container {
   const name = quote(spec.functionName);
-  // The listener of the call running: a container runs one call at a time, and what it writes
-  // between calls (a timer the function left) reaches no caller.
-  let listener: CallOutputListener | undefined;
+  let phase: Phase;
+  let nextId = 1;
+  const running = () => (phase.name === "running" || phase.name === "stopping" ? phase.call : undefined);
+  // Output goes to the call running: what a container writes between calls (a timer the
+  // function left) reaches no caller.
   const tap = (which: "stdout" | "stderr") => (chunk: Buffer | string) =>
-    listener?.(which, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    running()?.listener?.(which, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   const masks = [
-    stream(child.stdout, output.stdout, spec.maskValues, tap("stdout")),
-    stream(child.stderr, output.stderr, spec.maskValues, tap("stderr")),
+    maskedOutput(child.stdout, output.stdout, spec.maskValues, tap("stdout")),
+    maskedOutput(child.stderr, output.stderr, spec.maskValues, tap("stderr")),
   ];
   const hide = (text: string) => maskText(text, spec.maskValues);
   // A container's replies are JSON it chose: every field is made text before it is used.
@@ -116,36 +98,53 @@ export function createContainer(
       hide(String(reply.name)),
       reply.stack === undefined ? undefined : hide(String(reply.stack)),
     );
-  const pending = new Map<number, PendingCall>();
-  let starting: Settler<void> | undefined;
-  let stopping: string | undefined;
-  let exitReason: string | undefined;
-  let nextId = 1;
 
   // Why the container takes no more calls, the same for calls in flight and calls that come late.
   const goneError = () => {
-    const stoppedBecause = stopping ?? backend.failure(child);
+    const stoppedBecause =
+      (phase.name === "stopping"
+        ? phase.reason
+        : phase.name === "exited"
+          ? phase.stoppedBecause
+          : undefined) ?? backend.failure(child);
+    const exitReason = phase.name === "exited" ? phase.reason : "its channel closed";
     return new RemoteError(
       stoppedBecause
         ? `Container for function ${name} was stopped (${stoppedBecause})`
-        : `Container for function ${name} exited unexpectedly (${exitReason ?? "its channel closed"})`,
+        : `Container for function ${name} exited unexpectedly (${exitReason})`,
       "ContainerExitError",
     );
   };
   const cancelled = () =>
     new InternalError(`The call of function ${name} was cancelled: its caller went away`);
+
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = watchExit(child).then((reason) => {
-    exitReason = reason;
-    const error = goneError();
-    starting?.reject(error);
+    const before = phase;
+    phase = {
+      name: "exited",
+      reason,
+      stoppedBecause: before.name === "stopping" ? before.reason : undefined,
+    };
     watch?.stop();
-    for (const call of pending.values()) {
+    const error = goneError();
+    if (before.name === "starting") before.started.reject(error);
+    const call = before.name === "running" || before.name === "stopping" ? before.call : undefined;
+    if (call && !call.answered) {
       clearTimeout(call.timer);
       call.reject(error);
     }
-    pending.clear();
   });
+
+  // Stops the container for `reason` (the first one given is kept); resolves once it is gone.
+  const stop = async (reason: string): Promise<void> => {
+    if (phase.name === "starting" || phase.name === "idle" || phase.name === "running")
+      phase = { name: "stopping", reason, call: running() };
+    killContainer(child);
+    await exited;
+    // A process that escaped the group may hold the pipes open: do not wait on it for long.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  };
 
   const watch =
     child.pid === undefined
@@ -154,53 +153,51 @@ export function createContainer(
           strays: backend.strays,
           limitBytes: memoryLimitMb * 1024 * 1024,
           exceeded: () => void stop(`its processes used more than ${memoryLimitMb} MiB of memory together`),
-          busy: () => pending.size > 0,
+          busy: () => phase.name === "running",
         });
-
-  const stop = async (reason: string): Promise<void> => {
-    stopping ??= reason;
-    killContainer(child);
-    await exited;
-    // A process that escaped the group may hold the pipes open: do not wait on it for long.
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-  };
 
   const ready = new Promise<void>((resolve, reject) => {
     // Starting (spawn plus the bundle's import) is not the call: it gets at least `startTimeoutMs`.
     const limitMs = Math.max(spec.timeoutMs, startTimeoutMs);
-    const timer = setTimeout(() => {
-      starting?.reject(
-        new FunctionTimeoutError(`The container for function ${name} did not start within ${limitMs} ms`),
-      );
-    }, limitMs);
-    const done = () => {
-      clearTimeout(timer);
-      starting = undefined;
-    };
-    starting = {
-      resolve: () => {
-        done();
-        resolve();
-      },
-      reject: (error) => {
-        done();
-        reject(error);
-        void stop("it failed to start");
+    const timer = setTimeout(
+      () =>
+        failStart(
+          new FunctionTimeoutError(`The container for function ${name} did not start within ${limitMs} ms`),
+        ),
+      limitMs,
+    );
+    phase = {
+      name: "starting",
+      started: {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       },
     };
   });
+  function failStart(error: Error): void {
+    if (phase.name !== "starting") return;
+    phase.started.reject(error);
+    void stop("it failed to start");
+  }
 
-  const finish = (id: number, settle: (call: PendingCall) => void) => {
-    const call = pending.get(id);
-    if (!call) return;
-    pending.delete(id);
+  // The call `id` was answered: once nothing it started is left, and the output it wrote before
+  // its reply (held-back text too) has reached the caller, it is settled and the container idle.
+  const finish = (id: number, settle: (call: RunningCall) => void) => {
+    const call = running();
+    if (call?.id !== id || call.answered) return;
+    call.answered = true;
     clearTimeout(call.timer);
-    // Nothing the call started outlives it; then output written before the reply reaches the
-    // caller first, held-back text included.
     void (watch?.clear() ?? Promise.resolve()).then(() =>
       setImmediate(() => {
         for (const mask of masks) mask?.settle();
-        listener = undefined;
+        if (phase.name === "running" && phase.call === call) phase = { name: "idle" };
+        call.listener = undefined;
         settle(call);
       }),
     );
@@ -212,8 +209,11 @@ export function createContainer(
   channel.on("message", (message) => {
     if (typeof message !== "object" || message === null) return;
     const reply = message as Reply;
-    if (reply.type === "ready") starting?.resolve();
-    else if (reply.type === "failed") starting?.reject(remote(reply));
+    if (reply.type === "ready") {
+      if (phase.name !== "starting") return;
+      phase.started.resolve();
+      phase = { name: "idle" };
+    } else if (reply.type === "failed") failStart(remote(reply));
     else if (reply.type === "result")
       finish(reply.id, (call) =>
         isPayload(reply.value, call.encoding)
@@ -230,34 +230,26 @@ export function createContainer(
     ready,
     exited,
     get usable() {
-      return stopping === undefined && exitReason === undefined && channel.open;
+      return (phase.name === "idle" || phase.name === "running") && channel.open;
     },
     stop: () => stop("the pool closed"),
     call: (args, options = {}) =>
       new Promise((resolve, reject) => {
         if (!container.usable) return reject(goneError());
+        if (phase.name !== "idle")
+          return reject(new InternalError(`The container for function ${name} already runs a call`));
         const { signal } = options;
         if (signal?.aborted) return reject(cancelled());
-        listener = options.onOutput;
         const id = nextId++;
         // A call that ends early stops its container: what it was doing is not left to finish.
         const end = (error: Error, reason: string) => {
-          const call = pending.get(id);
-          if (!call) return;
-          pending.delete(id);
+          if (running() !== call || call.answered) return;
+          call.answered = true;
           clearTimeout(call.timer);
-          listener = undefined;
+          call.listener = undefined;
           call.reject(error);
           void stop(reason);
         };
-        const timer = setTimeout(
-          () =>
-            end(
-              new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`),
-              "timed out",
-            ),
-          spec.timeoutMs,
-        );
         const abort = () => end(cancelled(), "its caller went away");
         signal?.addEventListener("abort", abort, { once: true });
         const settle =
@@ -266,7 +258,23 @@ export function createContainer(
             signal?.removeEventListener("abort", abort);
             done(value);
           };
-        pending.set(id, { resolve: settle(resolve), reject: settle(reject), timer, encoding: args.encoding });
+        const call: RunningCall = {
+          id,
+          resolve: settle(resolve),
+          reject: settle(reject),
+          encoding: args.encoding,
+          listener: options.onOutput,
+          answered: false,
+          timer: setTimeout(
+            () =>
+              end(
+                new FunctionTimeoutError(`Function ${name} timed out after ${spec.timeoutMs} ms`),
+                "timed out",
+              ),
+            spec.timeoutMs,
+          ),
+        };
+        phase = { name: "running", call };
         const { functionIndex, functionName } = spec;
         channel.send({
           type: "call",
