@@ -42,7 +42,7 @@ export interface ContainerOutput {
 }
 
 export interface ContainerPoolOptions {
-  /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
+  /** Callers pass `LOCKBOX_CONTAINER`; default: `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   output: ContainerOutput;
   /** At most this many containers run at once for one key (default: 2 × CPU count). */
