@@ -27,19 +27,22 @@ export function settingOptions<S extends Scope>(scope: S, parsed: Record<string,
   ) as ConfigInput<S>;
 }
 
-function whoReads(setting: Setting<unknown>): string {
-  if (setting.scopes.includes("client")) return "";
-  const commands = setting.scopes.map((scope) => (scope === "server" ? "server" : "admin"));
-  return `lockbox ${commands.join(" and ")}: `;
+/** `lockbox server and admin`: the commands of the scopes that have options (every other reads variables only). */
+function commandsOf(setting: Setting<unknown>): string {
+  const commands = setting.scopes.flatMap((scope) => (scope === "client" ? [] : [scope]));
+  return `lockbox ${commands.join(" and ")}`;
 }
 
 function variableHelp(setting: Setting<unknown>): string {
+  const forEveryCommand = setting.scopes.includes("client");
   const byDefault = shownDefault(setting);
+  const flag = setting.option?.split(" ")[0];
   const notes = [
-    ...(setting.option ? [setting.option.split(" ")[0]] : []),
+    ...(flag === undefined ? [] : [forEveryCommand ? `${commandsOf(setting)}: ${flag}` : flag]),
     ...(byDefault === undefined ? [] : [`default: ${byDefault}`]),
   ];
-  return `${whoReads(setting)}${setting.description}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+  const reader = forEveryCommand ? "" : `${commandsOf(setting)}: `;
+  return `${reader}${setting.description}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
 }
 
 /** Every variable, as `lockbox --help` lists them after the commands. */
@@ -48,7 +51,7 @@ export function variablesHelp(): string {
   const help = new Help();
   const width = Math.max(...all.map((setting) => setting.variable.length));
   return [
-    "Environment variables (an option given on the command line wins over its variable):",
+    "Environment variables (an option on the command line wins over its variable):",
     ...all.map((setting) => help.formatItem(setting.variable, width, variableHelp(setting), help)),
   ].join("\n");
 }

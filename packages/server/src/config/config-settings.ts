@@ -80,7 +80,7 @@ export const settings = {
   },
   container: {
     variable: "LOCKBOX_CONTAINER",
-    description: "how functions run: sandbox, or process (a plain child process)",
+    description: "how functions run: sandbox, or process (plain child processes)",
     format: oneOf(["sandbox", "process"]),
     scopes: ["client", "server"],
     defaultText: "sandbox where bubblewrap works",
