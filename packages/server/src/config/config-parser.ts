@@ -43,9 +43,10 @@ function collect<S extends Scope>(scope: S, sources: ConfigSources<S>): Given {
   for (const [key, setting] of settingsOf(scope)) {
     if (isGiven(options[key])) take(key, options[key], optionName(setting));
     else if (isGiven(env[setting.variable])) take(key, env[setting.variable], setting.variable);
-    else if (typeof setting.default === "function")
-      take(key, setting.default(), `The default of ${setting.variable}`);
-    else if (setting.default !== undefined) take(key, setting.default, `The default of ${setting.variable}`);
+    else if (setting.default !== undefined) {
+      const value = typeof setting.default === "function" ? setting.default() : setting.default;
+      take(key, value, `The default of ${setting.variable}`);
+    }
   }
   return given;
 }
