@@ -15,6 +15,12 @@ export default defineConfig({
       "@lockbox/server/test-support": fileURLToPath(
         new URL("packages/server/src/test-support/index.ts", import.meta.url),
       ),
+      "@lockbox/server/config": fileURLToPath(
+        new URL("packages/server/src/config/index.ts", import.meta.url),
+      ),
+      "@lockbox/server/settings": fileURLToPath(
+        new URL("packages/server/src/config/config-settings.ts", import.meta.url),
+      ),
       "@lockbox/server/shared": fileURLToPath(
         new URL("packages/server/src/shared/index.ts", import.meta.url),
       ),

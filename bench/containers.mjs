@@ -159,7 +159,7 @@ export async function containerBenchmarks({ quick }) {
   // As root, detection refuses rather than fall back when no sandbox can start.
   const sandbox = (() => {
     try {
-      return detectBackend({}) === "sandbox";
+      return detectBackend() === "sandbox";
     } catch {
       return false;
     }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { parseConfig } from "@lockbox/server/config";
 import { startServer } from "@lockbox/server/http";
 import { chromium } from "playwright-core";
 import { median, round } from "./stats.mjs";
@@ -49,13 +50,11 @@ async function renderMs(page, url, environment, count) {
 
 export async function dashboardBenchmarks({ quick }) {
   const dataDir = mkdtempSync(join(tmpdir(), "lockbox-bench-dashboard-"));
-  const server = await startServer({
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    bootstrapToken: token,
-    logLevel: "warn",
-  });
+  const server = await startServer(
+    parseConfig("server", {
+      options: { host: "127.0.0.1", port: 0, dataDir, bootstrapToken: token, logLevel: "warn" },
+    }),
+  );
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],

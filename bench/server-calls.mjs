@@ -99,7 +99,7 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
 export async function serverCallBenchmarks({ quick }) {
   const { detectBackend } = await import("@lockbox/server/containers");
   try {
-    if (detectBackend({}) !== "sandbox") return undefined;
+    if (detectBackend() !== "sandbox") return undefined;
   } catch {
     return undefined;
   }

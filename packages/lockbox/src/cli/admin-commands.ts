@@ -1,6 +1,7 @@
 import { limits } from "@lockbox/server/shared";
 import { type Command, Option } from "commander";
 import { wholeNumber } from "./option-parsers.js";
+import { addSettingOptions } from "./setting-options.js";
 
 /** `lockbox environment …` */
 export function addEnvironmentCommands(environment: Command): void {
@@ -85,15 +86,12 @@ export function addAuditCommands(audit: Command): void {
 
 /** `lockbox admin …`: the store itself, on its data folder or database, not through a server. */
 export function addAdminCommands(admin: Command): void {
-  admin
+  const rotate = admin
     .command("rotate-master-key")
     .description(
       "Re-wrap every data key under a new master key while servers keep serving (with the key file: a new key is made)",
-    )
-    .option("--data-dir <dir>", "data folder (default: LOCKBOX_HOME, else ~/.lockbox)")
-    .addOption(
-      new Option("--database-url <url>", "the store's PostgreSQL database").env("LOCKBOX_DATABASE_URL"),
-    )
+    );
+  addSettingOptions(rotate, "admin")
     .option("--batch-size <count>", "data keys re-wrapped per transaction", wholeNumber(1, 10_000), 500)
     .action(async (options) =>
       (await import("./commands/admin/rotate-master-key.js")).rotateMasterKey(options),

@@ -83,14 +83,12 @@ describe("lockbox server's log lines", () => {
   });
 
   it.each([
-    ["--log-format xml", ["--log-format", "xml"], {}],
-    ["LOCKBOX_LOG_FORMAT=xml", [], { LOCKBOX_LOG_FORMAT: "xml" }],
-  ])("exits 2 for %s, naming pretty and json", async (_, args, extra) => {
+    ["--log-format xml", ["--log-format", "xml"], {}, "--log-format"],
+    ["LOCKBOX_LOG_FORMAT=xml", [], { LOCKBOX_LOG_FORMAT: "xml" }, "LOCKBOX_LOG_FORMAT"],
+  ])("exits 2 for %s, naming pretty and json", async (_, args, extra, named) => {
     const result = await runCli(["server", "--port", "0", ...args], { env: { ...env, ...extra } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      'Error: Invalid server configuration: logFormat: Invalid option: expected one of "pretty"|"json"\n',
-    );
+    expect(result.stderr).toBe(`Error: Invalid configuration: ${named} must be pretty or json\n`);
     expect(result.stdout).toBe("");
   });
 });

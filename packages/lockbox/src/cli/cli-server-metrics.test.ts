@@ -28,7 +28,7 @@ describe("lockbox server's metrics port", () => {
     const result = await runCli(["server", "--metrics-port", "99999"], { env: { LOCKBOX_HOME: home.path } });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "Error: option '--metrics-port <port>' argument '99999' is invalid. Expected a whole number from 0 to 65535.\n",
+      "Error: Invalid configuration: --metrics-port must be a whole number from 0 to 65535\n",
     );
   });
 
@@ -37,7 +37,7 @@ describe("lockbox server's metrics port", () => {
     expect(text).toContain("--metrics-port <port> serve /metrics for Prometheus on this port of its own");
     expect(text).toContain("(env: LOCKBOX_METRICS_PORT)");
     expect(text).toContain(
-      '--metrics-host <host> address of the metrics port (default: "127.0.0.1", env: LOCKBOX_METRICS_HOST)',
+      "--metrics-host <host> address of the metrics port (default: 127.0.0.1) (env: LOCKBOX_METRICS_HOST)",
     );
   });
 });

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import { type Setting, settings } from "@lockbox/server/settings";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../test-support/run-cli.js";
 
@@ -67,24 +68,14 @@ describe("lockbox settings and usage (embedded mode)", () => {
     expect(unreachable.stderr).toMatch(/^Error: Cannot reach the Lockbox server at http:\/\/127\.0\.0\.1:9/);
   });
 
-  it("lists the LOCKBOX_* variables, the profile file and examples in --help", async () => {
+  it("lists every LOCKBOX_* variable with its description, the profile file and examples in --help", async () => {
     const help = await run(["--help"]);
     expect(help).toMatchObject({ code: 0, stderr: "" });
-    for (const variable of [
-      "LOCKBOX_HOME",
-      "LOCKBOX_SERVER_URL",
-      "LOCKBOX_TOKEN",
-      "LOCKBOX_ENVIRONMENT",
-      "LOCKBOX_MASTER_KEY",
-      "LOCKBOX_CONTAINER",
-      "LOCKBOX_NO_MASK",
-      "LOCKBOX_BOOTSTRAP_TOKEN",
-      "LOCKBOX_DATABASE_URL",
-      "LOCKBOX_LOG_LEVEL",
-      "LOCKBOX_LOG_FORMAT",
-      "LOCKBOX_MAX_CONTAINERS",
-    ])
-      expect(help.stdout).toMatch(new RegExp(`\\n  ${variable} +\\S`));
+    const text = help.stdout.replace(/\s+/g, " ");
+    for (const setting of Object.values(settings) as Setting<unknown>[]) {
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${setting.variable} +\\S`));
+      expect(text).toContain(setting.description);
+    }
     expect(help.stdout).toContain("$LOCKBOX_HOME/profile.json (default ~/.lockbox/profile.json)");
     expect(help.stdout).toContain('{"environment": "staging"}');
     const examples = help.stdout.slice(help.stdout.indexOf("\nExamples:\n"));

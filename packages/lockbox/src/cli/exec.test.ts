@@ -88,13 +88,17 @@ describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
     expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "dotenv-wins", c: "from-dotenv" });
   });
 
-  it("masks secret values in stdout and stderr unless --no-mask", async () => {
+  it("masks secret values in stdout and stderr unless --no-mask or LOCKBOX_NO_MASK=1", async () => {
     const script = "console.log('out', process.env.TOKEN); console.error('err', process.env.TOKEN)";
     const masked = await lockbox.run(["exec", "--secret", "masked", "--", "node", "-e", script]);
     expect(masked.stdout).toBe("out ***\n");
     expect(masked.stderr).toBe("err ***\n");
     const plain = await lockbox.run(["exec", "--secret", "masked", "--no-mask", "--", "node", "-e", script]);
     expect(plain.stdout).toBe(`out ${canary}\n`);
+    const byVariable = await lockbox.run(["exec", "--secret", "masked", "--", "node", "-e", script], {
+      env: { LOCKBOX_NO_MASK: "1" },
+    });
+    expect(byVariable.stdout).toBe(`out ${canary}\n`);
   });
 
   it("passes the exit code through, and 128 + the signal when the command is killed", async () => {

@@ -1,7 +1,7 @@
 import type { LockboxApi } from "@lockbox/server";
 import { AuthenticationError } from "@lockbox/server/shared";
 import type { FunctionCaller } from "./function-calls.js";
-import { lockboxHome } from "./settings.js";
+import { clientConfig } from "./settings.js";
 
 /** A way to reach Lockbox: the API, and how to let go of it. */
 export interface Connection {
@@ -21,16 +21,17 @@ export interface ConnectOptions {
 }
 
 /** The server that `connect()` talks to by default, or undefined: embedded mode. */
-export const defaultServerUrl = (): string | undefined => process.env.LOCKBOX_SERVER_URL || undefined;
+export const defaultServerUrl = (): string | undefined => clientConfig().serverUrl;
 
 /**
  * Connects to a Lockbox server when a URL is set, else opens the data folder in this process.
  * @example const { api, close } = await connect();
  */
 export async function connect(options: ConnectOptions = {}): Promise<Connection> {
-  const serverUrl = options.serverUrl || defaultServerUrl();
+  const config = clientConfig();
+  const serverUrl = options.serverUrl || config.serverUrl;
   if (serverUrl) {
-    const token = options.token || process.env.LOCKBOX_TOKEN;
+    const token = options.token || config.token;
     if (!token) {
       throw new AuthenticationError(
         `No token for the Lockbox server at ${serverUrl}: set LOCKBOX_TOKEN to a token for it`,
@@ -45,7 +46,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   }
   const { connectEmbedded } = await import("./embedded-client.js");
   return connectEmbedded({
-    dataDir: options.dataDir || lockboxHome(),
-    encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
+    dataDir: options.dataDir || config.dataDir,
+    encodedKey: config.masterKey,
+    backend: config.container,
   });
 }

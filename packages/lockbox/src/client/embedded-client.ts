@@ -1,10 +1,13 @@
 import { userInfo } from "node:os";
 import { type Actor, bindServices, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
+import type { ContainerBackendName } from "@lockbox/server/containers";
 import type { Connection } from "./connect.js";
 
 export interface EmbeddedOptions {
   dataDir: string;
   encodedKey?: string | undefined;
+  /** How deployed functions run here (`LOCKBOX_CONTAINER`); default: the sandbox where it works. */
+  backend?: ContainerBackendName | undefined;
 }
 
 /** The local user's name, shown as "created by" and in the audit log. */
@@ -18,7 +21,8 @@ function localUserName(): string {
 
 /** Embedded mode: the services in this process, on the data folder, acting as the local user (an admin). */
 export async function connectEmbedded(options: EmbeddedOptions): Promise<Connection> {
-  const lockbox = await openLockbox(options);
+  const { backend, ...source } = options;
+  const lockbox = await openLockbox(source, { execution: { backend } });
   try {
     const name = localUserName();
     const workspace = await ensureDefaultWorkspace(lockbox.store, name);

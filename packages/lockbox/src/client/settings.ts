@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { type Config, parseConfig } from "@lockbox/server/config";
 import { defaultEnvironment, InvalidError } from "@lockbox/server/shared";
 
+/**
+ * The settings of the CLI's commands and the SDK, from `LOCKBOX_*` variables: read again at
+ * each use, as a program may set them after it imported the SDK.
+ */
+export const clientConfig = (): Config<"client"> => parseConfig("client", { env: process.env });
+
 /** The data folder: `LOCKBOX_HOME`, else `~/.lockbox`. */
-export function lockboxHome(): string {
-  return process.env.LOCKBOX_HOME || join(homedir(), ".lockbox");
-}
+export const lockboxHome = (): string => clientConfig().dataDir;
 
 export const profileFileName = "profile.json";
 
@@ -39,5 +43,5 @@ function readProfile(): Profile {
 
 /** The environment to use: the explicit option, then `LOCKBOX_ENVIRONMENT`, then the profile, then `main`. */
 export function resolveEnvironment(explicit?: string): string {
-  return explicit || process.env.LOCKBOX_ENVIRONMENT || readProfile().environment || defaultEnvironment;
+  return explicit || clientConfig().environment || readProfile().environment || defaultEnvironment;
 }

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import type { LockboxApi } from "@lockbox/server";
 import type { ContainerPool, ContainerSpec, FileMount } from "@lockbox/server/containers";
 import { InternalError, InvalidError, quote } from "@lockbox/server/shared";
+import { clientConfig } from "../client/settings.js";
 import { containerEnvironment } from "./container-env.js";
 import { stageLocalFiles } from "./function-files.js";
 import {
@@ -32,7 +33,7 @@ export interface AppRunOptions {
 }
 
 /** Whether values are masked when no option says: on, unless `LOCKBOX_NO_MASK=1`. */
-export const maskFromEnvironment = () => !["1", "true"].includes(process.env.LOCKBOX_NO_MASK ?? "");
+export const maskFromEnvironment = () => !clientConfig().noMask;
 
 /** A name for messages: the export name when known, else the function's own, else its place. */
 export function functionLabel(definition: FunctionDefinition, relativeIndex: number): string {
@@ -172,7 +173,10 @@ export class AppRun implements RunContext {
 
   #containers(): Promise<ContainerPool> {
     this.#pool ??= import("@lockbox/server/containers").then(({ createContainerPool }) =>
-      createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } }),
+      createContainerPool({
+        backend: clientConfig().container,
+        output: { stdout: process.stdout, stderr: process.stderr },
+      }),
     );
     return this.#pool;
   }

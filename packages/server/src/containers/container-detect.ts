@@ -1,11 +1,8 @@
-import { InternalError, InvalidError } from "../shared/errors.js";
-import { quote } from "../shared/rules.js";
+import { InternalError } from "../shared/errors.js";
 import type { ContainerBackend } from "./container-backend.js";
 import { createProcessBackend } from "./container-process.js";
 import { createSandboxBackend, sandboxProblem } from "./container-sandbox.js";
 import type { ContainerBackendName } from "./container-types.js";
-
-const backendNames: readonly ContainerBackendName[] = ["sandbox", "process"];
 
 // Probing starts one sandbox (about 10 ms); the answer does not change while we run.
 let probed: { problem: string | undefined } | undefined;
@@ -29,13 +26,12 @@ function warnProcessFallback(problem: string): void {
 }
 
 /**
- * `LOCKBOX_CONTAINER` when set, else `sandbox` when it can start here. Otherwise an ordinary user
- * gets `process` with a warning naming the cause; root never runs user code unsandboxed unless
- * asked to, and gets an error naming the cause instead.
+ * The backend `chosen` (`LOCKBOX_CONTAINER`), else `sandbox` when it can start here. Otherwise an
+ * ordinary user gets `process` with a warning naming the cause; root never runs user code
+ * unsandboxed unless asked to, and gets an error naming the cause instead.
  */
-export function detectBackend(env: NodeJS.ProcessEnv = process.env): ContainerBackendName {
-  const forced = env.LOCKBOX_CONTAINER;
-  if (forced === undefined || forced === "") {
+export function detectBackend(chosen?: ContainerBackendName): ContainerBackendName {
+  if (chosen === undefined) {
     const problem = problemHere();
     if (problem === undefined) return "sandbox";
     if (process.getuid?.() === 0) {
@@ -46,12 +42,9 @@ export function detectBackend(env: NodeJS.ProcessEnv = process.env): ContainerBa
     warnProcessFallback(problem);
     return "process";
   }
-  if (!backendNames.includes(forced as ContainerBackendName)) {
-    throw new InvalidError(`Invalid LOCKBOX_CONTAINER ${quote(forced)}: use 'sandbox' or 'process'`);
-  }
-  const problem = forced === "sandbox" ? problemHere() : undefined;
+  const problem = chosen === "sandbox" ? problemHere() : undefined;
   if (problem) throw new InternalError(`LOCKBOX_CONTAINER=sandbox, but ${problem}`);
-  return forced as ContainerBackendName;
+  return chosen;
 }
 
 /** The backend of that name. */

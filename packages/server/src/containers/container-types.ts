@@ -55,7 +55,7 @@ export interface ContainerPoolEvents {
 }
 
 export interface ContainerPoolOptions {
-  /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
+  /** Callers pass `LOCKBOX_CONTAINER`; default: `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   output: ContainerOutput;
   /** Told of each call's container and outcome, as they happen. */

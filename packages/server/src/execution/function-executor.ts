@@ -27,7 +27,7 @@ import { type PreparedCall, prepareCall } from "./prepared-call.js";
 export type { CallOptions, PreparedCall } from "./prepared-call.js";
 
 export interface FunctionExecutorOptions {
-  /** Default: `LOCKBOX_CONTAINER`, then `sandbox` when bubblewrap works here, else `process`. */
+  /** Callers pass `LOCKBOX_CONTAINER`; default: `sandbox` when bubblewrap works here, else `process`. */
   backend?: ContainerBackendName | undefined;
   /** The SDK's container build (`lockbox/dist/bundle/container.js`), which deployed bundles import as `lockbox`. */
   sdkFile?: string | undefined;

@@ -36,6 +36,8 @@ export interface AppOptions {
   dashboardDir?: string | undefined;
   /** Told of each request once answered (the server's metrics). */
   onAnswered?: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined;
+  /** Proxies whose `X-Forwarded-*` headers are believed (addresses, CIDR ranges); default none. */
+  trustProxy?: readonly string[] | undefined;
 }
 
 // Headers that carry credentials never reach a log line.
@@ -54,6 +56,10 @@ export async function buildApp(options: AppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
+    // Behind the proxies named, `request.ip` (failure limits, the audit log) is the client's
+    // address and `request.protocol` the one it used (the cookie's `Secure`); no one else's
+    // X-Forwarded-* headers are believed.
+    trustProxy: options.trustProxy ? [...options.trustProxy] : false,
     bodyLimit: 4 * 1024 * 1024,
     // `__proto__` is a valid key (DESIGN §5): JSON.parse makes it an own property, and every body
     // goes through a zod schema; nothing merges bodies with assignment.

@@ -1,10 +1,9 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import type { logFormats } from "../config/config-settings.js";
 import { redactedPaths } from "./app.js";
 import { prettyLogLine } from "./pretty-log-line.js";
 
 /** How log lines are written: `pretty` (one readable line each, for a terminal) or `json` (pino's own). */
-export const logFormats = ["pretty", "json"] as const;
-/** `pretty` or `json`. */
 export type LogFormat = (typeof logFormats)[number];
 
 /** The level, the format and (for tests) where the lines go. */

@@ -1,65 +1,25 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import type { Config } from "../config/config-settings.js";
 import { openLockbox } from "../lockbox.js";
 import { listenForScrapes, type MetricsListener } from "../metrics/metrics-listener.js";
 import { addScrapeGauges } from "../metrics/scrape-gauges.js";
 import { createServerMetrics } from "../metrics/server-metrics.js";
 import { bootstrap } from "../services/workspace-service.js";
-import { InvalidError } from "../shared/errors.js";
 import { buildApp } from "./app.js";
 import { sendError } from "./errors.js";
-import { createServerLogger, logFormats } from "./server-logger.js";
+import { createServerLogger } from "./server-logger.js";
 
-const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
+/** `lockbox server`'s settings, as `parseConfig("server", …)` makes them. */
+export type ServerConfig = Config<"server">;
 
-const optionsSchema = z
-  .object({
-    host: z.string().min(1),
-    port: z.number().int().min(0).max(65_535),
-    dataDir: z.string().min(1),
-    encodedKey: z.string().optional(),
-    /** `postgres://…` (or `postgresql://…`): store the data there instead of SQLite in `dataDir`. */
-    databaseUrl: postgresUrl.optional(),
-    /** A read replica of `databaseUrl`, for listings and history. */
-    databaseReplicaUrl: postgresUrl.optional(),
-    /** Connections to PostgreSQL at most, to the primary and to the replica each (default 10). */
-    databaseMaxConnections: z.number().int().min(1).max(1000).optional(),
-    bootstrapToken: z.string().min(16, "must be at least 16 characters").optional(),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** `pretty`: one readable line per entry (for a terminal); `json` (the default): pino's JSON lines. */
-    logFormat: z.enum(logFormats).default("json"),
-    /** The built dashboard to serve at `/`; default: the copy in this package's `dist/dashboard`. */
-    dashboardDir: z.string().min(1).optional(),
-    /** Dashboard sessions end this long after sign-in (default 12 h)… */
-    sessionLifetimeSeconds: z.number().int().positive().optional(),
-    /** …or after this long unused (default 1 h). */
-    sessionIdleSeconds: z.number().int().positive().optional(),
-    /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
-    maxFailedAuthentications: z.number().int().positive().optional(),
-    /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */
-    containerSdkFile: z.string().min(1).optional(),
-    /** Containers of deployed functions' calls live at most (default: from cores and memory, `defaultMaxContainers`). */
-    maxContainers: z.number().int().min(1).max(100_000).optional(),
-    /** Calls that may wait for a container (default: 4 × maxContainers); past it, 429. */
-    maxQueuedCalls: z.number().int().min(1).max(1_000_000).optional(),
-    /** Serve `/metrics` for Prometheus on this port of its own (0: any free one); default: no metrics. */
-    metricsPort: z.number().int().min(0).max(65_535).optional(),
-    /** The address of the metrics port (default 127.0.0.1: this machine only). */
-    metricsHost: z.string().min(1).default("127.0.0.1"),
-  })
-  .superRefine((options, context) => {
-    for (const option of ["databaseReplicaUrl", "databaseMaxConnections"] as const) {
-      if (options[option] !== undefined && options.databaseUrl === undefined)
-        context.addIssue({
-          code: "custom",
-          path: [option],
-          message: "applies to PostgreSQL only: set databaseUrl too",
-        });
-    }
-  });
-
-export type ServerOptions = z.input<typeof optionsSchema>;
+/** Where the server finds files of its own package, which no user configures. */
+export interface ServerFiles {
+  /** The built dashboard to serve at `/`; default: the copy in this package's `dist/dashboard`. */
+  dashboardDir?: string | undefined;
+  /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */
+  containerSdkFile?: string | undefined;
+}
 
 export interface RunningServer {
   url: string;
@@ -68,17 +28,6 @@ export interface RunningServer {
   /** Where Prometheus scrapes, when `metricsPort` is set. */
   metricsUrl?: string;
   close(): Promise<void>;
-}
-
-function parseOptions(input: ServerOptions) {
-  const parsed = optionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "options"}: ${issue.message}`,
-    );
-    throw new InvalidError(`Invalid server configuration: ${problems.join("; ")}`);
-  }
-  return Object.freeze(parsed.data);
 }
 
 /** Requests (function calls queued or running among them) get this long to finish on shutdown. */
@@ -111,48 +60,50 @@ function refuseWhenClosing(app: FastifyInstance): () => void {
 }
 
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
-export async function startServer(input: ServerOptions): Promise<RunningServer> {
-  const options = parseOptions(input);
-  const metrics = options.metricsPort === undefined ? undefined : createServerMetrics();
+export async function startServer(config: ServerConfig, files: ServerFiles = {}): Promise<RunningServer> {
+  const metrics = config.metricsPort === undefined ? undefined : createServerMetrics();
   const lockbox = await openLockbox(
     {
-      dataDir: options.dataDir,
-      encodedKey: options.encodedKey,
-      databaseUrl: options.databaseUrl,
-      databaseReplicaUrl: options.databaseReplicaUrl,
-      databaseMaxConnections: options.databaseMaxConnections,
+      dataDir: config.dataDir,
+      encodedKey: config.masterKey,
+      databaseUrl: config.databaseUrl,
+      databaseReplicaUrl: config.databaseReplicaUrl,
+      databaseMaxConnections: config.databaseMaxConnections,
     },
     {
       sessions: {
-        ...(options.sessionLifetimeSeconds ? { lifetimeSeconds: options.sessionLifetimeSeconds } : {}),
-        ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
+        ...(config.sessionLifetimeSeconds ? { lifetimeSeconds: config.sessionLifetimeSeconds } : {}),
+        ...(config.sessionIdleSeconds ? { idleSeconds: config.sessionIdleSeconds } : {}),
+        ...(config.maxFailedSignIns ? { maxFailedSignIns: config.maxFailedSignIns } : {}),
       },
-      maxFailedAuthentications: options.maxFailedAuthentications,
+      maxFailedAuthentications: config.maxFailedAuthentications,
       execution: {
-        sdkFile: options.containerSdkFile,
-        maxContainers: options.maxContainers,
-        maxQueuedCalls: options.maxQueuedCalls,
+        backend: config.container,
+        sdkFile: files.containerSdkFile,
+        maxContainers: config.maxContainers,
+        maxQueuedCalls: config.maxQueuedCalls,
       },
       events: metrics?.events,
     },
   );
   let scrapes: MetricsListener | undefined;
   try {
-    const generated = await bootstrap(lockbox.store, { token: options.bootstrapToken });
-    const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
+    const generated = await bootstrap(lockbox.store, { token: config.bootstrapToken });
+    const logger = createServerLogger({ level: config.logLevel, format: config.logFormat });
     const app = await buildApp({
       ...lockbox,
       logger,
-      dashboardDir: options.dashboardDir,
+      dashboardDir: files.dashboardDir,
+      trustProxy: config.trustProxy,
       onAnswered: metrics?.answered,
     });
     const beginClosing = refuseWhenClosing(app);
-    if (metrics && options.metricsPort !== undefined) {
+    if (metrics && config.metricsPort !== undefined) {
       addScrapeGauges(metrics.registry, lockbox);
-      const at = { host: options.metricsHost, port: options.metricsPort, logger };
+      const at = { host: config.metricsHost, port: config.metricsPort, logger };
       scrapes = await listenForScrapes(metrics.registry, at);
     }
-    const address = await app.listen({ host: options.host, port: options.port });
+    const address = await app.listen({ host: config.host, port: config.port });
     const { maxContainers, maxQueuedCalls } = lockbox.functions.capacity();
     app.log.info(
       `Function calls run in at most ${maxContainers} containers, with ${maxQueuedCalls} waiting at most`,

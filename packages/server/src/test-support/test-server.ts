@@ -1,4 +1,5 @@
-import { type RunningServer, type ServerOptions, startServer } from "../http/server.js";
+import { type ConfigInput, parseConfig } from "../config/index.js";
+import { type RunningServer, startServer } from "../http/server.js";
 import { makeTempDir, removeTempDir } from "./temp-lockbox.js";
 import { dropTestDatabase, testDatabaseUrl } from "./test-database.js";
 
@@ -54,33 +55,27 @@ export async function callApi(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-type TestServerOptions = { dataDir?: string } & Pick<
-  ServerOptions,
-  | "dashboardDir"
-  | "sessionLifetimeSeconds"
-  | "sessionIdleSeconds"
-  | "databaseUrl"
-  | "databaseReplicaUrl"
-  | "maxFailedAuthentications"
-  | "metricsPort"
->;
+type TestServerOptions = { dataDir?: string; dashboardDir?: string } & ConfigInput<"server">;
 
 /**
  * A real `lockbox server` on loopback, on a free port, over a temp data folder (and a fresh
  * PostgreSQL database in the `postgres` test project).
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { dataDir = makeTempDir(), ...serverOptions } = options;
+  const { dataDir = makeTempDir(), dashboardDir, ...settings } = options;
   const adminToken = `lbx_test_bootstrap_${Math.random().toString(36).slice(2)}`;
-  const server = await startServer({
-    ...serverOptions,
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    databaseUrl: options.databaseUrl ?? (await testDatabaseUrl(dataDir)),
-    bootstrapToken: adminToken,
-    logLevel: "silent",
+  const config = parseConfig("server", {
+    options: {
+      ...settings,
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      databaseUrl: options.databaseUrl ?? (await testDatabaseUrl(dataDir)),
+      bootstrapToken: adminToken,
+      logLevel: "silent",
+    },
   });
+  const server = await startServer(config, { dashboardDir });
   return {
     url: server.url,
     dataDir,

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { pipeline } from "node:stream/promises";
 import { OutputMask } from "@lockbox/server/containers";
+import { credentialVariables } from "@lockbox/server/settings";
 import { InvalidError } from "@lockbox/server/shared";
-import { resolveEnvironment } from "../../client/settings.js";
+import { clientConfig, resolveEnvironment } from "../../client/settings.js";
 import { readDotenvFile } from "../../dotenv-file.js";
 import { mergeLayers } from "../../sdk/secret-layers.js";
 import { withApi } from "../with-api.js";
@@ -32,10 +33,8 @@ async function mergedSecrets(options: ExecOptions): Promise<Record<string, strin
 }
 
 // Lockbox's own credentials are for lockbox, not for the command it runs.
-const lockboxCredentials = ["LOCKBOX_TOKEN", "LOCKBOX_MASTER_KEY", "LOCKBOX_BOOTSTRAP_TOKEN"];
-
 function withoutLockboxCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !lockboxCredentials.includes(key)));
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !credentialVariables.includes(key)));
 }
 
 // What shells answer for a command that could not be run: 127 not found, 126 not executable.
@@ -58,10 +57,12 @@ export async function execCommand(command: string[], options: ExecOptions): Prom
     throw new InvalidError(
       "Give the command to run after --, as in: lockbox exec --secret NAME -- node app.js",
     );
+  // --no-mask, else LOCKBOX_NO_MASK, as for functions.
+  const mask = options.mask && !clientConfig().noMask;
   const secrets = await mergedSecrets(options);
   const child = spawn(file, args, {
     env: { ...withoutLockboxCredentials(process.env), ...secrets },
-    stdio: ["inherit", options.mask ? "pipe" : "inherit", options.mask ? "pipe" : "inherit"],
+    stdio: ["inherit", mask ? "pipe" : "inherit", mask ? "pipe" : "inherit"],
   });
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once("error", (error: NodeJS.ErrnoException) => {

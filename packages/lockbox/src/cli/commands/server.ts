@@ -1,21 +1,7 @@
-import { type ServerOptions, startServer } from "@lockbox/server/http";
-import { lockboxHome } from "../../client/settings.js";
+import { parseConfig } from "@lockbox/server/config";
 import { containerSdkFile } from "../../sdk/bundle.js";
 import { print } from "../output.js";
-
-export interface ServerCommandOptions {
-  host: string;
-  port: number;
-  dataDir?: string;
-  databaseUrl?: string;
-  databaseReplicaUrl?: string;
-  databaseMaxConnections?: number;
-  maxContainers?: number;
-  maxQueuedCalls?: number;
-  logFormat?: string;
-  metricsPort?: number;
-  metricsHost?: string;
-}
+import { settingOptions } from "../setting-options.js";
 
 function signInHint(url: string, bootstrapToken: string | undefined): string[] {
   if (bootstrapToken === undefined) {
@@ -39,28 +25,12 @@ function untilStopped(): Promise<NodeJS.Signals> {
 }
 
 /** `lockbox server`: serves the data folder over HTTP until SIGINT or SIGTERM. */
-export async function runServer(options: ServerCommandOptions): Promise<void> {
-  const server = await startServer({
-    host: options.host,
-    port: options.port,
-    dataDir: options.dataDir || lockboxHome(),
-    databaseUrl: options.databaseUrl || undefined,
-    databaseReplicaUrl: options.databaseReplicaUrl || undefined,
-    databaseMaxConnections: options.databaseMaxConnections,
-    maxContainers: options.maxContainers,
-    maxQueuedCalls: options.maxQueuedCalls,
-    metricsPort: options.metricsPort,
-    metricsHost: options.metricsHost || undefined,
-    encodedKey: process.env.LOCKBOX_MASTER_KEY || undefined,
-    // Deployed functions called through the server import this SDK's container build.
-    containerSdkFile: containerSdkFile(),
-    bootstrapToken: process.env.LOCKBOX_BOOTSTRAP_TOKEN || undefined,
-    // The server checks the level and names the allowed ones when it is wrong.
-    logLevel: (process.env.LOCKBOX_LOG_LEVEL || undefined) as ServerOptions["logLevel"],
-    // Likewise the format; JSON when the lines go to a pipe or a file, for a log collector.
-    logFormat: (options.logFormat ||
-      (process.stdout.isTTY ? "pretty" : "json")) as ServerOptions["logFormat"],
-  });
+export async function runServer(options: Record<string, unknown>): Promise<void> {
+  const config = parseConfig("server", { options: settingOptions("server", options), env: process.env });
+  // Loaded once the settings are known to be good: a mistake is answered before any of the server loads.
+  const { startServer } = await import("@lockbox/server/http");
+  // Deployed functions called through the server import this SDK's container build.
+  const server = await startServer(config, { containerSdkFile: containerSdkFile() });
   // Listen for the signals before saying where we listen: a caller may stop us right away.
   const stopped = untilStopped();
   print(

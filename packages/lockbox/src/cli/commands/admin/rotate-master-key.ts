@@ -6,13 +6,12 @@ import {
   openLockbox,
   writeKeyFile,
 } from "@lockbox/server";
+import { parseConfig } from "@lockbox/server/config";
 import { InvalidError } from "@lockbox/server/shared";
-import { lockboxHome } from "../../../client/settings.js";
 import { print } from "../../output.js";
+import { settingOptions } from "../../setting-options.js";
 
 export interface RotateOptions {
-  dataDir?: string;
-  databaseUrl?: string;
   batchSize: number;
 }
 
@@ -34,11 +33,11 @@ function keysForRotation(dataDir: string, encodedKey: string | undefined) {
  * `lockbox admin rotate-master-key`: re-wraps every data key of the store under a new master key
  * while servers keep serving; run again after an interruption, it goes on where it stopped.
  */
-export async function rotateMasterKey(options: RotateOptions): Promise<void> {
-  const dataDir = options.dataDir || lockboxHome();
-  const encodedKey = process.env.LOCKBOX_MASTER_KEY || undefined;
+export async function rotateMasterKey(options: RotateOptions & Record<string, unknown>): Promise<void> {
+  const config = parseConfig("admin", { options: settingOptions("admin", options), env: process.env });
+  const { dataDir, masterKey: encodedKey, databaseUrl } = config;
   const [newKey] = keysForRotation(dataDir, encodedKey);
-  const lockbox = await openLockbox({ dataDir, encodedKey, databaseUrl: options.databaseUrl || undefined });
+  const lockbox = await openLockbox({ dataDir, encodedKey, databaseUrl });
   let reported = 0;
   try {
     const { keyId, rewrapped } = await lockbox.rotateMasterKey({
