@@ -132,3 +132,6 @@ export async function startServer(config: ServerConfig, files: ServerFiles = {})
     throw error;
   }
 }
+
+/** How the server answers an error (status and body): what the SDK rebuilds its classes from. */
+export { errorAnswer } from "./errors.js";
