@@ -3,7 +3,7 @@
 // (packages/server/src/containers/container-folder.ts), and on Node 20 each module file costs a
 // container about 1.5 ms of cold start. What only the caller's side loads, lazily (the client, the runner, esbuild), stays out:
 // those dynamic imports point at tsc's output in dist/, which shares the SDK's state through
-// global Symbol.for slots (src/sdk/internal.ts).
+// global Symbol.for slots (src/sdk/global-slots.ts).
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
 

@@ -4,15 +4,9 @@ import type { ContainerPool, ContainerSpec, FileMount } from "@lockbox/server/co
 import { InternalError, InvalidError, quote } from "@lockbox/server/shared";
 import { clientConfig } from "../client/settings.js";
 import { containerEnvironment } from "./container-env.js";
+import type { CallTarget, FunctionDefinition, InlineSource, RunContext } from "./definitions.js";
 import { stageLocalFiles } from "./function-files.js";
-import {
-  activeRun,
-  type CallTarget,
-  type FunctionDefinition,
-  type InlineSource,
-  type RunContext,
-  setActiveRun,
-} from "./internal.js";
+import { activeRun, setActiveRun } from "./global-slots.js";
 import { containerKey, prepareLayers } from "./secret-layers.js";
 
 export interface AppRunOptions {

@@ -10,18 +10,10 @@ import {
   timeoutProblem,
   tmpMbProblem,
 } from "@lockbox/server/shared";
+import { type AppDefinition, defaultTimeoutMs, type SandboxShape, type SecretSource } from "./definitions.js";
 import { FunctionHandle } from "./function-handle.js";
+import { activeRun, appRegistry, inspecting, secretSource } from "./global-slots.js";
 import { checkInlineValues, envSource } from "./inline-values.js";
-import {
-  type AppDefinition,
-  activeRun,
-  appRegistry,
-  defaultTimeoutMs,
-  inspecting,
-  type SandboxShape,
-  type SecretSource,
-  secretSource,
-} from "./internal.js";
 import { isLocal } from "./is-local.js";
 import type { Secret } from "./secret.js";
 

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { functionRegistry } from "@lockbox/server/shared";
-import { type AppDefinition, appRegistry, functionDefinition, setInspecting } from "./internal.js";
+import type { AppDefinition } from "./definitions.js";
+import { appRegistry, functionDefinition, setInspecting } from "./global-slots.js";
 
 /** A bundle imported in this process: its exports, and the apps and functions it defined. */
 export interface ImportedBundle {

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { DeployedFileEntry } from "@lockbox/server/shared";
 import { InvalidError, limits, quote } from "@lockbox/server/shared";
+import type { AppDefinition } from "./definitions.js";
 import { listLocalFiles } from "./function-files.js";
-import type { AppDefinition } from "./internal.js";
 
 /**
  * Reads the `files` of an app's deployed functions from this machine (relative paths from

@@ -1,8 +1,9 @@
 import { InvalidError } from "@lockbox/server/shared";
 import { describe, expect, it } from "vitest";
 import { App } from "./app.js";
+import type { AppDefinition } from "./definitions.js";
 import { deployedFunctions } from "./deploy-functions.js";
-import { type AppDefinition, appRegistry, functionDefinition } from "./internal.js";
+import { appRegistry, functionDefinition } from "./global-slots.js";
 import { Secret } from "./secret.js";
 
 /** The app just made, and its handles' export names by index from `base`, as a deploy reads them. */

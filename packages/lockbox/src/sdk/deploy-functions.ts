@@ -1,6 +1,6 @@
 import type { LockboxApi } from "@lockbox/server";
 import { InvalidError, quote } from "@lockbox/server/shared";
-import type { AppDefinition, SecretSource } from "./internal.js";
+import type { AppDefinition, SecretSource } from "./definitions.js";
 
 /** A function as a deploy stores it: secret names and keys, never values. */
 export type DeployedFunction = Parameters<LockboxApi["apps"]["deploy"]>[0]["functions"][number];

@@ -9,10 +9,10 @@ import {
 } from "@lockbox/server/shared";
 import { AppRun } from "./app-run.js";
 import { clientApi } from "./client.js";
+import { type CallTarget, defaultTimeoutMs, type SecretSource } from "./definitions.js";
 import type { DeployedFunction } from "./deploy-functions.js";
 import { deployedBundle } from "./deployed-bundle.js";
 import { envSource } from "./inline-values.js";
-import { type CallTarget, defaultTimeoutMs, type SecretSource } from "./internal.js";
 
 export interface DeployedRef {
   appName: string;

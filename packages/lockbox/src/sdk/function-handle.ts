@@ -1,5 +1,6 @@
 import { InvalidError } from "@lockbox/server/shared";
-import { activeRun, attachDefinition, type FunctionDefinition } from "./internal.js";
+import type { FunctionDefinition } from "./definitions.js";
+import { activeRun, attachDefinition } from "./global-slots.js";
 import { isLocal } from "./is-local.js";
 import { mapCalls } from "./map-calls.js";
 

@@ -1,5 +1,5 @@
 import { InvalidError, valuesProblem } from "@lockbox/server/shared";
-import type { InlineSource } from "./internal.js";
+import type { InlineSource } from "./definitions.js";
 
 /**
  * Checks an ephemeral secret's pairs: `null` and `undefined` values are dropped, any other

@@ -1,8 +1,9 @@
 import { assertAppName, assertEnvironmentName, InvalidError } from "@lockbox/server/shared";
 import { clientApi, functionCaller } from "./client.js";
+import type { CallTarget, RunContext } from "./definitions.js";
 import type { DeployedTarget } from "./deployed-target.js";
 import { environmentFor } from "./environment.js";
-import { activeRun, type CallTarget, type RunContext } from "./internal.js";
+import { activeRun } from "./global-slots.js";
 import { isLocal } from "./is-local.js";
 import { mapCalls, serverMapLimit } from "./map-calls.js";
 

@@ -12,7 +12,7 @@ import { addDeployedFiles } from "./deploy-files.js";
 import { deployedFunctions } from "./deploy-functions.js";
 import { environmentFor } from "./environment.js";
 import type { FunctionHandle } from "./function-handle.js";
-import { appRegistry, functionDefinition } from "./internal.js";
+import { appRegistry, functionDefinition } from "./global-slots.js";
 import { ServerRun } from "./server-run.js";
 
 /** Options of `startRun` (the CLI's `lockbox run`) and of `app.run`. */

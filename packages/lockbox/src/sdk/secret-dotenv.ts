@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { InvalidError, quote, valuesProblem } from "@lockbox/server/shared";
-import type { InlineSource } from "./internal.js";
+import type { InlineSource } from "./definitions.js";
 
 /**
  * `Secret.fromDotenv`: the file is found and read when the app runs, in the caller's process

@@ -4,8 +4,9 @@ import { useTempHome } from "../test-support/sdk-home.js";
 import { App } from "./app.js";
 import { clientApi } from "./client.js";
 import { containerEnvironment } from "./container-env.js";
+import type { FunctionDefinition } from "./definitions.js";
 import type { FunctionHandle } from "./function-handle.js";
-import { type FunctionDefinition, functionDefinition } from "./internal.js";
+import { functionDefinition } from "./global-slots.js";
 import { Secret } from "./secret.js";
 import { containerKey, mergeLayers, prepareLayers } from "./secret-layers.js";
 

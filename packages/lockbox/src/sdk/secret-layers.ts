@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LockboxApi } from "@lockbox/server";
-import type { CallTarget, InlineSource, NamedSource, SecretSource } from "./internal.js";
+import type { CallTarget, InlineSource, NamedSource, SecretSource } from "./definitions.js";
 
 /** A named layer, checked against the store: its current version, for the warm-container key. */
 export interface CheckedNamed extends NamedSource {

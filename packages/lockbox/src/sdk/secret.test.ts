@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidError, insideContainerSymbol } from "@lockbox/server/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type InlineSource, secretSource } from "./internal.js";
+import type { InlineSource } from "./definitions.js";
+import { secretSource } from "./global-slots.js";
 import { Secret } from "./secret.js";
 
 // Placeholders stand in for secret values; none is ever printed.

@@ -6,9 +6,10 @@ import {
   quote,
 } from "@lockbox/server/shared";
 import { clientApi } from "./client.js";
+import type { InlineSource, NamedSource, SecretSource } from "./definitions.js";
 import { environmentFor } from "./environment.js";
+import { attachSecretSource } from "./global-slots.js";
 import { checkInlineValues, keyList } from "./inline-values.js";
-import { attachSecretSource, type InlineSource, type NamedSource, type SecretSource } from "./internal.js";
 import { isLocal } from "./is-local.js";
 import { dotenvSource } from "./secret-dotenv.js";
 import { createSecretObjects } from "./secret-objects.js";

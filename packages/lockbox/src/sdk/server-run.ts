@@ -3,17 +3,15 @@ import { InternalError, InvalidError } from "@lockbox/server/shared";
 import type { FunctionCaller } from "../client/function-calls.js";
 import type { OpenRun, RunStart } from "../client/run-stream.js";
 import { functionLabel, maskFromEnvironment } from "./app-run.js";
+import type {
+  CallTarget,
+  FunctionDefinition,
+  InlineSource,
+  RunContext,
+  SecretSource,
+} from "./definitions.js";
 import { addDeployedFiles } from "./deploy-files.js";
-import {
-  activeRun,
-  appRegistry,
-  type CallTarget,
-  type FunctionDefinition,
-  type InlineSource,
-  type RunContext,
-  type SecretSource,
-  setActiveRun,
-} from "./internal.js";
+import { activeRun, appRegistry, setActiveRun } from "./global-slots.js";
 import { serverMapLimit } from "./map-calls.js";
 
 export interface ServerRunOptions {

@@ -1,11 +1,7 @@
 import type { FileMount } from "@lockbox/server/containers";
 import { limits, type NetworkMode } from "@lockbox/server/shared";
 
-/**
- * What the SDK's objects carry for the runner, out of the public API. The keys are symbols in the
- * global registry, so a secret or handle made by one copy of the SDK (a user's bundle) is read by
- * another (the CLI's), as `container-markers.ts` does for the registry.
- */
+// What the SDK's objects carry for the runner, out of the public API (global-slots.ts keeps them).
 
 /** A named secret, looked up when the app runs. */
 export interface NamedSource {
@@ -83,62 +79,4 @@ export interface RunContext {
   readonly mapLimit?: number | undefined;
   call(definition: FunctionDefinition, args: unknown[]): Promise<unknown>;
   callTarget(target: CallTarget, args: unknown[]): Promise<unknown>;
-}
-
-const secretSourceKey = Symbol.for("lockbox.secretSource");
-const definitionKey = Symbol.for("lockbox.functionDefinition");
-const activeRunKey = Symbol.for("lockbox.activeRun");
-const appsKey = Symbol.for("lockbox.apps");
-const inspectingKey = Symbol.for("lockbox.inspecting");
-
-type Slots = Record<symbol, unknown>;
-
-function attach(target: object, key: symbol, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false });
-}
-
-export const attachSecretSource = (secret: object, source: SecretSource) =>
-  attach(secret, secretSourceKey, source);
-
-/** The source behind a `Secret`, or undefined for anything that is not one. */
-export function secretSource(value: unknown): SecretSource | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  return (value as Slots)[secretSourceKey] as SecretSource | undefined;
-}
-
-export const attachDefinition = (handle: object, definition: FunctionDefinition) =>
-  attach(handle, definitionKey, definition);
-
-/** The definition behind a function handle, or undefined for anything else. */
-export function functionDefinition(value: unknown): FunctionDefinition | undefined {
-  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
-  return (value as Slots)[definitionKey] as FunctionDefinition | undefined;
-}
-
-/** The app run in progress in this process, if any. */
-export function activeRun(): RunContext | undefined {
-  return (globalThis as unknown as Slots)[activeRunKey] as RunContext | undefined;
-}
-
-export function setActiveRun(run: RunContext | undefined): void {
-  (globalThis as unknown as Slots)[activeRunKey] = run;
-}
-
-/** Every `App` made in this process, in order. */
-export function appRegistry(): AppDefinition[] {
-  const slots = globalThis as unknown as Record<symbol, AppDefinition[] | undefined>;
-  slots[appsKey] ??= [];
-  return slots[appsKey];
-}
-
-/** True while a deploy imports the deployer's bundle only to read its apps: `app.run` and `app.deploy` do nothing then. */
-export function inspecting(): boolean {
-  return ((globalThis as unknown as Slots)[inspectingKey] as number | undefined) !== undefined;
-}
-
-/** Counts inspecting imports in progress, so overlapping deploys do not end each other's. */
-export function setInspecting(value: boolean): void {
-  const slots = globalThis as unknown as Slots;
-  const count = ((slots[inspectingKey] as number | undefined) ?? 0) + (value ? 1 : -1);
-  slots[inspectingKey] = count > 0 ? count : undefined;
 }
