@@ -1,4 +1,4 @@
-import type { ExportFormat } from "../shared/rules.js";
+import { assertResolveNames, type ExportFormat } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-service.js";
@@ -97,6 +97,7 @@ export function createSecretReads(deps: {
      * container the caller starts itself (`use: "container"`). An audited read that sets "last used at".
      */
     async resolve(actor: Actor, input: ResolveInput): Promise<ResolvedSecret[]> {
+      assertResolveNames(input.secrets.map((wanted) => wanted.name));
       const action = input.use === "container" ? "container.start" : "secret.resolve";
       const { secrets, record } = await lookup.readForUse(store, actor, input, action);
       await readLog.write(record);

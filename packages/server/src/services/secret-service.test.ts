@@ -553,6 +553,25 @@ describe("createSecretService", () => {
         secrets().resolve(developer, { environment: main, secrets: [{ name: "nope" }] }),
       ).rejects.toThrow(NotFoundError);
     });
+
+    it("refuses a secret named twice, or more secrets than the limit, reading nothing", async () => {
+      await create("one", { A: "1" });
+      const twice = secrets().resolve(developer, {
+        environment: main,
+        secrets: [{ name: "one" }, { name: "one", version: 1 }],
+      });
+      await expect(twice).rejects.toThrow(
+        new InvalidError("Secret 'one' is named twice in one resolve: name each secret once"),
+      );
+      const many = secrets().resolve(developer, {
+        environment: main,
+        secrets: Array.from({ length: 101 }, (_, i) => ({ name: `s${i}` })),
+      });
+      await expect(many).rejects.toThrow(
+        new InvalidError("A resolve names at most 100 secrets; this one names 101"),
+      );
+      expect(await auditActions()).not.toContain("secret.resolve");
+    });
   });
 
   describe("environments", () => {

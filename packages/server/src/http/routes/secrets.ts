@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { SecretService } from "../../services/secret-service.js";
-import { exportFormats, resolveUses } from "../../shared/rules.js";
+import { exportFormats, limits, resolveNamesProblem, resolveUses } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
@@ -114,17 +114,22 @@ export const secretRoutes =
       "/environments/:environment/resolve",
       {
         schema: {
-          description:
-            "Reads secrets' values for a developer or an admin, in order: the current versions, or those given as `version`. Each read is an audit entry: `secret.resolve`, or `container.start` with `use: container` (a container the caller starts itself).",
+          description: `Reads secrets' values for a developer or an admin, in order: the current versions, or those given as \`version\`; at most ${limits.resolveMaxSecrets} secrets, each named once. Each read is an audit entry: \`secret.resolve\`, or \`container.start\` with \`use: container\` (a container the caller starts itself).`,
           params: environmentParams,
           body: z.object({
-            secrets: z.array(
-              z.object({
-                name: schemas.secretName,
-                requiredKeys: z.array(schemas.key).optional(),
-                version: z.number().int().min(1).optional(),
-              }),
-            ),
+            secrets: z
+              .array(
+                z.object({
+                  name: schemas.secretName,
+                  requiredKeys: z.array(schemas.key).optional(),
+                  version: z.number().int().min(1).optional(),
+                }),
+              )
+              .superRefine((wanted, ctx) => {
+                const message = resolveNamesProblem(wanted.map((secret) => secret.name));
+                if (message) ctx.addIssue({ code: "custom", message });
+              })
+              .meta({ maxItems: limits.resolveMaxSecrets }),
             use: z.enum(resolveUses).optional(),
           }),
         },
