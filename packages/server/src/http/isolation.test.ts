@@ -626,7 +626,10 @@ async function checkRoute(routeCase: RouteCase, transport: Transport): Promise<s
 
 beforeAll(async () => {
   // Thousands of refused tokens from one address: none may be answered 429 instead.
-  server = await startTestServer({ maxFailedAuthentications: 1_000_000 });
+  server = await startTestServer({
+    maxFailedAuthentications: 1_000_000,
+    maxFailedAuthenticationsPerWorkspace: 1_000_000,
+  });
   const owner = server.adminToken;
   tokenValues.set(owner, "A's admin token");
   const viewer = await newToken("viewer", "viewer");

@@ -32,8 +32,10 @@ const optionsSchema = z
     sessionLifetimeSeconds: z.number().int().positive().optional(),
     /** …or after this long unused (default 1 h). */
     sessionIdleSeconds: z.number().int().positive().optional(),
-    /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
+    /** Failed bearer tokens audited one by one per address, and per token, a minute; then answered 429 (default 20). */
     maxFailedAuthentications: z.number().int().positive().optional(),
+    /** The same per workspace (the token's, or `default` for unknown tokens) a minute (default 100). */
+    maxFailedAuthenticationsPerWorkspace: z.number().int().positive().optional(),
     /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */
     containerSdkFile: z.string().min(1).optional(),
     /** Containers of deployed functions' calls live at most (default: from cores and memory, `defaultMaxContainers`). */
@@ -118,6 +120,7 @@ export async function startServer(input: ServerOptions): Promise<RunningServer> 
         ...(options.sessionIdleSeconds ? { idleSeconds: options.sessionIdleSeconds } : {}),
       },
       maxFailedAuthentications: options.maxFailedAuthentications,
+      maxFailedAuthenticationsPerWorkspace: options.maxFailedAuthenticationsPerWorkspace,
       execution: {
         sdkFile: options.containerSdkFile,
         maxContainers: options.maxContainers,

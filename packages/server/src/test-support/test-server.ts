@@ -62,6 +62,7 @@ type TestServerOptions = { dataDir?: string } & Pick<
   | "databaseUrl"
   | "databaseReplicaUrl"
   | "maxFailedAuthentications"
+  | "maxFailedAuthenticationsPerWorkspace"
 >;
 
 /**
