@@ -61,16 +61,19 @@ export const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMax
 export const appRoutes =
   (apps: AppService): FastifyPluginAsyncZod =>
   async (app) => {
+    // A developer gets the functions' `env` values in the list, and the code too in an app's deploy.
     app.get(
       "/environments/:environment/apps",
-      { schema: { params: environmentParams } },
+      { config: { returnsValues: true }, schema: { params: environmentParams } },
       async (request) => ({
         apps: await apps.list(request.actor, request.params),
       }),
     );
 
-    app.get("/environments/:environment/apps/:name", { schema: { params: appParams } }, async (request) =>
-      apps.get(request.actor, request.params),
+    app.get(
+      "/environments/:environment/apps/:name",
+      { config: { returnsValues: true }, schema: { params: appParams } },
+      async (request) => apps.get(request.actor, request.params),
     );
 
     app.post(

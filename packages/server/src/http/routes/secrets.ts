@@ -82,13 +82,17 @@ export const secretRoutes =
 
     app.get(
       `${base}/:name/values`,
-      { schema: { params: secretParams, querystring: z.object({ version: version.optional() }) } },
+      {
+        config: { returnsValues: true },
+        schema: { params: secretParams, querystring: z.object({ version: version.optional() }) },
+      },
       async (request) => secrets.reveal(request.actor, { ...request.params, ...request.query }),
     );
 
     app.get(
       `${base}/:name/export`,
       {
+        config: { returnsValues: true },
         schema: {
           params: secretParams,
           querystring: z.object({ format: z.enum(exportFormats).default("dotenv") }),
