@@ -417,6 +417,15 @@ const routeCases: RouteCase[] = [
           ),
   },
   {
+    route: `GET ${app}/head`,
+    request: async (aim) => ({ params: { environment: aim.environment, name: await aim.app() } }),
+    expect: readable,
+    check: (answer, who) =>
+      who === "intruder"
+        ? undefined
+        : problemUnless(answer.body.version === 2, "the newest deploy's version"),
+  },
+  {
     route: `POST ${app}/deployments`,
     creates: true,
     request: async (aim) => ({

@@ -308,7 +308,7 @@ describe("createSecretService", () => {
       await expect(secrets().get(developer, { environment: main, name: "db" })).rejects.toThrow(
         NotFoundError,
       );
-      const versions = await box.lockbox.store.secrets.listVersions("unknown");
+      const versions = await box.lockbox.store.secrets.listVersions("unknown", { limit: 10 });
       expect(versions).toEqual([]);
       // A new secret of the same name starts again at version 1.
       const { secret } = await create("db", { B: "1" });

@@ -27,7 +27,15 @@ export const limits = {
   liveRunsMax: 32,
   /** Secrets one resolve names at most, each once: a request's work and its audit entries stay bounded. */
   resolveMaxSecrets: 100,
+  /** Items of a list page (secrets, versions, apps, environments, workspaces, tokens, audit entries) when a request names no `limit`… */
+  pageSizeDefault: 100,
+  /** …and at most. */
+  pageSizeMax: 1000,
 } as const;
+
+/** The size of a list page: the `limit` asked for, or the default, and never over the largest. */
+export const pageSize = (limit?: number): number =>
+  Math.min(limit ?? limits.pageSizeDefault, limits.pageSizeMax);
 
 /** What a function's container reaches: `outbound` (the default) or only its own loopback. */
 export const networkModes = ["outbound", "none"] as const;

@@ -64,9 +64,15 @@ export const appRoutes =
     // A developer gets the functions' `env` values in the list, and the code too in an app's deploy.
     app.get(
       "/environments/:environment/apps",
-      { config: { returnsValues: true }, schema: { params: environmentParams } },
+      {
+        config: { returnsValues: true },
+        schema: {
+          params: environmentParams,
+          querystring: z.object({ limit: schemas.pageLimit.optional(), after: schemas.appName.optional() }),
+        },
+      },
       async (request) => ({
-        apps: await apps.list(request.actor, request.params),
+        apps: await apps.list(request.actor, { ...request.params, ...request.query }),
       }),
     );
 
@@ -74,6 +80,14 @@ export const appRoutes =
       "/environments/:environment/apps/:name",
       { config: { returnsValues: true }, schema: { params: appParams } },
       async (request) => apps.get(request.actor, request.params),
+    );
+
+    app.get(
+      "/environments/:environment/apps/:name/head",
+      {
+        schema: { summary: "The version of an app's newest deploy and when it was made", params: appParams },
+      },
+      async (request) => apps.head(request.actor, request.params),
     );
 
     app.post(

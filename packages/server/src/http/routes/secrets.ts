@@ -25,7 +25,7 @@ export const secretRoutes =
         schema: {
           params: environmentParams,
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            limit: schemas.pageLimit.optional(),
             createdBefore: z.iso.datetime().optional(),
           }),
         },
@@ -104,9 +104,18 @@ export const secretRoutes =
       }),
     );
 
-    app.get(`${base}/:name/history`, { schema: { params: secretParams } }, async (request) => ({
-      versions: await secrets.history(request.actor, request.params),
-    }));
+    app.get(
+      `${base}/:name/history`,
+      {
+        schema: {
+          params: secretParams,
+          querystring: z.object({ limit: schemas.pageLimit.optional(), beforeVersion: version.optional() }),
+        },
+      },
+      async (request) => ({
+        versions: await secrets.history(request.actor, { ...request.params, ...request.query }),
+      }),
+    );
 
     app.post(
       `${base}/:name/rollback`,
