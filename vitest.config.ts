@@ -50,6 +50,9 @@ export default defineConfig({
           include: [
             "packages/server/src/services/**/*.test.ts",
             "packages/server/src/http/api.test.ts",
+            "packages/server/src/http/bounded-requests.test.ts",
+            "packages/server/src/http/failure-limits.test.ts",
+            "packages/server/src/http/session-reads.test.ts",
             "packages/server/src/http/function-calls.test.ts",
             "packages/server/src/http/ephemeral-runs.test.ts",
             "packages/server/src/http/isolation.test.ts",

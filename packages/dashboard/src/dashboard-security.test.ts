@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, type PageWatch, signIn, watchPage } from "./test-support/browser.js";
@@ -84,6 +86,39 @@ describe("the dashboard's security", { timeout: 90_000 }, () => {
     );
     expect(status).toBe(403);
     expect((await server.api("GET", "/environments")).body.environments).toHaveLength(1);
+  });
+
+  it("does not reveal a value for a page on another port of the same host, which the cookie goes with", async () => {
+    const reads = async () =>
+      ((await server.api("GET", "/audit?limit=1000")).body.entries as { action: string }[]).filter((entry) =>
+        ["secret.reveal", "secret.export"].includes(entry.action),
+      ).length;
+    const before = await reads();
+    const secretUrl = `${server.url}/v1/environments/main/secrets/markup`;
+    const readUrls = [`${secretUrl}/values`, `${secretUrl}/export`];
+    // Same host, another port: the same site, so a SameSite=Strict cookie is sent with its requests.
+    const other = createServer((_request, answer) => {
+      answer.setHeader("content-type", "text/html");
+      answer.end(
+        `<script>for (const url of ${JSON.stringify(readUrls)}) fetch(url, { credentials: "include", mode: "no-cors" });</script>`,
+      );
+    });
+    await new Promise<void>((listening) => other.listen(0, "127.0.0.1", listening));
+    try {
+      const { page } = await signedIn(server.adminToken);
+      const answered: string[] = [];
+      page.on("response", (response) => {
+        if (readUrls.includes(response.url())) answered.push(`${response.status()} ${response.url()}`);
+      });
+      await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+      await expect.poll(() => answered.length).toBe(2);
+      // 403, not 401: the cookie went with both requests, and the server refused them.
+      expect(answered.sort()).toEqual(readUrls.map((url) => `403 ${url}`).sort());
+    } finally {
+      other.closeAllConnections();
+      await new Promise((closed) => other.close(closed));
+    }
+    expect(await reads()).toBe(before);
   });
 
   it("ends the session of a revoked token at its next request", async () => {

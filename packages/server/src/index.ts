@@ -7,6 +7,7 @@ export type { EnvironmentInfo } from "./services/environment-service.js";
 export type {
   CreateSecretInput,
   IfExists,
+  ResolvedSecret,
   ResolveInput,
   SecretInfo,
   SecretRef,

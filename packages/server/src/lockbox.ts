@@ -141,8 +141,10 @@ export interface LockboxEvents {
 
 export interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
-  /** Failed bearer tokens audited one by one per address and minute, then answered 429 (default 20). */
+  /** Failed bearer tokens audited one by one per address, and per token, a minute; then answered 429 (default 20). */
   maxFailedAuthentications?: number | undefined;
+  /** The same per workspace (the token's, or `default` for unknown tokens) a minute (default 100). */
+  maxFailedAuthenticationsPerWorkspace?: number | undefined;
   /** How deployed functions called through this server run (container backend, the SDK's container build). */
   execution?: FunctionExecutorOptions | undefined;
   events?: LockboxEvents | undefined;
@@ -187,6 +189,7 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
       { store: chained },
       {
         maxFailures: options.maxFailedAuthentications ?? 20,
+        maxFailuresPerWorkspace: options.maxFailedAuthenticationsPerWorkspace ?? 100,
         windowMs: 60_000,
         action: "auth.failed",
         what: "failed authentications",

@@ -19,15 +19,16 @@ function url(path: string, query: Query = {}): string {
 }
 
 /**
- * Calls the API with the session cookie. Every state-changing request carries the session's CSRF
- * token; errors come back as the same classes, with the same messages, as in the CLI.
+ * Calls the API with the session cookie. Every request carries the session's CSRF token once it is
+ * known: the server asks for it on changes and on reads of values alike; errors come back as the
+ * same classes, with the same messages, as in the CLI.
  */
 export function createApiClient(onUnauthenticated: () => void) {
   let csrfToken = "";
 
   const call: Call = async <T>(method: string, path: string, options: CallOptions = {}) => {
     const headers: Record<string, string> = {};
-    if (method !== "GET") headers["x-csrf-token"] = csrfToken;
+    if (csrfToken !== "") headers["x-csrf-token"] = csrfToken;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     try {

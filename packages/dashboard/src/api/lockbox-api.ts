@@ -1,3 +1,4 @@
+import { readAllPages } from "@lockbox/server/shared";
 import { createApiClient } from "./api-client.js";
 import type { AuditEntry, EnvironmentInfo, SecretInfo, Session, Values, VersionInfo } from "./types.js";
 
@@ -16,9 +17,6 @@ const environmentPath = (environment: string) => `/environments/${encodeURICompo
 const secretPath = (ref: SecretRef, suffix = "") =>
   `${environmentPath(ref.environment)}/secrets/${encodeURIComponent(ref.name)}${suffix}`;
 
-// The server's largest page; a longer list is read page by page, newest first.
-const pageSize = 1000;
-
 /** The part of the HTTP API the dashboard uses. `onUnauthenticated` runs when the session ends. */
 export function createLockboxApi(onUnauthenticated: () => void) {
   const { call, setCsrfToken } = createApiClient(onUnauthenticated);
@@ -27,28 +25,32 @@ export function createLockboxApi(onUnauthenticated: () => void) {
     return session;
   };
 
-  async function listSecrets(environment: string): Promise<SecretInfo[]> {
-    const all: SecretInfo[] = [];
-    for (;;) {
-      const createdBefore = all.at(-1)?.createdAt;
-      const { secrets } = await call<{ secrets: SecretInfo[] }>(
-        "GET",
-        `${environmentPath(environment)}/secrets`,
-        {
-          query: { limit: pageSize, createdBefore },
-        },
-      );
-      all.push(...secrets);
-      if (secrets.length < pageSize) return all;
-    }
-  }
+  // Lists longer than the server's largest page are read page by page.
+  const listSecrets = (environment: string) =>
+    readAllPages(
+      async (limit, createdBefore: string | undefined) =>
+        (
+          await call<{ secrets: SecretInfo[] }>("GET", `${environmentPath(environment)}/secrets`, {
+            query: { limit, createdBefore },
+          })
+        ).secrets,
+      (last) => last.createdAt,
+    );
 
   return {
     restoreSession: async () => started(await call<Session>("GET", "/session")),
     signIn: async (token: string) => started(await call<Session>("POST", "/sessions", { body: { token } })),
     signOut: () => call<unknown>("DELETE", "/session"),
-    environments: async () =>
-      (await call<{ environments: EnvironmentInfo[] }>("GET", "/environments")).environments,
+    environments: () =>
+      readAllPages(
+        async (limit, after: string | undefined) =>
+          (
+            await call<{ environments: EnvironmentInfo[] }>("GET", "/environments", {
+              query: { limit, after },
+            })
+          ).environments,
+        (last) => last.name,
+      ),
     listSecrets,
     getSecret: (ref: SecretRef) => call<SecretInfo>("GET", secretPath(ref)),
     createSecret: (environment: string, name: string, values: Values) =>
@@ -60,8 +62,16 @@ export function createLockboxApi(onUnauthenticated: () => void) {
     deleteSecret: (ref: SecretRef) => call<{ deleted: boolean }>("DELETE", secretPath(ref)),
     revealSecret: async (ref: SecretRef) =>
       (await call<{ values: Values }>("GET", secretPath(ref, "/values"))).values,
-    history: async (ref: SecretRef) =>
-      (await call<{ versions: VersionInfo[] }>("GET", secretPath(ref, "/history"))).versions,
+    history: (ref: SecretRef) =>
+      readAllPages(
+        async (limit, beforeVersion: number | undefined) =>
+          (
+            await call<{ versions: VersionInfo[] }>("GET", secretPath(ref, "/history"), {
+              query: { limit, beforeVersion },
+            })
+          ).versions,
+        (last) => last.version,
+      ),
     rollback: (ref: SecretRef, version: number) =>
       call<SecretInfo>("POST", secretPath(ref, "/rollback"), { body: { version } }),
     audit: async (beforeId?: number) =>

@@ -43,6 +43,18 @@ describe.each(cliModes)("lockbox exec ($name mode)", (mode) => {
     expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "second-b" });
   });
 
+  it("reads a secret named twice once, and merges it at each place, the last one winning", async () => {
+    const result = await lockbox.run([
+      "exec",
+      "--no-mask",
+      ...["--secret", "first", "--secret", "second", "--secret", "first"],
+      "--",
+      ...printEnv,
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ a: "first-a", b: "first-b" });
+  });
+
   it("exits 2 on a malformed .env before running anything, naming the file and the line", async () => {
     const dotenv = join(files, "bad.env");
     writeFileSync(dotenv, `A=1\nB=2\nA=${canary}\n${canary}\n`);

@@ -1,12 +1,5 @@
 import type { LockboxApi, SecretRef } from "@lockbox/server";
-import {
-  errorFromCode,
-  InternalError,
-  type LockboxError,
-  NotFoundError,
-  quote,
-  RemoteError,
-} from "@lockbox/server/shared";
+import { errorFromCode, InternalError, type LockboxError, RemoteError } from "@lockbox/server/shared";
 
 export interface HttpClientOptions {
   url: string;
@@ -92,7 +85,13 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
         (await call<{ content: string }>("GET", secretPath(ref, "/export"), undefined, { format })).content,
       update: ({ environment, name, ...body }) => call("PATCH", secretPath({ environment, name }), body),
       delete: ({ allowMissing, ...ref }) => call("DELETE", secretPath(ref), undefined, { allowMissing }),
-      history: async (ref) => (await call<{ versions: never }>("GET", secretPath(ref, "/history"))).versions,
+      history: async ({ limit, beforeVersion, ...ref }) =>
+        (
+          await call<{ versions: never }>("GET", secretPath(ref, "/history"), undefined, {
+            limit,
+            beforeVersion,
+          })
+        ).versions,
       rollback: ({ version, ...ref }) => call("POST", secretPath(ref, "/rollback"), { version }),
       resolve: async ({ environment, ...body }) =>
         (await call<{ secrets: never }>("POST", `${environmentPath(environment)}/resolve`, body)).secrets,
@@ -102,34 +101,27 @@ export function createHttpClient(options: HttpClientOptions): LockboxApi {
         call("POST", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}/deployments`, body),
       get: ({ environment, name }) =>
         call("GET", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}`),
-      list: async ({ environment }) =>
-        (await call<{ apps: never }>("GET", `${environmentPath(environment)}/apps`)).apps,
-      // The list carries no code: the newest deploy's version from it, without a route of its own.
-      head: async ({ environment, name }) => {
-        const { apps } = await call<{ apps: { name: string; version: number; deployedAt: string }[] }>(
-          "GET",
-          `${environmentPath(environment)}/apps`,
-        );
-        const app = apps.find((candidate) => candidate.name === name);
-        if (!app)
-          throw new NotFoundError(`App ${quote(name)} is not deployed in environment ${quote(environment)}`);
-        return { version: app.version, deployedAt: app.deployedAt };
-      },
+      list: async ({ environment, ...query }) =>
+        (await call<{ apps: never }>("GET", `${environmentPath(environment)}/apps`, undefined, query)).apps,
+      head: ({ environment, name }) =>
+        call("GET", `${environmentPath(environment)}/apps/${encodeURIComponent(name)}/head`),
     },
     environments: {
-      list: async () => (await call<{ environments: never }>("GET", "/environments")).environments,
+      list: async (query = {}) =>
+        (await call<{ environments: never }>("GET", "/environments", undefined, query)).environments,
       create: (name) => call("POST", "/environments", { name }),
       delete: async (name) => {
         await call("DELETE", environmentPath(name));
       },
     },
     workspaces: {
-      list: async () => (await call<{ workspaces: never }>("GET", "/workspaces")).workspaces,
+      list: async (query = {}) =>
+        (await call<{ workspaces: never }>("GET", "/workspaces", undefined, query)).workspaces,
       create: (name) => call("POST", "/workspaces", { name }),
     },
     tokens: {
       create: (input) => call("POST", "/tokens", input),
-      list: async () => (await call<{ tokens: never }>("GET", "/tokens")).tokens,
+      list: async (query = {}) => (await call<{ tokens: never }>("GET", "/tokens", undefined, query)).tokens,
       revoke: async (id) => {
         await call("DELETE", `/tokens/${encodeURIComponent(id)}`);
       },

@@ -1,5 +1,6 @@
 import type { LockboxApi } from "@lockbox/server";
 import { InternalError, quote } from "@lockbox/server/shared";
+import { resolveSecrets } from "../client/resolve-secrets.js";
 import { type CheckedNamed, layerLabel, mergeLayers, type PreparedLayer } from "./secret-layers.js";
 
 /**
@@ -17,7 +18,7 @@ async function readNamed(
   }
   const values = new Map<CheckedNamed, Record<string, string>>();
   for (const [environment, secrets] of byEnvironment) {
-    const resolved = await api.secrets.resolve({
+    const resolved = await resolveSecrets(api, {
       environment,
       use: "container",
       secrets: secrets.map(({ name, requiredKeys, version }) => ({ name, requiredKeys, version })),

@@ -1,4 +1,4 @@
-import { assertSecretName } from "@lockbox/server/shared";
+import { assertSecretName, readAllPages } from "@lockbox/server/shared";
 import { clientApi } from "./client.js";
 import { environmentFor } from "./environment.js";
 import { checkInlineValues } from "./inline-values.js";
@@ -21,8 +21,6 @@ export interface SecretDeleteOptions {
   /** A missing secret is not an error. */
   allowMissing?: boolean;
 }
-
-const pageSize = 100;
 
 /** `Secret.objects`: managing named secrets; `named` makes the handle for a listed name. */
 export function createSecretObjects<S>(named: (name: string, environment: string) => S) {
@@ -49,15 +47,11 @@ export function createSecretObjects<S>(named: (name: string, environment: string
     async list(options: SecretListOptions = {}): Promise<S[]> {
       const environment = await environmentFor(options.environment);
       const api = await clientApi();
-      const secrets: S[] = [];
-      let createdBefore: string | undefined;
-      for (;;) {
-        const page = await api.secrets.list({ environment, limit: pageSize, createdBefore });
-        secrets.push(...page.map((info) => named(info.name, environment)));
-        const last = page.at(-1);
-        if (page.length < pageSize || !last) return secrets;
-        createdBefore = last.createdAt;
-      }
+      const infos = await readAllPages(
+        (limit, createdBefore: string | undefined) => api.secrets.list({ environment, limit, createdBefore }),
+        (last) => last.createdAt,
+      );
+      return infos.map((info) => named(info.name, environment));
     },
 
     /** Deletes a named secret and all its versions; a missing one is a `NotFoundError` unless `allowMissing`. */

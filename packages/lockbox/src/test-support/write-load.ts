@@ -142,7 +142,7 @@ export function apiSecretReader(url: string, token: string): SecretReader {
   };
   return {
     list: async () => (await get("?limit=1000")).secrets,
-    history: async (name) => (await get(`/${name}/history`)).versions,
+    history: async (name) => (await get(`/${name}/history?limit=1000`)).versions,
     reveal: async (name, version) =>
       (await get(`/${name}/values${version === undefined ? "" : `?version=${version}`}`)).values,
   };

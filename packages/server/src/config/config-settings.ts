@@ -218,10 +218,19 @@ export const settings = {
   maxFailedAuthentications: {
     variable: "LOCKBOX_MAX_FAILED_AUTHENTICATIONS",
     option: "--max-failed-authentications <count>",
-    description: "failed bearer tokens audited per client address and minute; more get 429",
+    description: "failed bearer tokens audited per client address, and per token, a minute; more get 429",
     format: wholeNumber(1, 1_000_000),
     scopes: ["server"],
     defaultText: "20",
+  },
+  maxFailedAuthenticationsPerWorkspace: {
+    variable: "LOCKBOX_MAX_FAILED_AUTHENTICATIONS_PER_WORKSPACE",
+    option: "--max-failed-authentications-per-workspace <count>",
+    description:
+      "failed bearer tokens audited per workspace and minute (the token's, or default for unknown tokens); more get 429",
+    format: wholeNumber(1, 1_000_000),
+    scopes: ["server"],
+    defaultText: "100",
   },
   maxFailedSignIns: {
     variable: "LOCKBOX_MAX_FAILED_SIGN_INS",

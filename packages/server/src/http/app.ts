@@ -45,7 +45,8 @@ export const redactedPaths = ["req.headers.authorization", "req.headers.cookie",
 
 const apiDescription =
   "Authenticate with `Authorization: Bearer <token>`, or (the dashboard) with the session cookie " +
-  `\`${sessionCookieName}\` from \`POST /v1/sessions\`; a session's POST, PUT, PATCH and DELETE requests ` +
+  `\`${sessionCookieName}\` from \`POST /v1/sessions\`; a session's POST, PUT, PATCH and DELETE requests, ` +
+  "and those that return values (a secret's `values` and `export`, apps and their deploys), " +
   `must also send the header \`${csrfHeaderName}\` with the session's \`csrfToken\`.`;
 
 /**

@@ -32,7 +32,7 @@ export function bearerToken(request: FastifyRequest): string {
 
 /**
  * Authenticates every request of the routes registered in `app` (a scope): by its bearer token
- * when it sends one, otherwise by its session cookie (with CSRF checks on state-changing methods).
+ * when it sends one, otherwise by its session cookie (with CSRF checks on state-changing and value-returning requests).
  */
 export function requireCaller(
   app: FastifyInstance,

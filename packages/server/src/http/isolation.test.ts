@@ -417,6 +417,15 @@ const routeCases: RouteCase[] = [
           ),
   },
   {
+    route: `GET ${app}/head`,
+    request: async (aim) => ({ params: { environment: aim.environment, name: await aim.app() } }),
+    expect: readable,
+    check: (answer, who) =>
+      who === "intruder"
+        ? undefined
+        : problemUnless(answer.body.version === 2, "the newest deploy's version"),
+  },
+  {
     route: `POST ${app}/deployments`,
     creates: true,
     request: async (aim) => ({
@@ -626,7 +635,10 @@ async function checkRoute(routeCase: RouteCase, transport: Transport): Promise<s
 
 beforeAll(async () => {
   // Thousands of refused tokens from one address: none may be answered 429 instead.
-  server = await startTestServer({ maxFailedAuthentications: 1_000_000 });
+  server = await startTestServer({
+    maxFailedAuthentications: 1_000_000,
+    maxFailedAuthenticationsPerWorkspace: 1_000_000,
+  });
   const owner = server.adminToken;
   tokenValues.set(owner, "A's admin token");
   const viewer = await newToken("viewer", "viewer");

@@ -77,6 +77,7 @@ export async function startServer(config: ServerConfig, files: ServerFiles = {})
         ...(config.maxFailedSignIns ? { maxFailedSignIns: config.maxFailedSignIns } : {}),
       },
       maxFailedAuthentications: config.maxFailedAuthentications,
+      maxFailedAuthenticationsPerWorkspace: config.maxFailedAuthenticationsPerWorkspace,
       execution: {
         backend: config.container,
         sdkFile: files.containerSdkFile,

@@ -4,11 +4,25 @@ import type { Actor } from "../services/actor.js";
 import type { ActiveSession, SessionService } from "../services/session-service.js";
 import { AuthenticationError, PermissionDeniedError } from "../shared/errors.js";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * The route answers secret values (and audits the read): a session must send its CSRF token
+     * even to read it, or a page on another port of the same host (the same site, to the cookie)
+     * could make the browser perform a read it cannot see.
+     */
+    returnsValues?: boolean;
+  }
+}
+
 export const sessionCookieName = "lockbox_session";
-/** The header every state-changing request of a session must carry, holding the session's CSRF token. */
+/** The header every state-changing or value-returning request of a session must carry, holding its CSRF token. */
 export const csrfHeaderName = "x-csrf-token";
 
 const stateChangingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+const needsCsrf = (request: FastifyRequest) =>
+  stateChangingMethods.has(request.method) || request.routeOptions.config?.returnsValues === true;
 
 /** The session cookie's value, when the request carries one. */
 export function sessionCookie(request: FastifyRequest): string | undefined {
@@ -36,14 +50,16 @@ export function clearSessionCookie(reply: FastifyReply): void {
   reply.header("set-cookie", cookieHeader(reply.request, "", 0));
 }
 
-// A cross-site page can make the browser send the cookie, but cannot read the CSRF token to echo it.
+// Another site's page can make the browser send the cookie, but cannot read the CSRF token to echo it.
 function checkCsrf(request: FastifyRequest, session: ActiveSession): void {
-  if (!stateChangingMethods.has(request.method)) return;
+  if (!needsCsrf(request)) return;
   const sent = request.headers[csrfHeaderName];
   const given = Buffer.from(typeof sent === "string" ? sent : "");
   const expected = Buffer.from(session.csrf);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new PermissionDeniedError("Missing or wrong CSRF token");
+    throw new PermissionDeniedError(
+      `Missing or wrong CSRF token: a session's requests that change something or return values must send the header '${csrfHeaderName}' with the session's csrfToken (GET /v1/session)`,
+    );
   }
 }
 

@@ -129,7 +129,9 @@ describe("CSRF", () => {
       expect(refused.status, String(csrf)).toBe(403);
       expect(refused.body.error).toMatchObject({
         code: "permission_denied",
-        message: "Missing or wrong CSRF token",
+        message: expect.stringMatching(
+          /^Missing or wrong CSRF token: a session's requests that change something or return values must send the header 'x-csrf-token'/,
+        ),
       });
     }
     expect((await server.call("GET", `${secrets}/csrf-target`)).status).toBe(404);
@@ -247,8 +249,23 @@ describe("failed sign-ins", () => {
 
       const audit = await own.call("GET", "/v1/audit?limit=1000");
       const failed = audit.body.entries.filter((e: { action: string }) => e.action === "session.failed");
-      expect(failed).toHaveLength(10);
-      expect(failed[0]).toMatchObject({ actor: "unknown token", tokenId: null, source: "127.0.0.1" });
+      // Newest first: one entry says the limit was reached; the refused attempts after it leave none.
+      expect(failed).toHaveLength(11);
+      expect(failed[0]).toMatchObject({
+        actor: "bootstrap",
+        source: "127.0.0.1",
+        target: "limit reached: 10 failed sign-ins in 60 s from this address",
+      });
+      expect((await signIn(own.adminToken, own)).answer.status).toBe(429);
+      expect((await own.call("GET", "/v1/audit?limit=1000")).body.entries).toHaveLength(
+        audit.body.entries.length,
+      );
+      expect(failed[1]).toMatchObject({
+        actor: "unknown token",
+        tokenId: null,
+        source: "127.0.0.1",
+        target: null,
+      });
       expect(audit.text).not.toContain(canary);
       // Bearer requests are not sign-ins and go on working.
       expect((await own.call("GET", secrets)).status).toBe(200);
@@ -277,8 +294,16 @@ describe("failed bearer tokens", () => {
 
       const audit = await own.call("GET", "/v1/audit?limit=1000");
       const failed = audit.body.entries.filter((e: { action: string }) => e.action === "auth.failed");
-      expect(failed).toHaveLength(20);
-      expect(failed[0]).toMatchObject({ actor: "unknown token", tokenId: null, source: "127.0.0.1" });
+      expect(failed).toHaveLength(21);
+      expect(failed[0]).toMatchObject({
+        actor: "unknown token",
+        tokenId: null,
+        source: "127.0.0.1",
+        target: "limit reached: 20 failed authentications in 60 s from this address",
+      });
+      expect(failed.slice(1).map((entry: { target: string | null }) => entry.target)).toEqual(
+        Array(20).fill(null),
+      );
       expect(audit.text + answers.map((answer) => answer.text).join("")).not.toContain(canary);
     } finally {
       await own.dispose();

@@ -1,6 +1,6 @@
 import { deployedContents } from "../containers/deployed-files.js";
 import { InvalidError, NotFoundError } from "../shared/errors.js";
-import { assertAppName, limits, quote } from "../shared/rules.js";
+import { assertAppName, limits, pageSize, quote } from "../shared/rules.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, hasRole, requireRole } from "./actor.js";
 import { recordAudit } from "./audit-service.js";
@@ -195,9 +195,14 @@ export function createAppService(deps: {
         : { ...info, functions: shownFunctions(actor, info.functions) };
     },
 
-    async list(actor: Actor, options: { environment: string }): Promise<DeploymentInfo[]> {
+    /** Each app's newest deploy, in name order, a page after the app `after`. */
+    async list(
+      actor: Actor,
+      options: { environment: string; limit?: number | undefined; after?: string | undefined },
+    ): Promise<DeploymentInfo[]> {
       const environment = await findEnvironment(store.directory, actor, options.environment);
-      const rows = await store.deployments.listLatest(environment.id);
+      const page = { limit: pageSize(options.limit), after: options.after };
+      const rows = await store.deployments.listLatest(environment.id, page);
       return rows.map((row) => ({
         name: row.appName,
         environment: options.environment,

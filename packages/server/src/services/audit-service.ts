@@ -1,4 +1,5 @@
 import { type AuditChain, chainStart } from "../crypto/audit-chain.js";
+import { pageSize } from "../shared/rules.js";
 import type { AuditRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
@@ -44,7 +45,8 @@ export interface AuditVerification {
   problems: string[];
 }
 
-const pageSize = 1000;
+// Entries the chain check reads at once.
+const chainPageSize = 1000;
 
 const entryRange = (from: number, to: number) =>
   from === to ? `entry ${from} is` : `entries ${from} to ${to} are`;
@@ -59,7 +61,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
     let last = { seq: 0, hash: chainStart };
     let entries = 0;
     for (;;) {
-      const page = await store.audit.chain(workspaceId, last.seq, pageSize);
+      const page = await store.audit.chain(workspaceId, last.seq, chainPageSize);
       for (const row of page) {
         const { seq, prevHash, hash } = row as typeof row & { seq: number };
         entries++;
@@ -70,7 +72,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
         last = { seq, hash: hash ?? "" };
         if (problems.length >= maxProblems) return { entries, last };
       }
-      if (page.length < pageSize) return { entries, last };
+      if (page.length < chainPageSize) return { entries, last };
     }
   }
 
@@ -80,7 +82,7 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
       requireRole(actor, "admin", "read the audit log");
       requireAllEnvironments(actor, "read the audit log");
       const rows = await store.replica.audit.list(actor.workspaceId, {
-        limit: Math.min(options.limit ?? 100, 1000),
+        limit: pageSize(options.limit),
         beforeId: options.beforeId,
       });
       return rows.map(({ workspaceId: _, ...entry }): AuditEntry => entry);

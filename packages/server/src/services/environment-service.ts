@@ -1,5 +1,5 @@
 import { AlreadyExistsError, InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
-import { assertEnvironmentName, defaultEnvironment, quote } from "../shared/rules.js";
+import { assertEnvironmentName, defaultEnvironment, pageSize, quote } from "../shared/rules.js";
 import type { EnvironmentRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
@@ -51,10 +51,17 @@ const toInfo = ({ name, createdAt, createdBy }: EnvironmentRow): EnvironmentInfo
 export function createEnvironmentService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
   const { store } = deps;
   return {
-    /** Every environment of the workspace; only its own for a token limited to one. */
-    async list(actor: Actor): Promise<EnvironmentInfo[]> {
-      const rows = await store.directory.listEnvironments(actor.workspaceId);
-      return rows.filter((row) => !scopeLimit(actor, row.name)).map(toInfo);
+    /** The workspace's environments in name order, a page after `after`; only its own for a token limited to one. */
+    async list(
+      actor: Actor,
+      options: { limit?: number | undefined; after?: string | undefined } = {},
+    ): Promise<EnvironmentInfo[]> {
+      if (actor.environment) {
+        const own = await store.directory.findEnvironment(actor.workspaceId, actor.environment);
+        return own && (options.after === undefined || own.name > options.after) ? [toInfo(own)] : [];
+      }
+      const page = { limit: pageSize(options.limit), after: options.after };
+      return (await store.directory.listEnvironments(actor.workspaceId, page)).map(toInfo);
     },
 
     async create(actor: Actor, name: string): Promise<EnvironmentInfo> {

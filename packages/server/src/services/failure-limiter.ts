@@ -4,15 +4,17 @@ export interface FailureLimiterOptions {
   windowMs: number;
 }
 
-// Past this many keys, windows that have ended are swept, so the map stays bounded by live keys.
-const sweepAboveKeys = 10_000;
+// Keys counted at once at most: a flood of new keys (addresses, tokens) cannot grow the map
+// without bound. Past it, windows that have ended go first, then the oldest, nearest their end.
+export const limiterMaxKeys = 10_000;
 
 /**
- * Counts failed attempts per key (an address) in fixed windows, in memory: one process's view.
- * An attempt counts from its start and is handed back when it succeeds, so that many attempts
- * started at once cannot all slip in before the first failure is counted.
+ * Counts failed attempts per key (an address, a token, a workspace) in fixed windows, in memory:
+ * one process's view. An attempt counts from its start and is handed back when it succeeds, so
+ * that many attempts started at once cannot all slip in before the first failure is counted.
  */
 export function createFailureLimiter(options: FailureLimiterOptions) {
+  // In the order the windows started: a key whose window ends is put back at the end.
   const windows = new Map<string, { startedAt: number; count: number }>();
 
   function current(key: string, now: number) {
@@ -20,9 +22,10 @@ export function createFailureLimiter(options: FailureLimiterOptions) {
     return window && now - window.startedAt < options.windowMs ? window : undefined;
   }
 
-  function sweep(now: number) {
+  function makeRoom(now: number) {
     for (const [key, window] of windows) {
-      if (now - window.startedAt >= options.windowMs) windows.delete(key);
+      if (windows.size < limiterMaxKeys && now - window.startedAt < options.windowMs) return;
+      windows.delete(key);
     }
   }
 
@@ -32,7 +35,8 @@ export function createFailureLimiter(options: FailureLimiterOptions) {
       const now = Date.now();
       const window = current(key, now);
       if (!window) {
-        if (windows.size >= sweepAboveKeys) sweep(now);
+        windows.delete(key);
+        if (windows.size >= limiterMaxKeys) makeRoom(now);
         windows.set(key, { startedAt: now, count: 1 });
         return 0;
       }

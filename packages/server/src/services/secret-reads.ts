@@ -1,4 +1,4 @@
-import type { ExportFormat } from "../shared/rules.js";
+import { assertResolveNames, type ExportFormat, pageSize } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-service.js";
@@ -64,7 +64,7 @@ export function createSecretReads(deps: {
     ): Promise<SecretInfo[]> {
       const environment = await findEnvironment(store.directory, actor, options.environment);
       const rows = await store.replica.secrets.list(environment.id, {
-        limit: Math.min(options.limit ?? 100, 1000),
+        limit: pageSize(options.limit),
         createdBefore: options.createdBefore,
       });
       return rows.map(({ keys, ...head }) => toInfo(head, options.environment, parseKeys(keys)));
@@ -79,10 +79,14 @@ export function createSecretReads(deps: {
       return formatExport(ref.name, values, ref.format);
     },
 
-    /** Newest first; from the read replica, like listings. */
-    async history(actor: Actor, ref: SecretRef): Promise<VersionInfo[]> {
+    /** Newest first, a page before `beforeVersion`; from the read replica, like listings. */
+    async history(
+      actor: Actor,
+      ref: SecretRef & { limit?: number | undefined; beforeVersion?: number | undefined },
+    ): Promise<VersionInfo[]> {
       const head = await requireHead(store, actor, ref);
-      const rows = await store.replica.secrets.listVersions(head.id);
+      const page = { limit: pageSize(ref.limit), beforeVersion: ref.beforeVersion };
+      const rows = await store.replica.secrets.listVersions(head.id, page);
       return rows.map((row) => ({
         ...row,
         keys: parseKeys(row.keys),
@@ -97,6 +101,7 @@ export function createSecretReads(deps: {
      * container the caller starts itself (`use: "container"`). An audited read that sets "last used at".
      */
     async resolve(actor: Actor, input: ResolveInput): Promise<ResolvedSecret[]> {
+      assertResolveNames(input.secrets.map((wanted) => wanted.name));
       const action = input.use === "container" ? "container.start" : "secret.resolve";
       const { secrets, record } = await lookup.readForUse(store, actor, input, action);
       await readLog.write(record);

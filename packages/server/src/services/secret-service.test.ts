@@ -308,7 +308,7 @@ describe("createSecretService", () => {
       await expect(secrets().get(developer, { environment: main, name: "db" })).rejects.toThrow(
         NotFoundError,
       );
-      const versions = await box.lockbox.store.secrets.listVersions("unknown");
+      const versions = await box.lockbox.store.secrets.listVersions("unknown", { limit: 10 });
       expect(versions).toEqual([]);
       // A new secret of the same name starts again at version 1.
       const { secret } = await create("db", { B: "1" });
@@ -552,6 +552,25 @@ describe("createSecretService", () => {
       await expect(
         secrets().resolve(developer, { environment: main, secrets: [{ name: "nope" }] }),
       ).rejects.toThrow(NotFoundError);
+    });
+
+    it("refuses a secret named twice, or more secrets than the limit, reading nothing", async () => {
+      await create("one", { A: "1" });
+      const twice = secrets().resolve(developer, {
+        environment: main,
+        secrets: [{ name: "one" }, { name: "one", version: 1 }],
+      });
+      await expect(twice).rejects.toThrow(
+        new InvalidError("Secret 'one' is named twice in one resolve: name each secret once"),
+      );
+      const many = secrets().resolve(developer, {
+        environment: main,
+        secrets: Array.from({ length: 101 }, (_, i) => ({ name: `s${i}` })),
+      });
+      await expect(many).rejects.toThrow(
+        new InvalidError("A resolve names at most 100 secrets; this one names 101"),
+      );
+      expect(await auditActions()).not.toContain("secret.resolve");
     });
   });
 

@@ -15,8 +15,10 @@ export interface SessionOptions {
   lifetimeSeconds: number;
   /** A session unused for this long ends. */
   idleSeconds: number;
-  /** Failed sign-ins allowed per address in each window. */
+  /** Failed sign-ins allowed per address, and per token, in each window. */
   maxFailedSignIns: number;
+  /** Failed sign-ins allowed per workspace (the token's, or `default` for unknown tokens) in each window. */
+  maxFailedSignInsPerWorkspace: number;
   failedSignInWindowSeconds: number;
 }
 
@@ -24,6 +26,7 @@ export const sessionDefaults: Readonly<SessionOptions> = Object.freeze({
   lifetimeSeconds: 12 * 60 * 60,
   idleSeconds: 60 * 60,
   maxFailedSignIns: 10,
+  maxFailedSignInsPerWorkspace: 50,
   failedSignInWindowSeconds: 60,
 });
 
@@ -64,6 +67,7 @@ export function createSessionService(deps: {
     { store },
     {
       maxFailures: options.maxFailedSignIns,
+      maxFailuresPerWorkspace: options.maxFailedSignInsPerWorkspace,
       windowMs: options.failedSignInWindowSeconds * 1000,
       action: "session.failed",
       what: "failed sign-ins",

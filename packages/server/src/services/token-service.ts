@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
-import { limits, quote, type Role, roles } from "../shared/rules.js";
+import { limits, pageSize, quote, type Role, roles } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
@@ -92,23 +92,24 @@ export function parseRole(role: string): Role {
 export function createTokenService(deps: { store: Pick<Store, "directory" | "tokens" | "transaction"> }) {
   const { store } = deps;
 
-  async function toInfo(row: TokenRow): Promise<TokenInfo> {
-    const workspace = await store.directory.getWorkspace(row.workspaceId);
+  /** The token a page starts after, as the actor may see it. */
+  async function pageStart(actor: Actor, id: string): Promise<TokenRow> {
+    const row = await store.tokens.get(actor.workspaceId, id);
+    if (!row || !inScope(actor, row))
+      throw new InvalidError(
+        `No token ${quote(id)} to list after: give \`after\` the id of the last token of the page before`,
+      );
+    return row;
+  }
+
+  /** The token as listed, in the workspace named `workspace`. */
+  function toInfo(row: TokenRow, workspace: string): TokenInfo {
     const { id, name, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt, environment } = row;
     const role = parseRole(row.role);
-    return {
-      id,
-      name,
-      role,
-      workspace: workspace?.name ?? "",
-      createdAt,
-      createdBy,
-      expiresAt,
-      revokedAt,
-      lastUsedAt,
-      environment,
-    };
+    return { id, name, role, workspace, createdAt, createdBy, expiresAt, revokedAt, lastUsedAt, environment };
   }
+
+  const workspaceName = async (id: string) => (await store.directory.getWorkspace(id))?.name ?? "";
 
   return {
     async create(actor: Actor, input: CreateTokenInput): Promise<{ token: TokenInfo; value: string }> {
@@ -152,13 +153,22 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
         await recordAudit(tx.audit, { ...actor, workspaceId }, { action: "token.create" });
         return issued;
       });
-      return { token: await toInfo(row), value };
+      return { token: toInfo(row, await workspaceName(row.workspaceId)), value };
     },
 
-    async list(actor: Actor): Promise<TokenInfo[]> {
+    /** Oldest first, a page after the token `after` (an id); only its environment's for a token limited to one. */
+    async list(
+      actor: Actor,
+      options: { limit?: number | undefined; after?: string | undefined } = {},
+    ): Promise<TokenInfo[]> {
       requireRole(actor, "admin", "list tokens");
-      const rows = await store.tokens.list(actor.workspaceId);
-      return Promise.all(rows.filter((row) => inScope(actor, row)).map(toInfo));
+      const rows = await store.tokens.list(actor.workspaceId, {
+        limit: pageSize(options.limit),
+        after: options.after === undefined ? undefined : await pageStart(actor, options.after),
+        environment: actor.environment ?? undefined,
+      });
+      const workspace = await workspaceName(actor.workspaceId);
+      return rows.map((row) => toInfo(row, workspace));
     },
 
     async revoke(actor: Actor, id: string): Promise<void> {

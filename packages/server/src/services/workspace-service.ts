@@ -1,5 +1,5 @@
 import { AlreadyExistsError, PermissionDeniedError } from "../shared/errors.js";
-import { assertWorkspaceName, defaultEnvironment, quote } from "../shared/rules.js";
+import { assertWorkspaceName, defaultEnvironment, pageSize, quote } from "../shared/rules.js";
 import type { WorkspaceRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import type { Actor } from "./actor.js";
@@ -73,9 +73,17 @@ export async function bootstrap(store: Pick<Store, "transaction">, options: { to
 export function createWorkspaceService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
   const { store } = deps;
   return {
-    async list(actor: Actor): Promise<WorkspaceInfo[]> {
-      const all = await store.directory.listWorkspaces();
-      return all.filter((w) => actor.canCreateWorkspaces || w.id === actor.workspaceId).map(toInfo);
+    /** Every workspace for a token that may create them, in name order, a page after `after`; else its own. */
+    async list(
+      actor: Actor,
+      options: { limit?: number | undefined; after?: string | undefined } = {},
+    ): Promise<WorkspaceInfo[]> {
+      if (!actor.canCreateWorkspaces) {
+        const own = await store.directory.getWorkspace(actor.workspaceId);
+        return own && (options.after === undefined || own.name > options.after) ? [toInfo(own)] : [];
+      }
+      const page = { limit: pageSize(options.limit), after: options.after };
+      return (await store.directory.listWorkspaces(page)).map(toInfo);
     },
 
     /** Creates a workspace with its `main` environment and an admin token, whose value is returned once. */

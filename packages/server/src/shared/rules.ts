@@ -25,7 +25,17 @@ export const limits = {
   filesMaxBytes: 32 * 1024 * 1024,
   /** Ephemeral runs a workspace has live on one server at most: each holds its code (up to both limits above) until it ends. */
   liveRunsMax: 32,
+  /** Secrets one resolve names at most, each once: a request's work and its audit entries stay bounded. */
+  resolveMaxSecrets: 100,
+  /** Items of a list page (secrets, versions, apps, environments, workspaces, tokens, audit entries) when a request names no `limit`… */
+  pageSizeDefault: 100,
+  /** …and at most. */
+  pageSizeMax: 1000,
 } as const;
+
+/** The size of a list page: the `limit` asked for, or the default, and never over the largest. */
+export const pageSize = (limit?: number): number =>
+  Math.min(limit ?? limits.pageSizeDefault, limits.pageSizeMax);
 
 /** What a function's container reaches: `outbound` (the default) or only its own loopback. */
 export const networkModes = ["outbound", "none"] as const;
@@ -172,6 +182,18 @@ export function keyCountProblem(count: number): string | undefined {
     : undefined;
 }
 
+/** Why a resolve cannot name `names` (too many, or one twice), or undefined when it can. */
+export function resolveNamesProblem(names: readonly string[]): string | undefined {
+  if (names.length > limits.resolveMaxSecrets)
+    return `A resolve names at most ${limits.resolveMaxSecrets} secrets; this one names ${names.length}`;
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return `Secret ${quote(name)} is named twice in one resolve: name each secret once`;
+    seen.add(name);
+  }
+  return undefined;
+}
+
 function check(problem: string | undefined): void {
   if (problem) throw new InvalidError(problem);
 }
@@ -204,6 +226,11 @@ export function assertWorkspaceName(name: unknown): asserts name is string {
 /** Throws `InvalidError` unless every key and value is valid. */
 export function assertValues(values: Record<string, unknown>): asserts values is Record<string, string> {
   check(valuesProblem(values));
+}
+
+/** Throws `InvalidError` unless a resolve may name `names`: at most the limit, each once. */
+export function assertResolveNames(names: readonly string[]): void {
+  check(resolveNamesProblem(names));
 }
 
 /** Throws `InvalidError` unless every key is valid. */

@@ -3,6 +3,7 @@ import {
   appNameProblem,
   environmentNameProblem,
   keyProblem,
+  limits,
   secretNameProblem,
   valuesProblem,
   workspaceNameProblem,
@@ -28,6 +29,8 @@ export const schemas = {
   environmentName: refined(z.string(), environmentNameProblem),
   workspaceName: refined(z.string(), workspaceNameProblem),
   key: refined(z.string(), keyProblem),
+  /** A list page's `limit` query parameter: whole items, from 1 to the largest page. */
+  pageLimit: z.coerce.number().int().min(1).max(limits.pageSizeMax),
   // Values are checked by the rule rather than by zod's type check, so a number gets the same
   // message on every path ("Non-string value for secret 'K'") and never echoes the value. The
   // object is checked as sent, not rebuilt: zod's record drops a "__proto__" key, which §5 allows.

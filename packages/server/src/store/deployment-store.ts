@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database, DeploymentFileRow, DeploymentRow } from "./schema.js";
+import type { NamePage } from "./store.js";
 
 /** Deployed apps: every deploy is a new version; the newest one serves. */
 export function createDeploymentStore(db: Kysely<Database>) {
@@ -36,8 +37,9 @@ export function createDeploymentStore(db: Kysely<Database>) {
         .limit(1)
         .executeTakeFirst(),
     /** The newest deploy of each app, without the code. */
-    listLatest: (environmentId: string) =>
-      db
+    /** Each app's newest deploy, in name order. */
+    listLatest: (environmentId: string, page: NamePage) => {
+      let query = db
         .selectFrom("deployments as d")
         .select(["d.appName", "d.version", "d.functions", "d.createdAt", "d.createdBy"])
         .where("d.environmentId", "=", environmentId)
@@ -50,8 +52,9 @@ export function createDeploymentStore(db: Kysely<Database>) {
               .whereRef("newer.environmentId", "=", "d.environmentId")
               .whereRef("newer.appName", "=", "d.appName"),
           ),
-        )
-        .orderBy("d.appName")
-        .execute(),
+        );
+      if (page.after !== undefined) query = query.where("d.appName", ">", page.after);
+      return query.orderBy("d.appName").limit(page.limit).execute();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database, EnvironmentRow, WorkspaceRow } from "./schema.js";
+import type { NamePage } from "./store.js";
 
 /** Workspaces and their environments. */
 export function createDirectoryStore(db: Kysely<Database>) {
@@ -8,7 +9,12 @@ export function createDirectoryStore(db: Kysely<Database>) {
       db.selectFrom("workspaces").selectAll().where("name", "=", name).executeTakeFirst(),
     getWorkspace: (id: string) =>
       db.selectFrom("workspaces").selectAll().where("id", "=", id).executeTakeFirst(),
-    listWorkspaces: () => db.selectFrom("workspaces").selectAll().orderBy("createdAt").execute(),
+    /** In name order; every workspace without `page` (the audit chain's start). */
+    listWorkspaces: (page?: NamePage) => {
+      let query = db.selectFrom("workspaces").selectAll().orderBy("name");
+      if (page?.after !== undefined) query = query.where("name", ">", page.after);
+      return (page ? query.limit(page.limit) : query).execute();
+    },
     insertWorkspace: (row: WorkspaceRow) => db.insertInto("workspaces").values(row).execute(),
     findEnvironment: (workspaceId: string, name: string) =>
       db
@@ -17,13 +23,11 @@ export function createDirectoryStore(db: Kysely<Database>) {
         .where("workspaceId", "=", workspaceId)
         .where("name", "=", name)
         .executeTakeFirst(),
-    listEnvironments: (workspaceId: string) =>
-      db
-        .selectFrom("environments")
-        .selectAll()
-        .where("workspaceId", "=", workspaceId)
-        .orderBy("name")
-        .execute(),
+    listEnvironments: (workspaceId: string, page: NamePage) => {
+      let query = db.selectFrom("environments").selectAll().where("workspaceId", "=", workspaceId);
+      if (page.after !== undefined) query = query.where("name", ">", page.after);
+      return query.orderBy("name").limit(page.limit).execute();
+    },
     insertEnvironment: (row: EnvironmentRow) => db.insertInto("environments").values(row).execute(),
     deleteEnvironment: (id: string) => db.deleteFrom("environments").where("id", "=", id).execute(),
   };

@@ -125,13 +125,15 @@ export function createSecretStore(db: Kysely<Database>, dialect: Pick<Dialect, "
     },
 
     /** Every version's metadata, newest first; no ciphertext. */
-    listVersions: (secretId: string) =>
-      db
+    /** Newest first: at most `page.limit` versions, those before `page.beforeVersion`. */
+    listVersions: (secretId: string, page: { limit: number; beforeVersion?: number | undefined }) => {
+      let query = db
         .selectFrom("secretVersions")
         .select(["version", "createdAt", "createdBy", "keys", "added", "removed", "changed", "rollbackOf"])
-        .where("secretId", "=", secretId)
-        .orderBy("version", "desc")
-        .execute(),
+        .where("secretId", "=", secretId);
+      if (page.beforeVersion !== undefined) query = query.where("version", "<", page.beforeVersion);
+      return query.orderBy("version", "desc").limit(page.limit).execute();
+    },
 
     delete: (id: string) => db.deleteFrom("secrets").where("id", "=", id).execute(),
 

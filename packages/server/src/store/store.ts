@@ -11,6 +11,12 @@ import { createSecretStore } from "./secret-store.js";
 import { createSessionStore } from "./session-store.js";
 import { createTokenStore } from "./token-store.js";
 
+/** A page of a list in name order: at most `limit` items, those after the name `after`. */
+export interface NamePage {
+  limit: number;
+  after?: string | undefined;
+}
+
 /** What differs between SQL dialects; everything else is shared Kysely code. */
 export interface Dialect {
   transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;

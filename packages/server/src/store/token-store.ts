@@ -14,13 +14,27 @@ export function createTokenStore(db: Kysely<Database>) {
         .where("workspaceId", "=", workspaceId)
         .where("id", "=", id)
         .executeTakeFirst(),
-    list: (workspaceId: string) =>
-      db
-        .selectFrom("tokens")
-        .selectAll()
-        .where("workspaceId", "=", workspaceId)
-        .orderBy("createdAt")
-        .execute(),
+    /** Oldest first: at most `page.limit`, those after the token `page.after`, of `page.environment` when given. */
+    list: (
+      workspaceId: string,
+      page: {
+        limit: number;
+        after?: Pick<TokenRow, "createdAt" | "id"> | undefined;
+        environment?: string | undefined;
+      },
+    ) => {
+      let query = db.selectFrom("tokens").selectAll().where("workspaceId", "=", workspaceId);
+      if (page.environment !== undefined) query = query.where("environment", "=", page.environment);
+      const { after } = page;
+      if (after)
+        query = query.where((eb) =>
+          eb.or([
+            eb("createdAt", ">", after.createdAt),
+            eb.and([eb("createdAt", "=", after.createdAt), eb("id", ">", after.id)]),
+          ]),
+        );
+      return query.orderBy("createdAt").orderBy("id").limit(page.limit).execute();
+    },
     /** Whether a bootstrap token exists that still works (not revoked, not expired at `now`). */
     hasUsableWorkspaceCreator: async (now: string) =>
       (await db

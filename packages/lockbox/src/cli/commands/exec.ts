@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { OutputMask } from "@lockbox/server/containers";
 import { credentialVariables } from "@lockbox/server/settings";
 import { InvalidError } from "@lockbox/server/shared";
+import { resolveSecrets } from "../../client/resolve-secrets.js";
 import { clientConfig, resolveEnvironment } from "../../client/settings.js";
 import { readDotenvFile } from "../../dotenv-file.js";
 import { mergeLayers } from "../../sdk/secret-layers.js";
@@ -22,7 +23,7 @@ async function mergedSecrets(options: ExecOptions): Promise<Record<string, strin
     names.length === 0
       ? []
       : await withApi((api) =>
-          api.secrets.resolve({
+          resolveSecrets(api, {
             environment: resolveEnvironment(options.env),
             secrets: names.map((name) => ({ name })),
           }),

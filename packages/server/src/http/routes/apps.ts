@@ -61,16 +61,33 @@ export const deployBodyLimit = limits.bundleMaxBytes + Math.ceil(limits.filesMax
 export const appRoutes =
   (apps: AppService): FastifyPluginAsyncZod =>
   async (app) => {
+    // A developer gets the functions' `env` values in the list, and the code too in an app's deploy.
     app.get(
       "/environments/:environment/apps",
-      { schema: { params: environmentParams } },
+      {
+        config: { returnsValues: true },
+        schema: {
+          params: environmentParams,
+          querystring: z.object({ limit: schemas.pageLimit.optional(), after: schemas.appName.optional() }),
+        },
+      },
       async (request) => ({
-        apps: await apps.list(request.actor, request.params),
+        apps: await apps.list(request.actor, { ...request.params, ...request.query }),
       }),
     );
 
-    app.get("/environments/:environment/apps/:name", { schema: { params: appParams } }, async (request) =>
-      apps.get(request.actor, request.params),
+    app.get(
+      "/environments/:environment/apps/:name",
+      { config: { returnsValues: true }, schema: { params: appParams } },
+      async (request) => apps.get(request.actor, request.params),
+    );
+
+    app.get(
+      "/environments/:environment/apps/:name/head",
+      {
+        schema: { summary: "The version of an app's newest deploy and when it was made", params: appParams },
+      },
+      async (request) => apps.head(request.actor, request.params),
     );
 
     app.post(

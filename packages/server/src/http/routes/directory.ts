@@ -4,13 +4,21 @@ import type { Services } from "../../lockbox.js";
 import { limits, roles } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
+// Lists in name order: a page of `limit` (default 100, at most 1000) after the name `after`.
+const namePage = z.object({
+  limit: schemas.pageLimit.optional(),
+  after: z.string().min(1).max(100).optional(),
+});
+
 /** Environments, workspaces, tokens and the audit log. */
 export const directoryRoutes =
   (services: Pick<Services, "environments" | "workspaces" | "tokens" | "audit">): FastifyPluginAsyncZod =>
   async (app) => {
     const { environments, workspaces, tokens, audit } = services;
 
-    app.get("/environments", async (request) => ({ environments: await environments.list(request.actor) }));
+    app.get("/environments", { schema: { querystring: namePage } }, async (request) => ({
+      environments: await environments.list(request.actor, request.query),
+    }));
 
     app.post(
       "/environments",
@@ -28,7 +36,9 @@ export const directoryRoutes =
       },
     );
 
-    app.get("/workspaces", async (request) => ({ workspaces: await workspaces.list(request.actor) }));
+    app.get("/workspaces", { schema: { querystring: namePage } }, async (request) => ({
+      workspaces: await workspaces.list(request.actor, request.query),
+    }));
 
     app.post(
       "/workspaces",
@@ -37,7 +47,18 @@ export const directoryRoutes =
         reply.code(201).send(await workspaces.create(request.actor, request.body.name)),
     );
 
-    app.get("/tokens", async (request) => ({ tokens: await tokens.list(request.actor) }));
+    app.get(
+      "/tokens",
+      {
+        schema: {
+          querystring: z.object({
+            limit: schemas.pageLimit.optional(),
+            after: z.string().min(1).max(100).optional(),
+          }),
+        },
+      },
+      async (request) => ({ tokens: await tokens.list(request.actor, request.query) }),
+    );
 
     app.post(
       "/tokens",
@@ -69,7 +90,7 @@ export const directoryRoutes =
       {
         schema: {
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            limit: schemas.pageLimit.optional(),
             beforeId: z.coerce.number().int().positive().optional(),
           }),
         },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { SecretService } from "../../services/secret-service.js";
-import { exportFormats, resolveUses } from "../../shared/rules.js";
+import { exportFormats, limits, resolveNamesProblem, resolveUses } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
@@ -25,7 +25,7 @@ export const secretRoutes =
         schema: {
           params: environmentParams,
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(1000).optional(),
+            limit: schemas.pageLimit.optional(),
             createdBefore: z.iso.datetime().optional(),
           }),
         },
@@ -82,13 +82,17 @@ export const secretRoutes =
 
     app.get(
       `${base}/:name/values`,
-      { schema: { params: secretParams, querystring: z.object({ version: version.optional() }) } },
+      {
+        config: { returnsValues: true },
+        schema: { params: secretParams, querystring: z.object({ version: version.optional() }) },
+      },
       async (request) => secrets.reveal(request.actor, { ...request.params, ...request.query }),
     );
 
     app.get(
       `${base}/:name/export`,
       {
+        config: { returnsValues: true },
         schema: {
           params: secretParams,
           querystring: z.object({ format: z.enum(exportFormats).default("dotenv") }),
@@ -100,9 +104,18 @@ export const secretRoutes =
       }),
     );
 
-    app.get(`${base}/:name/history`, { schema: { params: secretParams } }, async (request) => ({
-      versions: await secrets.history(request.actor, request.params),
-    }));
+    app.get(
+      `${base}/:name/history`,
+      {
+        schema: {
+          params: secretParams,
+          querystring: z.object({ limit: schemas.pageLimit.optional(), beforeVersion: version.optional() }),
+        },
+      },
+      async (request) => ({
+        versions: await secrets.history(request.actor, { ...request.params, ...request.query }),
+      }),
+    );
 
     app.post(
       `${base}/:name/rollback`,
@@ -114,17 +127,22 @@ export const secretRoutes =
       "/environments/:environment/resolve",
       {
         schema: {
-          description:
-            "Reads secrets' values for a developer or an admin, in order: the current versions, or those given as `version`. Each read is an audit entry: `secret.resolve`, or `container.start` with `use: container` (a container the caller starts itself).",
+          description: `Reads secrets' values for a developer or an admin, in order: the current versions, or those given as \`version\`; at most ${limits.resolveMaxSecrets} secrets, each named once. Each read is an audit entry: \`secret.resolve\`, or \`container.start\` with \`use: container\` (a container the caller starts itself).`,
           params: environmentParams,
           body: z.object({
-            secrets: z.array(
-              z.object({
-                name: schemas.secretName,
-                requiredKeys: z.array(schemas.key).optional(),
-                version: z.number().int().min(1).optional(),
-              }),
-            ),
+            secrets: z
+              .array(
+                z.object({
+                  name: schemas.secretName,
+                  requiredKeys: z.array(schemas.key).optional(),
+                  version: z.number().int().min(1).optional(),
+                }),
+              )
+              .superRefine((wanted, ctx) => {
+                const message = resolveNamesProblem(wanted.map((secret) => secret.name));
+                if (message) ctx.addIssue({ code: "custom", message });
+              })
+              .meta({ maxItems: limits.resolveMaxSecrets }),
             use: z.enum(resolveUses).optional(),
           }),
         },

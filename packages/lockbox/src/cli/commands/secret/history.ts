@@ -1,5 +1,5 @@
 import type { VersionInfo } from "@lockbox/server";
-import { quote } from "@lockbox/server/shared";
+import { quote, readAllPages } from "@lockbox/server/shared";
 import { resolveEnvironment } from "../../../client/settings.js";
 import { formatTime, print, printJson, printTable } from "../../output.js";
 import { withApi } from "../../with-api.js";
@@ -23,7 +23,13 @@ function describeChanges(version: VersionInfo): string {
 /** `lockbox secret history NAME`: who changed which keys when; never values. */
 export async function secretHistory(name: string, options: SecretHistoryOptions): Promise<void> {
   const environment = resolveEnvironment(options.env);
-  const versions = await withApi((api) => api.secrets.history({ environment, name }));
+  const versions = await withApi((api) =>
+    readAllPages(
+      (limit, beforeVersion: number | undefined) =>
+        api.secrets.history({ environment, name, limit, beforeVersion }),
+      (last) => last.version,
+    ),
+  );
   if (options.json) {
     printJson(versions);
     return;

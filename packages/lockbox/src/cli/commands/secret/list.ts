@@ -1,5 +1,4 @@
-import type { LockboxApi, SecretInfo } from "@lockbox/server";
-import { quote } from "@lockbox/server/shared";
+import { quote, readAllPages } from "@lockbox/server/shared";
 import { resolveEnvironment } from "../../../client/settings.js";
 import { formatTime, print, printJson, printTable } from "../../output.js";
 import { withApi } from "../../with-api.js";
@@ -9,24 +8,15 @@ export interface ListSecretsOptions {
   json?: boolean;
 }
 
-const pageSize = 1000;
-
-/** Every secret of the environment, newest first, a page at a time. */
-async function listAll(api: LockboxApi, environment: string): Promise<SecretInfo[]> {
-  const all: SecretInfo[] = [];
-  let createdBefore: string | undefined;
-  for (;;) {
-    const page = await api.secrets.list({ environment, limit: pageSize, createdBefore });
-    all.push(...page);
-    if (page.length < pageSize) return all;
-    createdBefore = page.at(-1)?.createdAt;
-  }
-}
-
 /** `lockbox secret list` */
 export async function listSecrets(options: ListSecretsOptions): Promise<void> {
   const environment = resolveEnvironment(options.env);
-  const secrets = await withApi((api) => listAll(api, environment));
+  const secrets = await withApi((api) =>
+    readAllPages(
+      (limit, createdBefore: string | undefined) => api.secrets.list({ environment, limit, createdBefore }),
+      (last) => last.createdAt,
+    ),
+  );
   if (options.json) {
     printJson(
       secrets.map(({ name, createdAt, createdBy, lastUsedAt }) => ({

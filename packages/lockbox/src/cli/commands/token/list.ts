@@ -1,4 +1,5 @@
 import type { TokenInfo } from "@lockbox/server";
+import { readAllPages } from "@lockbox/server/shared";
 import { formatTime, printJson, printTable } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
@@ -10,7 +11,12 @@ function status(token: TokenInfo): string {
 
 /** `lockbox token list`: ids, names and roles; never values. */
 export async function listTokens(options: { json?: boolean }): Promise<void> {
-  const tokens = await withApi((api) => api.tokens.list());
+  const tokens = await withApi((api) =>
+    readAllPages(
+      (limit, after: string | undefined) => api.tokens.list({ limit, after }),
+      (last) => last.id,
+    ),
+  );
   if (options.json) {
     printJson(tokens);
     return;
