@@ -1,20 +1,16 @@
 import { randomUUID } from "node:crypto";
-import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger } from "fastify";
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
+import { registerApiDocument } from "./api-document.js";
 import { requireCaller } from "./auth.js";
 import { answerClientError } from "./client-errors.js";
 import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
+import { documentErrorAnswers, validatesInput } from "./error-answers.js";
 import { handleError, sendError } from "./errors.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
@@ -23,7 +19,6 @@ import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
 import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
-import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
@@ -38,11 +33,6 @@ export interface AppOptions {
 
 // Headers that carry credentials never reach a log line.
 export const redactedPaths = ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'];
-
-const apiDescription =
-  "Authenticate with `Authorization: Bearer <token>`, or (the dashboard) with the session cookie " +
-  `\`${sessionCookieName}\` from \`POST /v1/sessions\`; a session's POST, PUT, PATCH and DELETE requests ` +
-  `must also send the header \`${csrfHeaderName}\` with the session's \`csrfToken\`.`;
 
 /**
  * The HTTP API under `/v1` (a bearer token or a dashboard session), OpenAPI at `/openapi.json`,
@@ -73,21 +63,7 @@ export async function buildApp(options: AppOptions) {
     sendError(reply, request, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`),
   );
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: "Lockbox API", version: "1", description: apiDescription },
-      components: {
-        securitySchemes: {
-          bearer: { type: "http", scheme: "bearer" },
-          session: { type: "apiKey", in: "cookie", name: sessionCookieName },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocument(app);
   // Alive: the process answers. Ready: it can serve, its databases reachable and migrated; a
   // load balancer sends traffic only to ready instances (and none while one shuts down: 503).
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
@@ -103,6 +79,8 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(
     async (v1) => {
+      // Any request may be refused with 503 while the server shuts down (server.ts).
+      documentErrorAnswers(v1, (route) => (validatesInput(route) ? [400, 503] : [503]));
       await v1.register(signInRoute(options.sessions));
       await v1.register(async (authenticated) => {
         requireCaller(authenticated, options);

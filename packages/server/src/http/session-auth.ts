@@ -8,7 +8,8 @@ export const sessionCookieName = "lockbox_session";
 /** The header every state-changing request of a session must carry, holding the session's CSRF token. */
 export const csrfHeaderName = "x-csrf-token";
 
-const stateChangingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** The methods whose requests must carry the CSRF token when they come with a session. */
+export const stateChangingMethods: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The session cookie's value, when the request carries one. */
 export function sessionCookie(request: FastifyRequest): string | undefined {

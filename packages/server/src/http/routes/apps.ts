@@ -4,9 +4,13 @@ import type { AppService } from "../../services/app-service.js";
 import { deployedFilesProblem } from "../../shared/file-rules.js";
 import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
+import { deployment } from "../answer-schemas.js";
+import { errorAnswers } from "../error-answers.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const appParams = environmentParams.extend({ name: schemas.appName });
+// 403: a token limited to another environment, or a role too weak; 404: no such environment or app.
+const lookedUp = errorAnswers(403, 404);
 
 // Named references only: a deploy never carries a secret's values.
 export const deployedSecret = z.object({
@@ -63,14 +67,21 @@ export const appRoutes =
   async (app) => {
     app.get(
       "/environments/:environment/apps",
-      { schema: { params: environmentParams } },
+      {
+        schema: {
+          params: environmentParams,
+          response: { 200: z.object({ apps: z.array(deployment) }), ...lookedUp },
+        },
+      },
       async (request) => ({
         apps: await apps.list(request.actor, request.params),
       }),
     );
 
-    app.get("/environments/:environment/apps/:name", { schema: { params: appParams } }, async (request) =>
-      apps.get(request.actor, request.params),
+    app.get(
+      "/environments/:environment/apps/:name",
+      { schema: { params: appParams, response: { 200: deployment, ...lookedUp } } },
+      async (request) => apps.get(request.actor, request.params),
     );
 
     app.post(
@@ -85,6 +96,7 @@ export const appRoutes =
             functions: z.array(deployedFunction),
             files: fileContents.optional(),
           }),
+          response: { 201: deployment, ...lookedUp },
         },
       },
       async (request, reply) =>

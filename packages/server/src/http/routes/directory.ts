@@ -3,6 +3,14 @@ import { z } from "zod";
 import type { Services } from "../../lockbox.js";
 import { limits, roles } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
+import {
+  auditEntry,
+  auditVerification,
+  environmentInfo,
+  tokenInfo,
+  workspaceInfo,
+} from "../answer-schemas.js";
+import { errorAnswers } from "../error-answers.js";
 
 /** Environments, workspaces, tokens and the audit log. */
 export const directoryRoutes =
@@ -10,34 +18,67 @@ export const directoryRoutes =
   async (app) => {
     const { environments, workspaces, tokens, audit } = services;
 
-    app.get("/environments", async (request) => ({ environments: await environments.list(request.actor) }));
+    app.get(
+      "/environments",
+      { schema: { response: { 200: z.object({ environments: z.array(environmentInfo) }) } } },
+      async (request) => ({ environments: await environments.list(request.actor) }),
+    );
 
     app.post(
       "/environments",
-      { schema: { body: z.object({ name: schemas.environmentName }) } },
+      {
+        schema: {
+          body: z.object({ name: schemas.environmentName }),
+          response: { 201: environmentInfo, ...errorAnswers(403, 409) },
+        },
+      },
       async (request, reply) =>
         reply.code(201).send(await environments.create(request.actor, request.body.name)),
     );
 
     app.delete(
       "/environments/:environment",
-      { schema: { params: z.object({ environment: schemas.environmentName }) } },
+      {
+        schema: {
+          params: z.object({ environment: schemas.environmentName }),
+          response: { 200: z.object({ deleted: z.boolean() }), ...errorAnswers(403, 404) },
+        },
+      },
       async (request) => {
         await environments.delete(request.actor, request.params.environment);
         return { deleted: true };
       },
     );
 
-    app.get("/workspaces", async (request) => ({ workspaces: await workspaces.list(request.actor) }));
+    app.get(
+      "/workspaces",
+      { schema: { response: { 200: z.object({ workspaces: z.array(workspaceInfo) }) } } },
+      async (request) => ({ workspaces: await workspaces.list(request.actor) }),
+    );
 
     app.post(
       "/workspaces",
-      { schema: { body: z.object({ name: schemas.workspaceName }) } },
+      {
+        schema: {
+          body: z.object({ name: schemas.workspaceName }),
+          response: {
+            201: z.object({
+              workspace: workspaceInfo,
+              adminToken: z.string().describe("The new workspace's admin token: shown this once"),
+            }),
+            ...errorAnswers(403, 409),
+          },
+        },
+      },
       async (request, reply) =>
         reply.code(201).send(await workspaces.create(request.actor, request.body.name)),
     );
 
-    app.get("/tokens", async (request) => ({ tokens: await tokens.list(request.actor) }));
+    app.get(
+      "/tokens",
+      { schema: { response: { 200: z.object({ tokens: z.array(tokenInfo) }), ...errorAnswers(403) } } },
+      async (request) => ({ tokens: await tokens.list(request.actor) }),
+    );
 
     app.post(
       "/tokens",
@@ -50,6 +91,10 @@ export const directoryRoutes =
             environment: schemas.environmentName.optional(),
             expiresInSeconds: z.number().int().positive().max(limits.tokenMaxLifetimeSeconds).optional(),
           }),
+          response: {
+            201: z.object({ token: tokenInfo, value: z.string().describe("The token: shown this once") }),
+            ...errorAnswers(403, 404),
+          },
         },
       },
       async (request, reply) => reply.code(201).send(await tokens.create(request.actor, request.body)),
@@ -57,7 +102,12 @@ export const directoryRoutes =
 
     app.delete(
       "/tokens/:id",
-      { schema: { params: z.object({ id: z.string().min(1).max(100) }) } },
+      {
+        schema: {
+          params: z.object({ id: z.string().min(1).max(100) }),
+          response: { 200: z.object({ revoked: z.boolean() }), ...errorAnswers(403, 404) },
+        },
+      },
       async (request) => {
         await tokens.revoke(request.actor, request.params.id);
         return { revoked: true };
@@ -72,10 +122,15 @@ export const directoryRoutes =
             limit: z.coerce.number().int().min(1).max(1000).optional(),
             beforeId: z.coerce.number().int().positive().optional(),
           }),
+          response: { 200: z.object({ entries: z.array(auditEntry) }), ...errorAnswers(403) },
         },
       },
       async (request) => ({ entries: await audit.list(request.actor, request.query) }),
     );
 
-    app.get("/audit/verify", async (request) => audit.verify(request.actor));
+    app.get(
+      "/audit/verify",
+      { schema: { response: { 200: auditVerification, ...errorAnswers(403) } } },
+      async (request) => audit.verify(request.actor),
+    );
   };
