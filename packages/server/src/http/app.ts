@@ -12,6 +12,7 @@ import { answerClientError } from "./client-errors.js";
 import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
 import { documentErrorAnswers, validatesInput } from "./error-answers.js";
 import { handleError, sendError } from "./errors.js";
+import { RequestLogController, requestLogSerializers } from "./request-log.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
@@ -40,7 +41,8 @@ export const redactedPaths = ["req.headers.authorization", "req.headers.cookie",
  */
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: options.logger.child({}, { serializers: requestLogSerializers }),
+    logController: new RequestLogController(),
     genReqId: () => randomUUID(),
     bodyLimit: 4 * 1024 * 1024,
     // `__proto__` is a valid key (DESIGN §5): JSON.parse makes it an own property, and every body
