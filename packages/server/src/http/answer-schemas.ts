@@ -91,6 +91,14 @@ export const tokenInfo = z
   })
   .meta({ id: "Token", description: "A token as listed: never its value" }) satisfies z.ZodType<TokenInfo>;
 
+/** One file or folder of a function's `files`, in a deploy or a run as in an answer. */
+export const deployedFileEntry = z.object({
+  path: z.string(),
+  kind: z.enum(["file", "folder"]),
+  sha256: z.string().optional(),
+  executable: z.boolean().optional(),
+});
+
 const deployedFunction = z
   .object({
     name: z.string(),
@@ -106,16 +114,7 @@ const deployedFunction = z
     timeoutMs: z.number().optional(),
     network: z.enum(networkModes).optional(),
     tmpMb: z.number().optional(),
-    files: z
-      .array(
-        z.object({
-          path: z.string(),
-          kind: z.enum(["file", "folder"]),
-          sha256: z.string().optional(),
-          executable: z.boolean().optional(),
-        }),
-      )
-      .optional(),
+    files: z.array(deployedFileEntry).optional(),
   })
   .meta({ id: "DeployedFunction" }) satisfies z.ZodType<DeployedFunction>;
 

@@ -4,7 +4,7 @@ import type { AppService } from "../../services/app-service.js";
 import { deployedFilesProblem } from "../../shared/file-rules.js";
 import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
-import { deployment } from "../answer-schemas.js";
+import { deployedFileEntry, deployment } from "../answer-schemas.js";
 import { errorAnswers } from "../error-answers.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
@@ -34,14 +34,7 @@ export const functionFields = {
   network: z.enum(networkModes).optional(),
   tmpMb: checkedNumber(tmpMbProblem).optional(),
   files: z
-    .array(
-      z.object({
-        path: z.string(),
-        kind: z.enum(["file", "folder"]),
-        sha256: z.string().optional(),
-        executable: z.boolean().optional(),
-      }),
-    )
+    .array(deployedFileEntry)
     .superRefine((files, ctx) => {
       const message = deployedFilesProblem(files);
       if (message) ctx.addIssue({ code: "custom", message });
