@@ -40,12 +40,12 @@ function componentRef(schema: z.ZodType): { $ref: string } {
 
 const errorRef = componentRef(errorResponse).$ref;
 
-/** "Error: code `not_found`", from the one table of statuses. */
+/** "Error (code `not_found`)": the codes the one table answers with `status`, whichever the route gives. */
 function errorDescription(status: number): string {
   const codes = Object.keys(httpStatusByCode).filter(
     (code) => httpStatusByCode[code as ErrorCode] === status,
   );
-  return `Error: code ${codes.map((code) => `\`${code}\``).join(" or ")}`;
+  return `Error (code ${codes.map((code) => `\`${code}\``).join(" or ")})`;
 }
 
 type ResponseSchemas = Record<string, Record<string, unknown>>;

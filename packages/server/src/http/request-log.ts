@@ -1,7 +1,7 @@
 import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 
 /** The route logged for a request that matched none (a 404): a fixed word, never its URL. */
-export const unmatchedRoute = "(unmatched)";
+const unmatchedRoute = "(unmatched)";
 
 /**
  * What a log line says of a request: its method and route pattern
