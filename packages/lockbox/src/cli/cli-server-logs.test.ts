@@ -5,13 +5,17 @@ import { runCli, tempDir } from "../test-support/run-cli.js";
 const bootstrapToken = "lbx_CANARY-logs-bootstrap-5d1e0c";
 const wrongToken = "lbx_CANARY-logs-wrong-77af02";
 const value = "CANARY-logs-value-3b9e41";
+const cursor = "CANARY-logs-cursor-9d27c4";
 const pretty = /^\d\d:\d\d:\d\d\.\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/;
 
-/** A secret written through the server, a request with a wrong token, and the log line of each. */
+/**
+ * A secret written through the server, a request with a wrong token (and a query string, which no
+ * line may show), and the log line of each.
+ */
 async function useServer(server: CliServer, home: string): Promise<void> {
   const env = { LOCKBOX_HOME: home, LOCKBOX_SERVER_URL: server.url, LOCKBOX_TOKEN: bootstrapToken };
   expect((await runCli(["secret", "create", "logged", `KEY=${value}`, "--force"], { env })).code).toBe(0);
-  const wrong = await fetch(`${server.url}/v1/environments`, {
+  const wrong = await fetch(`${server.url}/v1/environments?cursor=${cursor}`, {
     headers: { authorization: `Bearer ${wrongToken}` },
   });
   expect(wrong.status).toBe(401);
@@ -34,7 +38,7 @@ function logLines(output: string, url: string): string[] {
 }
 
 function expectNoCredentials(output: string): void {
-  for (const material of [bootstrapToken, wrongToken, value, "CANARY"])
+  for (const material of [bootstrapToken, wrongToken, value, cursor, "CANARY"])
     expect(output).not.toContain(material);
 }
 
@@ -48,9 +52,14 @@ describe("lockbox server's log lines", () => {
     await useServer(server, home.path);
     expect(await server.stop()).toBe(0);
     const lines = logLines(server.output(), server.url);
-    const entries = lines.map((line) => JSON.parse(line) as { msg: string; res?: { statusCode: number } });
+    const entries = lines.map(
+      (line) => JSON.parse(line) as { msg: string; req?: { route: string }; res?: { statusCode: number } },
+    );
     expect(entries[0]?.msg).toBe(`Server listening at ${server.url}`);
-    expect(entries.some((entry) => entry.res?.statusCode === 401)).toBe(true);
+    expect(entries.find((entry) => entry.res?.statusCode === 401)).toMatchObject({
+      msg: "request completed",
+      req: { method: "GET", route: "/v1/environments" },
+    });
     expectNoCredentials(server.output());
   });
 
@@ -65,9 +74,11 @@ describe("lockbox server's log lines", () => {
     );
     for (const line of lines) expect(line).toMatch(pretty);
     expect(output).toMatch(
-      / INFO {2}incoming request reqId=[\w-]+ method=POST url=\/v1\/environments\/main\/secrets$/m,
+      / INFO {2}incoming request reqId=[\w-]+ method=POST route=\/v1\/environments\/:environment\/secrets$/m,
     );
-    expect(output).toMatch(/ INFO {2}request completed reqId=[\w-]+ statusCode=401 responseTime=\d+\.\dms$/m);
+    expect(output).toMatch(
+      / INFO {2}request completed reqId=[\w-]+ method=GET route=\/v1\/environments statusCode=401 responseTime=\d+\.\dms$/m,
+    );
     expect(output).not.toContain('"level"');
     expectNoCredentials(output);
   });

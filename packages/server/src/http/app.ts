@@ -1,21 +1,18 @@
 import { randomUUID } from "node:crypto";
-import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
+import { registerApiDocument } from "./api-document.js";
 import { requireCaller } from "./auth.js";
 import { answerClientError } from "./client-errors.js";
 import { dashboardRoutes, defaultDashboardDir } from "./dashboard.js";
+import { documentErrorAnswers, validatesInput } from "./error-answers.js";
 import { handleError, sendError } from "./errors.js";
+import { RequestLogController, requestLogSerializers } from "./request-log.js";
 import { appRoutes } from "./routes/apps.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
@@ -23,7 +20,6 @@ import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
 import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
-import { csrfHeaderName, sessionCookieName } from "./session-auth.js";
 
 export interface AppOptions {
   services: Services;
@@ -43,19 +39,14 @@ export interface AppOptions {
 // Headers that carry credentials never reach a log line.
 export const redactedPaths = ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'];
 
-const apiDescription =
-  "Authenticate with `Authorization: Bearer <token>`, or (the dashboard) with the session cookie " +
-  `\`${sessionCookieName}\` from \`POST /v1/sessions\`; a session's POST, PUT, PATCH and DELETE requests, ` +
-  "and those that return values (a secret's `values` and `export`, apps and their deploys), " +
-  `must also send the header \`${csrfHeaderName}\` with the session's \`csrfToken\`.`;
-
 /**
  * The HTTP API under `/v1` (a bearer token or a dashboard session), OpenAPI at `/openapi.json`,
  * and the dashboard at `/`; every response carries the security headers.
  */
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: options.logger.child({}, { serializers: requestLogSerializers }),
+    logController: new RequestLogController(),
     genReqId: () => randomUUID(),
     // Behind the proxies named, `request.ip` (failure limits, the audit log) is the client's
     // address and `request.protocol` the one it used (the cookie's `Secure`); no one else's
@@ -84,21 +75,7 @@ export async function buildApp(options: AppOptions) {
     sendError(reply, request, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`),
   );
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: "Lockbox API", version: "1", description: apiDescription },
-      components: {
-        securitySchemes: {
-          bearer: { type: "http", scheme: "bearer" },
-          session: { type: "apiKey", in: "cookie", name: sessionCookieName },
-        },
-      },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocument(app);
   // Alive: the process answers. Ready: it can serve, its databases reachable and migrated; a
   // load balancer sends traffic only to ready instances (and none while one shuts down: 503).
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
@@ -114,6 +91,8 @@ export async function buildApp(options: AppOptions) {
 
   await app.register(
     async (v1) => {
+      // Any request may be refused with 503 while the server shuts down (server.ts).
+      documentErrorAnswers(v1, (route) => (validatesInput(route) ? [400, 503] : [503]));
       await v1.register(signInRoute(options.sessions));
       await v1.register(async (authenticated) => {
         requireCaller(authenticated, options);

@@ -3,7 +3,8 @@ import type { Actor } from "../services/actor.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { ActiveSession, SessionService } from "../services/session-service.js";
 import { AuthenticationError } from "../shared/errors.js";
-import { resumeSession, sessionCookie } from "./session-auth.js";
+import { documentErrorAnswers } from "./error-answers.js";
+import { resumeSession, sessionCookie, stateChangingMethods } from "./session-auth.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -38,6 +39,10 @@ export function requireCaller(
   app: FastifyInstance,
   deps: { authenticate: Authenticate; sessions: Pick<SessionService, "resume"> },
 ): void {
+  // A session's state-changing request without its CSRF token is refused: 403 (session-auth.ts).
+  documentErrorAnswers(app, (route) =>
+    [route.method].flat().some((method) => stateChangingMethods.has(method)) ? [401, 403] : [401],
+  );
   app.decorateRequest("actor", undefined as unknown as Actor);
   app.decorateRequest("session", null);
   app.addHook("onRequest", async (request, reply) => {

@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { z } from "zod";
 import {
   type ErrorCode,
+  errorCodes,
   httpStatusByCode,
   LockboxError,
   RemoteError,
@@ -44,15 +46,27 @@ function validationMessage(error: FastifyError): string {
 }
 
 /** The API's error body: `requestId` finds the request's log lines; a function's own error adds its name and stack. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  requestId: string;
-  remoteName?: string;
-  remoteStack?: string;
-  /** A call refused for want of capacity: when to try again (also the `Retry-After` header). */
-  retryAfterSeconds?: number;
-}
+export const errorBody = z
+  .object({
+    code: z.enum(errorCodes).describe("Stable across versions; the SDK rebuilds its error class from it"),
+    message: z.string().describe("What was wrong and what is allowed; never a value"),
+    requestId: z.string().describe("Finds the request's lines in the server log"),
+    remoteName: z.string().optional().describe("`remote_error`: the name of the error the function threw"),
+    remoteStack: z
+      .string()
+      .optional()
+      .describe("`remote_error`: its stack, as the function's container saw it"),
+    retryAfterSeconds: z
+      .number()
+      .optional()
+      .describe("`resource_exhausted`: when to try again (also the `Retry-After` header)"),
+  })
+  .meta({ id: "ErrorBody" });
+
+export type ErrorBody = z.output<typeof errorBody>;
+
+/** Every error answer of the API, whatever its status: `{ "error": ErrorBody }`. */
+export const errorResponse = z.object({ error: errorBody }).meta({ id: "Error" });
 
 /** The status and body an error is answered with; messages of unexpected errors are never sent, only logged. */
 export function errorAnswer(

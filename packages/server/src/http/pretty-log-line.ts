@@ -25,12 +25,12 @@ function fieldText(value: unknown): string {
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 
-/** The fields worth a terminal line: the request's method and URL, the status, the time taken, the rest. */
+/** The fields worth a terminal line: the request's method and route, the status, the time taken, the rest. */
 function fields(entry: Record<string, unknown>): [string, unknown][] {
   const req = record(entry.req);
   const res = record(entry.res);
   const pairs: [string, unknown][] = Object.entries(entry).filter(([key]) => !omitted.has(key));
-  if (req.method !== undefined) pairs.push(["method", req.method], ["url", req.url]);
+  if (req.method !== undefined) pairs.push(["method", req.method], ["route", req.route]);
   if (res.statusCode !== undefined) pairs.push(["statusCode", res.statusCode]);
   if (typeof entry.responseTime === "number")
     pairs.push(["responseTime", `${entry.responseTime.toFixed(1)}ms`]);

@@ -15,33 +15,39 @@ function logInto(format: LogFormat) {
 const time = new Date(2026, 11, 2, 9, 5, 7, 42).getTime();
 
 describe("prettyLogLine", () => {
-  it("gives a request's line its time, level, message, id, method and URL, without pid or host", () => {
+  it("gives a request's line its time, level, message, id, method and route, without pid or host", () => {
     const line = JSON.stringify({
       level: 30,
       time,
       pid: 4242,
       hostname: "build-host",
       reqId: "r-1",
-      req: { method: "GET", url: "/v1/environments", host: "127.0.0.1:7420", remotePort: 50123 },
+      req: {
+        method: "GET",
+        route: "/v1/environments/:environment",
+        host: "127.0.0.1:7420",
+        remotePort: 50123,
+      },
       msg: "incoming request",
     });
     expect(prettyLogLine(line)).toBe(
-      "09:05:07.042 INFO  incoming request reqId=r-1 method=GET url=/v1/environments\n",
+      "09:05:07.042 INFO  incoming request reqId=r-1 method=GET route=/v1/environments/:environment\n",
     );
   });
 
-  it("gives a response's status and time taken, and quotes a field that has spaces", () => {
+  it("gives a response's route, status and time taken, and quotes a field that has spaces", () => {
     const line = JSON.stringify({
       level: 40,
       time,
       reqId: "r-2",
+      req: { method: "GET", route: "(unmatched)" },
       res: { statusCode: 503 },
       responseTime: 12.3456,
       reason: "not ready yet",
       msg: "request completed",
     });
     expect(prettyLogLine(line)).toBe(
-      '09:05:07.042 WARN  request completed reqId=r-2 reason="not ready yet" statusCode=503 responseTime=12.3ms\n',
+      '09:05:07.042 WARN  request completed reqId=r-2 reason="not ready yet" method=GET route=(unmatched) statusCode=503 responseTime=12.3ms\n',
     );
   });
 

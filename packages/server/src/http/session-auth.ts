@@ -19,7 +19,8 @@ export const sessionCookieName = "lockbox_session";
 /** The header every state-changing or value-returning request of a session must carry, holding its CSRF token. */
 export const csrfHeaderName = "x-csrf-token";
 
-const stateChangingMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** The methods whose requests must carry the CSRF token when they come with a session. */
+export const stateChangingMethods: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 const needsCsrf = (request: FastifyRequest) =>
   stateChangingMethods.has(request.method) || request.routeOptions.config?.returnsValues === true;

@@ -51,7 +51,7 @@ async function stopWhileInFlight(server: CliServer, send: () => Promise<ApiAnswe
     database.exec("BEGIN IMMEDIATE");
     const inFlight = send();
     await server.waitForOutput(
-      /"req":\{"method":"POST","url":"\/v1\/environments\/main\/secrets".*"incoming request"/,
+      /"req":\{"method":"POST","route":"\/v1\/environments\/:environment\/secrets".*"incoming request"/,
     );
     const exited = server.stop();
     // The server prints this and starts closing without giving its event loop a turn in between,
@@ -117,7 +117,7 @@ describe("lockbox server on SIGTERM, with function calls", () => {
     await gate.arrived("drain-1");
     // One container: the second call waits for it, in flight once the server logged it.
     const queued = callPass("drain-2");
-    await server.waitForOutput(/(\/functions\/pass\/call"[^\n]*"incoming request"[\s\S]*){2}/);
+    await server.waitForOutput(/(\/functions\/:function\/call"[^\n]*"incoming request"[\s\S]*){2}/);
     const exited = server.stop();
     await server.waitForOutput(/^Received SIGTERM, stopping$/m);
     const late = await callPass("drain-late").catch(() => "refused" as const);

@@ -4,9 +4,13 @@ import type { AppService } from "../../services/app-service.js";
 import { deployedFilesProblem } from "../../shared/file-rules.js";
 import { limits, networkModes, timeoutProblem, tmpMbProblem } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
+import { deployedFileEntry, deployment, deploymentHead } from "../answer-schemas.js";
+import { errorAnswers } from "../error-answers.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const appParams = environmentParams.extend({ name: schemas.appName });
+// 403: a token limited to another environment, or a role too weak; 404: no such environment or app.
+const lookedUp = errorAnswers(403, 404);
 
 // Named references only: a deploy never carries a secret's values.
 export const deployedSecret = z.object({
@@ -30,14 +34,7 @@ export const functionFields = {
   network: z.enum(networkModes).optional(),
   tmpMb: checkedNumber(tmpMbProblem).optional(),
   files: z
-    .array(
-      z.object({
-        path: z.string(),
-        kind: z.enum(["file", "folder"]),
-        sha256: z.string().optional(),
-        executable: z.boolean().optional(),
-      }),
-    )
+    .array(deployedFileEntry)
     .superRefine((files, ctx) => {
       const message = deployedFilesProblem(files);
       if (message) ctx.addIssue({ code: "custom", message });
@@ -69,6 +66,7 @@ export const appRoutes =
         schema: {
           params: environmentParams,
           querystring: z.object({ limit: schemas.pageLimit.optional(), after: schemas.appName.optional() }),
+          response: { 200: z.object({ apps: z.array(deployment) }), ...lookedUp },
         },
       },
       async (request) => ({
@@ -78,14 +76,21 @@ export const appRoutes =
 
     app.get(
       "/environments/:environment/apps/:name",
-      { config: { returnsValues: true }, schema: { params: appParams } },
+      {
+        config: { returnsValues: true },
+        schema: { params: appParams, response: { 200: deployment, ...lookedUp } },
+      },
       async (request) => apps.get(request.actor, request.params),
     );
 
     app.get(
       "/environments/:environment/apps/:name/head",
       {
-        schema: { summary: "The version of an app's newest deploy and when it was made", params: appParams },
+        schema: {
+          summary: "The version of an app's newest deploy and when it was made",
+          params: appParams,
+          response: { 200: deploymentHead, ...lookedUp },
+        },
       },
       async (request) => apps.head(request.actor, request.params),
     );
@@ -102,6 +107,7 @@ export const appRoutes =
             functions: z.array(deployedFunction),
             files: fileContents.optional(),
           }),
+          response: { 201: deployment, ...lookedUp },
         },
       },
       async (request, reply) =>

@@ -1,11 +1,12 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Payload } from "../../containers/payload.js";
 import { createOutputCollector } from "../../execution/call-output.js";
 import type { CallOptions, PreparedCall } from "../../execution/prepared-call.js";
 import { RemoteError } from "../../shared/errors.js";
-import { errorAnswer } from "../errors.js";
+import { errorAnswers } from "../error-answers.js";
+import { errorAnswer, errorBody } from "../errors.js";
 
 /** A call's body, for deployed functions and a run's alike: JSON arguments, or structured-clone bytes. */
 export const callBody = z
@@ -27,6 +28,49 @@ export const callStreamType = "application/x-ndjson";
 
 /** How a call's answer is described in the OpenAPI document. */
 export const callAnswerDescription = `Answers its result, and its stdout and stderr, every secret value in them replaced by \`***\`: as one JSON object, or with \`Accept: ${callStreamType}\` as events while it runs.`;
+
+const result = z.unknown().optional().describe("The result as JSON, for `args`");
+const cloneResult = z
+  .string()
+  .optional()
+  .describe("The result as v8 structured-clone bytes in base64, for `cloneArgs`");
+const version = z.number().int().optional().describe("The deploy that ran it, for a deployed function");
+
+/** A call's answer as one JSON object. */
+export const callAnswer = z
+  .object({
+    result,
+    cloneResult,
+    output: z.string().describe("Its stdout and stderr as written, secret values replaced by `***`"),
+    version,
+  })
+  .meta({ id: "CallAnswer" });
+
+const callEvent = z
+  .object({
+    stdout: z.string().optional(),
+    stderr: z.string().optional(),
+    result,
+    cloneResult,
+    version,
+    error: errorBody.optional(),
+  })
+  .meta({
+    id: "CallEvent",
+    description:
+      "One line of a streamed call: `stdout` or `stderr` as written (secret values replaced by `***`), then the result (`result` or `cloneResult`, with `version`) or the `error`",
+  });
+
+/** A call route's answers: the result, or errors from bad input to the function's own (500) and its timeout (504). */
+export const callResponses = { 200: callAnswer, ...errorAnswers(403, 404, 429, 500, 504) };
+
+/** What the OpenAPI document adds to a call route's answers: its stream, and `Retry-After` when refused for want of capacity. */
+export const callAnswers = { stream: { mediaType: callStreamType, event: callEvent }, retryAfter: true };
+
+/** Answers `events`, one JSON a line, as they are written: no schema serializes a stream. */
+export function sendEvents(reply: FastifyReply, events: Readable) {
+  return reply.type(callStreamType).send(events);
+}
 
 /** Output a streamed answer may hold for a caller that does not read it: past it, the call is cancelled. */
 export const streamBacklogMaxBytes = 8 * 1024 * 1024;
@@ -61,7 +105,7 @@ function streamCall(
     .then((result) => send({ ...resultField(result), ...versionField(call) }))
     .catch((error: unknown) => send({ error: errorAnswer(error as Error & { code: string }, request).body }))
     .finally(() => events.end());
-  return reply.type(callStreamType).send(events);
+  return sendEvents(reply, events);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { FunctionExecutor } from "../../execution/function-executor.js";
 import { schemas } from "../../shared/schemas.js";
-import { answerCall, callAnswerDescription, callBody } from "./call-answer.js";
+import { answerCall, callAnswerDescription, callAnswers, callBody, callResponses } from "./call-answer.js";
 
 const callParams = z.object({
   environment: schemas.environmentName,
@@ -24,7 +24,9 @@ export const functionCallRoutes =
           description: `Calls the newest deploy's function in a container on this server, which reads the function's secrets itself. ${callAnswerDescription}`,
           params: callParams,
           body: callBody,
+          response: callResponses,
         },
+        config: { answers: callAnswers },
       },
       async (request, reply) => {
         const { environment, name, function: fn } = request.params;

@@ -3,8 +3,17 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { FunctionExecutor } from "../../execution/function-executor.js";
 import { schemas } from "../../shared/schemas.js";
+import { errorAnswers } from "../error-answers.js";
 import { deployBodyLimit, deployedSecret, fileContents, functionFields } from "./apps.js";
-import { answerCall, callAnswerDescription, callBody, callStreamType } from "./call-answer.js";
+import {
+  answerCall,
+  callAnswerDescription,
+  callAnswers,
+  callBody,
+  callResponses,
+  callStreamType,
+  sendEvents,
+} from "./call-answer.js";
 
 /** A run's stream sends a line this often, so that proxies keep it open and a dead caller shows. */
 export const runHeartbeatMs = 15_000;
@@ -28,6 +37,13 @@ const runBody = z.object({
     .optional()
     .describe("Mask values in output and results (default true); false is `lockbox run --no-mask`"),
 });
+
+const runEvent = z
+  .object({
+    run: z.object({ id: z.string() }).optional().describe("The first line: the run's id, for its calls"),
+    heartbeat: z.literal(true).optional(),
+  })
+  .meta({ id: "RunEvent", description: "One line of a run's stream" });
 
 const runCallParams = z.object({
   run: z.string().regex(/^run_[A-Za-z0-9_-]{32}$/, "must be a run id, as `POST …/runs` answered it"),
@@ -56,7 +72,9 @@ export const runRoutes =
           description: `Starts an ephemeral run (developer role): the caller's bundle, its functions' files and layers, inline values held in this server's memory only. Answers \`${callStreamType}\`: \`{"run":{"id"}}\`, then \`{"heartbeat":true}\` every ${runHeartbeatMs / 1000} s; the run lives as long as this answer is read, and ends, its containers stopped, when the caller closes it.`,
           params: z.object({ environment: schemas.environmentName }),
           body: runBody,
+          response: errorAnswers(403, 404, 429),
         },
+        config: { answers: { stream: { mediaType: callStreamType, event: runEvent }, retryAfter: true } },
       },
       async (request, reply) => {
         const run = await functions.startRun(request.actor, { ...request.params, ...request.body });
@@ -78,7 +96,7 @@ export const runRoutes =
         // A caller that went away while the run started: it ends at once.
         if (request.raw.socket.destroyed) void finish(run.end);
         send({ run: { id: run.id } });
-        return reply.type(callStreamType).send(events);
+        return sendEvents(reply, events);
       },
     );
 
@@ -89,7 +107,9 @@ export const runRoutes =
           description: `Calls function \`index\` of the caller's own ephemeral run (another token gets 404) in a container on this server. ${callAnswerDescription}`,
           params: runCallParams,
           body: callBody,
+          response: callResponses,
         },
+        config: { answers: callAnswers },
       },
       async (request, reply) => {
         return answerCall(

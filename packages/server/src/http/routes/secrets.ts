@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { SecretService } from "../../services/secret-service.js";
 import { exportFormats, limits, resolveNamesProblem, resolveUses } from "../../shared/rules.js";
 import { schemas } from "../../shared/schemas.js";
+import { resolvedSecret, secretInfo, secretValues, secretVersion } from "../answer-schemas.js";
+import { errorAnswers } from "../error-answers.js";
 
 const environmentParams = z.object({ environment: schemas.environmentName });
 const secretParams = environmentParams.extend({ name: schemas.secretName });
@@ -12,6 +14,11 @@ const keyList = z
   .transform((text) => text.split(",").filter(Boolean))
   .pipe(z.array(schemas.key));
 const flag = z.enum(["true", "false"]).transform((text) => text === "true");
+// Every route looks up its environment (and most a secret): 403 for a token limited to another
+// environment or a role too weak, 404 for none.
+const lookedUp = errorAnswers(403, 404);
+// 201 when it made a new version, 200 when `ifExists: "keep"` kept the old one.
+const createAnswer = z.object({ created: z.boolean(), secret: secretInfo });
 
 /** Named secrets of one environment: `/v1/environments/:environment/secrets…`. */
 export const secretRoutes =
@@ -28,6 +35,7 @@ export const secretRoutes =
             limit: schemas.pageLimit.optional(),
             createdBefore: z.iso.datetime().optional(),
           }),
+          response: { 200: z.object({ secrets: z.array(secretInfo) }), ...lookedUp },
         },
       },
       async (request) => ({
@@ -45,6 +53,7 @@ export const secretRoutes =
             values: schemas.values,
             ifExists: z.enum(["fail", "keep", "replace"]).optional(),
           }),
+          response: { 200: createAnswer, 201: createAnswer, ...lookedUp, ...errorAnswers(409) },
         },
       },
       async (request, reply) => {
@@ -55,7 +64,13 @@ export const secretRoutes =
 
     app.get(
       `${base}/:name`,
-      { schema: { params: secretParams, querystring: z.object({ requiredKeys: keyList.optional() }) } },
+      {
+        schema: {
+          params: secretParams,
+          querystring: z.object({ requiredKeys: keyList.optional() }),
+          response: { 200: secretInfo, ...lookedUp },
+        },
+      },
       async (request) => secrets.get(request.actor, { ...request.params, ...request.query }),
     );
 
@@ -69,6 +84,7 @@ export const secretRoutes =
             unset: z.array(schemas.key).optional(),
             ifVersion: version.optional(),
           }),
+          response: { 200: secretInfo, ...lookedUp, ...errorAnswers(409) },
         },
       },
       async (request) => secrets.update(request.actor, { ...request.params, ...request.body }),
@@ -76,7 +92,13 @@ export const secretRoutes =
 
     app.delete(
       `${base}/:name`,
-      { schema: { params: secretParams, querystring: z.object({ allowMissing: flag.optional() }) } },
+      {
+        schema: {
+          params: secretParams,
+          querystring: z.object({ allowMissing: flag.optional() }),
+          response: { 200: z.object({ deleted: z.boolean() }), ...lookedUp },
+        },
+      },
       async (request) => secrets.delete(request.actor, { ...request.params, ...request.query }),
     );
 
@@ -84,7 +106,11 @@ export const secretRoutes =
       `${base}/:name/values`,
       {
         config: { returnsValues: true },
-        schema: { params: secretParams, querystring: z.object({ version: version.optional() }) },
+        schema: {
+          params: secretParams,
+          querystring: z.object({ version: version.optional() }),
+          response: { 200: secretValues, ...lookedUp },
+        },
       },
       async (request) => secrets.reveal(request.actor, { ...request.params, ...request.query }),
     );
@@ -96,6 +122,7 @@ export const secretRoutes =
         schema: {
           params: secretParams,
           querystring: z.object({ format: z.enum(exportFormats).default("dotenv") }),
+          response: { 200: z.object({ format: z.enum(exportFormats), content: z.string() }), ...lookedUp },
         },
       },
       async (request) => ({
@@ -110,6 +137,7 @@ export const secretRoutes =
         schema: {
           params: secretParams,
           querystring: z.object({ limit: schemas.pageLimit.optional(), beforeVersion: version.optional() }),
+          response: { 200: z.object({ versions: z.array(secretVersion) }), ...lookedUp },
         },
       },
       async (request) => ({
@@ -119,7 +147,13 @@ export const secretRoutes =
 
     app.post(
       `${base}/:name/rollback`,
-      { schema: { params: secretParams, body: z.object({ version }) } },
+      {
+        schema: {
+          params: secretParams,
+          body: z.object({ version }),
+          response: { 200: secretInfo, ...lookedUp },
+        },
+      },
       async (request) => secrets.rollback(request.actor, { ...request.params, ...request.body }),
     );
 
@@ -145,6 +179,7 @@ export const secretRoutes =
               .meta({ maxItems: limits.resolveMaxSecrets }),
             use: z.enum(resolveUses).optional(),
           }),
+          response: { 200: z.object({ secrets: z.array(resolvedSecret) }), ...lookedUp },
         },
       },
       async (request) => ({

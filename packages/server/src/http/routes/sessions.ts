@@ -3,15 +3,10 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ActiveSession, SessionService } from "../../services/session-service.js";
 import { AuthenticationError } from "../../shared/errors.js";
-import { roles } from "../../shared/rules.js";
+import { sessionInfo } from "../answer-schemas.js";
 import { requestSource } from "../auth.js";
+import { errorAnswers } from "../error-answers.js";
 import { clearSessionCookie, setSessionCookie } from "../session-auth.js";
-
-const sessionInfo = z.object({
-  csrfToken: z.string(),
-  actor: z.object({ name: z.string(), role: z.enum(roles), workspace: z.string() }),
-  expiresAt: z.string(),
-});
 
 function currentSession(request: FastifyRequest): ActiveSession {
   if (!request.session) {
@@ -31,7 +26,8 @@ export const signInRoute =
           summary: "Sign in to the dashboard with a token: sets the HttpOnly session cookie",
           security: [],
           body: z.object({ token: z.string().min(1).max(1024) }),
-          response: { 201: sessionInfo },
+          // 401: the token is not valid; 429: too many failed sign-ins from this address.
+          response: { 201: sessionInfo, ...errorAnswers(401, 429) },
         },
       },
       async (request, reply) => {
@@ -54,7 +50,12 @@ export const sessionRoutes =
 
     app.delete(
       "/session",
-      { schema: { summary: "Sign out: ends the session and clears its cookie (needs x-csrf-token)" } },
+      {
+        schema: {
+          summary: "Sign out: ends the session and clears its cookie (needs x-csrf-token)",
+          response: { 200: z.object({ deleted: z.boolean() }) },
+        },
+      },
       async (request, reply) => {
         await sessions.end(currentSession(request));
         clearSessionCookie(reply);
