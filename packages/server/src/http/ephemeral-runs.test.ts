@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
+import { bootstrap } from "../services/workspace-setup.js";
 import { limits } from "../shared/rules.js";
 import { findIn, findOnDisk } from "../test-support/at-rest.js";
 import { processesWith } from "../test-support/container-bundle.js";

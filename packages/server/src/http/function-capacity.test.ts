@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
+import { bootstrap } from "../services/workspace-setup.js";
 import { errorFromCode, ResourceExhaustedError } from "../shared/errors.js";
 import { type CallGate, startCallGate } from "../test-support/call-gate.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";

@@ -5,7 +5,7 @@ import { openLockbox } from "../lockbox.js";
 import { listenForScrapes, type MetricsListener } from "../metrics/metrics-listener.js";
 import { addScrapeGauges } from "../metrics/scrape-gauges.js";
 import { createServerMetrics } from "../metrics/server-metrics.js";
-import { bootstrap } from "../services/workspace-service.js";
+import { bootstrap } from "../services/workspace-setup.js";
 import { buildApp } from "./app.js";
 import { sendError } from "./errors.js";
 import { createServerLogger } from "./server-logger.js";

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
+import { bootstrap } from "../services/workspace-setup.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { buildApp, redactedPaths } from "./app.js";
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
-import { hashToken } from "./token-service.js";
+import { hashToken } from "./token-credentials.js";
 
 const canary = "CANARY-session-service-61f0d3b2";
 const source = { address: "192.0.2.7", userAgent: "test" };

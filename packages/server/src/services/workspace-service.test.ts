@@ -12,7 +12,7 @@ import {
   removeTempDir,
   type TempLockbox,
 } from "../test-support/temp-lockbox.js";
-import { bootstrap, ensureDefaultWorkspace } from "./workspace-service.js";
+import { bootstrap, ensureDefaultWorkspace } from "./workspace-setup.js";
 
 describe("createWorkspaceService", () => {
   let box: TempLockbox;
@@ -124,7 +124,7 @@ describe("bootstrap", () => {
 describe("bootstrap after the bootstrap token was revoked", () => {
   it("issues a new bootstrap token, but never revives a revoked value", async () => {
     const { openTempLockbox } = await import("../test-support/temp-lockbox.js");
-    const { bootstrap } = await import("./workspace-service.js");
+    const { bootstrap } = await import("./workspace-setup.js");
     const box = await openTempLockbox();
     try {
       const first = await bootstrap(box.lockbox.store, {});

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { ensureDefaultWorkspace } from "../services/workspace-service.js";
+import { ensureDefaultWorkspace } from "../services/workspace-setup.js";
 import { AlreadyExistsError, ConflictError } from "../shared/errors.js";
 import { createDatabase, dropDatabase, postgresUrlKey } from "../test-support/postgres-server.js";
 import { makeTempDir, removeTempDir, testActor } from "../test-support/temp-lockbox.js";

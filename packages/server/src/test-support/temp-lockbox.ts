@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Lockbox, openLockbox } from "../lockbox.js";
 import type { Actor } from "../services/actor.js";
-import { ensureDefaultWorkspace } from "../services/workspace-service.js";
+import { ensureDefaultWorkspace } from "../services/workspace-setup.js";
 import type { Role } from "../shared/rules.js";
 import { dropTestDatabase, testDatabaseUrl } from "./test-database.js";
 
