@@ -17,5 +17,5 @@ export type {
 export type { SessionInfo } from "./services/session-service.js";
 export type { CreateTokenInput, TokenInfo } from "./services/token-service.js";
 export type { WorkspaceInfo } from "./services/workspace-service.js";
-export { bootstrap, defaultWorkspace, ensureDefaultWorkspace } from "./services/workspace-setup.js";
+export { defaultWorkspace } from "./services/workspace-setup.js";
 export * from "./shared/index.js";

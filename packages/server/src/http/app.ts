@@ -26,7 +26,8 @@ export interface AppOptions {
   functions: Pick<FunctionExecutor, "prepare" | "startRun" | "prepareRunCall">;
   authenticate: Authenticate;
   sessions: SessionService;
-  store: Pick<Store, "readiness">;
+  /** Whether the databases are reachable and migrated. */
+  readiness: Store["readiness"];
   logger: FastifyBaseLogger;
   /** The built dashboard served at `/` (default: the copy in this package's `dist/dashboard`). */
   dashboardDir?: string | undefined;
@@ -80,7 +81,7 @@ export async function buildApp(options: AppOptions) {
   // load balancer sends traffic only to ready instances (and none while one shuts down: 503).
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (request, reply) => {
-    const readiness = await options.store.readiness().catch((error: unknown) => {
+    const readiness = await options.readiness().catch((error: unknown) => {
       request.log.error({ err: error }, "readiness check failed");
       return { ready: false, reason: "the readiness check failed" } as const;
     });

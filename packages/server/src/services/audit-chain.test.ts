@@ -153,7 +153,7 @@ describe("the audit log's hash chain", () => {
   });
 
   const recordCall = (target: string) =>
-    box.lockbox.store.transaction((tx) =>
+    box.store.transaction((tx) =>
       recordAudit(tx.audit, box.admin, { action: "function.call", environment: "main", target, version: 3 }),
     );
 
