@@ -18,7 +18,7 @@ const secretPath = (ref: SecretRef, suffix = "") =>
   `${environmentPath(ref.environment)}/secrets/${encodeURIComponent(ref.name)}${suffix}`;
 
 /** The part of the HTTP API the dashboard uses. `onUnauthenticated` runs when the session ends. */
-export function createLockboxApi(onUnauthenticated: () => void) {
+export function createDashboardApi(onUnauthenticated: () => void) {
   const { call, setCsrfToken } = createApiClient(onUnauthenticated);
   const started = (session: Session) => {
     setCsrfToken(session.csrfToken);
@@ -79,4 +79,4 @@ export function createLockboxApi(onUnauthenticated: () => void) {
   };
 }
 
-export type LockboxApi = ReturnType<typeof createLockboxApi>;
+export type DashboardApi = ReturnType<typeof createDashboardApi>;
