@@ -82,3 +82,5 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
     },
   };
 }
+
+export type AuditService = ReturnType<typeof createAuditService>;
