@@ -1,10 +1,10 @@
 import { createContext, useContext } from "react";
-import type { LockboxApi } from "./api/lockbox-api.js";
+import type { DashboardApi } from "./api/dashboard-api.js";
 import type { Session } from "./api/types.js";
 
 /** What every page of a signed-in user needs: the API, who they are and where they are. */
 export interface AppContextValue {
-  api: LockboxApi;
+  api: DashboardApi;
   session: Session;
   environment: string;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { createLockboxApi } from "./api/lockbox-api.js";
+import { createDashboardApi } from "./api/dashboard-api.js";
 import type { Session } from "./api/types.js";
 import { SignedIn } from "./layout/signed-in.js";
 import { SignInPage } from "./session/sign-in-page.js";
@@ -12,7 +12,7 @@ export function App() {
   const [notice, setNotice] = useState("");
   const api = useMemo(
     () =>
-      createLockboxApi(() => {
+      createDashboardApi(() => {
         setSession(null);
         setNotice("Your session has ended: sign in again.");
       }),

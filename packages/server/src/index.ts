@@ -9,17 +9,13 @@ export type {
   IfExists,
   ResolvedSecret,
   ResolveInput,
-  SecretInfo,
+  SecretMetadata,
   SecretRef,
   UpdateSecretInput,
   VersionInfo,
 } from "./services/secret-service.js";
 export type { SessionInfo } from "./services/session-service.js";
 export type { CreateTokenInput, TokenInfo } from "./services/token-service.js";
-export {
-  bootstrap,
-  defaultWorkspace,
-  ensureDefaultWorkspace,
-  type WorkspaceInfo,
-} from "./services/workspace-service.js";
+export type { WorkspaceInfo } from "./services/workspace-service.js";
+export { defaultWorkspace } from "./services/workspace-setup.js";
 export * from "./shared/index.js";

@@ -27,8 +27,10 @@ import {
 } from "./services/session-service.js";
 import { createTokenService } from "./services/token-service.js";
 import { createWorkspaceService } from "./services/workspace-service.js";
+import { bootstrap, ensureDefaultWorkspace } from "./services/workspace-setup.js";
 import { IntegrityError } from "./shared/errors.js";
 import { openPostgresStore } from "./store/postgres.js";
+import type { WorkspaceRow } from "./store/schema.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/store.js";
 
@@ -114,7 +116,6 @@ function createServices(
 export type Services = ReturnType<typeof createServices>;
 
 export interface Lockbox {
-  store: Store;
   services: Services;
   authenticate: Authenticate;
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
@@ -126,6 +127,18 @@ export interface Lockbox {
    * current one and re-wraps every data key under it; an operator's task, see `lockbox admin`.
    */
   rotateMasterKey(options?: RotationOptions): Promise<{ keyId: string; rewrapped: number }>;
+  /** The `default` workspace, made on first use (by `createdBy`): the one embedded mode acts in. */
+  ensureDefaultWorkspace(createdBy: string): Promise<WorkspaceRow>;
+  /**
+   * On a store with no bootstrap token: makes one, an admin of `default` that may also create
+   * workspaces (`token` its value, else a generated one). Returns the value when it was generated
+   * here (to print once), else undefined.
+   */
+  bootstrap(options?: { token?: string | undefined }): Promise<string | undefined>;
+  /** Whether the databases are reachable and migrated (`/readyz`). */
+  readiness: Store["readiness"];
+  /** The PostgreSQL connection pools' use now (none on SQLite), for the metrics. */
+  connectionPools: Store["connectionPools"];
   /** Stops the containers of deployed functions' calls, then closes the store. */
   close(): Promise<void>;
 }
@@ -164,6 +177,17 @@ export interface LockboxSource extends MasterKeySource {
  * key loaded and checked, services wired. The master key comes from `encodedKey` or the data folder.
  */
 export async function openLockbox(source: LockboxSource, options: OpenLockboxOptions = {}): Promise<Lockbox> {
+  return (await openLockboxWithStore(source, options)).lockbox;
+}
+
+/**
+ * `openLockbox`, and the store under it (with the audit chain): for this package's own tests,
+ * which check what was stored. The package does not export it; clients go through the services.
+ */
+export async function openLockboxWithStore(
+  source: LockboxSource,
+  options: OpenLockboxOptions = {},
+): Promise<{ lockbox: Lockbox; store: Store }> {
   mkdirSync(source.dataDir, { recursive: true, mode: 0o700 });
   const masterKeys = loadMasterKeys(source);
   const store = source.databaseUrl
@@ -211,8 +235,7 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
       },
       { ...options.execution, events: events?.containers },
     );
-    return {
-      store: chained,
+    const lockbox: Lockbox = {
       services,
       functions,
       authenticate: (token, source) =>
@@ -228,12 +251,17 @@ export async function openLockbox(source: LockboxSource, options: OpenLockboxOpt
         const rotator = createMasterKeyRotation({ store: chained, envelope });
         return { keyId, ...(await rotator.rotate(keyId, rotation)) };
       },
+      ensureDefaultWorkspace: (createdBy) => ensureDefaultWorkspace(chained, createdBy),
+      bootstrap: (bootstrapOptions = {}) => bootstrap(chained, bootstrapOptions),
+      readiness: () => chained.readiness(),
+      connectionPools: () => chained.connectionPools(),
       async close() {
         // Containers first: a call still running reads nothing more once the store is gone.
         await functions.close();
         await store.close();
       },
     };
+    return { lockbox, store: chained };
   } catch (error) {
     await store.close();
     throw error;

@@ -3,7 +3,7 @@
 export type {
   AuditEntry,
   EnvironmentInfo,
-  SecretInfo,
+  SecretMetadata,
   SessionInfo as Session,
   VersionInfo,
 } from "@lockbox/server";

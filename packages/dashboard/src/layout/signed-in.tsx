@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import type { LockboxApi } from "../api/lockbox-api.js";
+import type { DashboardApi } from "../api/dashboard-api.js";
 import type { Session } from "../api/types.js";
 import { AppContext } from "../app-context.js";
 import { AuditPage } from "../audit/audit-page.js";
@@ -26,7 +26,7 @@ function Page({ route }: { route: Route }) {
 }
 
 /** The frame of every page once signed in: header, then the page the address bar names. */
-export function SignedIn(props: { api: LockboxApi; session: Session; onSignedOut(): void }) {
+export function SignedIn(props: { api: DashboardApi; session: Session; onSignedOut(): void }) {
   const { api, session } = props;
   const { route, environment } = useLocation();
   const context = useMemo(() => ({ api, session, environment }), [api, session, environment]);

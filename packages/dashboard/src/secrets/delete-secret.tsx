@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from "react";
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { useApp } from "../app-context.js";
 import { navigate, withEnvironment } from "../router.js";
 import { ErrorNotice } from "../ui/status.js";
 
 /** Deletes the secret once its name is typed, so that a stray click cannot. */
-export function DeleteSecret({ secret }: { secret: SecretInfo }) {
+export function DeleteSecret({ secret }: { secret: SecretMetadata }) {
   const { api } = useApp();
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);

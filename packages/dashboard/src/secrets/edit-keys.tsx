@@ -1,7 +1,7 @@
 import { ConflictError } from "@lockbox/server/shared";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { useApp } from "../app-context.js";
 import { ErrorNotice } from "../ui/status.js";
 import { ExistingKeyRows } from "./existing-key-rows.js";
@@ -10,7 +10,7 @@ import { rowProblems, rowValues, useRows } from "./rows.js";
 
 /** The change to send: typed values of kept keys and the added pairs are set; removed keys unset. */
 function change(
-  secret: SecretInfo,
+  secret: SecretMetadata,
   typed: Record<string, string>,
   removed: Set<string>,
   added: Record<string, string>,
@@ -20,7 +20,7 @@ function change(
 }
 
 /** Edits a secret's keys and saves them as its next version, unless someone else saved first. */
-export function EditKeys(props: { secret: SecretInfo; onDone(saved: boolean): void }) {
+export function EditKeys(props: { secret: SecretMetadata; onDone(saved: boolean): void }) {
   const { api } = useApp();
   const { secret } = props;
   const [typed, setTyped] = useState<Record<string, string>>({});

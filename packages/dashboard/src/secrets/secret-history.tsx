@@ -1,5 +1,5 @@
 import { useCallback, useState } from "react";
-import type { SecretInfo, VersionInfo } from "../api/types.js";
+import type { SecretMetadata, VersionInfo } from "../api/types.js";
 import { canWrite, useApp } from "../app-context.js";
 import { formatTime } from "../ui/format.js";
 import { AsyncView, ErrorNotice } from "../ui/status.js";
@@ -39,7 +39,7 @@ function Version(props: { version: VersionInfo; current: number; onRollback: (()
 }
 
 /** Every version, newest first, with the keys it added, removed or changed; a rollback makes a new version. */
-export function SecretHistory(props: { secret: SecretInfo; onRolledBack(): void }) {
+export function SecretHistory(props: { secret: SecretMetadata; onRolledBack(): void }) {
   const { api, session } = useApp();
   const { secret } = props;
   const load = useCallback(

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { canWrite, useApp } from "../app-context.js";
 import { CopyButton } from "../ui/copy-button.js";
 import { ErrorNotice } from "../ui/status.js";
@@ -11,7 +11,7 @@ const mask = "••••••••";
  * version) and copy it; viewers and invokers see key names only.
  */
 export function SecretKeys(props: {
-  secret: SecretInfo;
+  secret: SecretMetadata;
   onEdit: (() => void) | undefined;
   /** Puts the focus on "Edit keys", where it was before an edit ended. */
   focusEdit: boolean;

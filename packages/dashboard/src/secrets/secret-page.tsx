@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from "react";
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { canWrite, useApp } from "../app-context.js";
 import { formatTime } from "../ui/format.js";
 import { PageHeading } from "../ui/page-heading.js";
@@ -11,7 +11,7 @@ import { SecretHistory } from "./secret-history.js";
 import { SecretKeys } from "./secret-keys.js";
 import { UsageSnippet } from "./usage-snippet.js";
 
-function Details({ secret }: { secret: SecretInfo }) {
+function Details({ secret }: { secret: SecretMetadata }) {
   return (
     <dl className="details">
       <dt>Environment</dt>

@@ -1,4 +1,4 @@
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { useApp } from "../app-context.js";
 import { secretHref } from "../router.js";
 import { formatTime } from "../ui/format.js";
@@ -10,7 +10,7 @@ function countText(shown: number, total: number, search: string): string {
 }
 
 /** One row per secret; on a narrow screen each row becomes a card (styles.css). */
-export function SecretsTable(props: { secrets: SecretInfo[]; total: number; search: string }) {
+export function SecretsTable(props: { secrets: SecretMetadata[]; total: number; search: string }) {
   const { environment } = useApp();
   const { secrets, total, search } = props;
   return (

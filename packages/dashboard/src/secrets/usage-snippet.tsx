@@ -1,9 +1,9 @@
 import { defaultEnvironment } from "@lockbox/server/shared";
-import type { SecretInfo } from "../api/types.js";
+import type { SecretMetadata } from "../api/types.js";
 import { CopyButton } from "../ui/copy-button.js";
 
 /** The line a function needs to receive this secret, ready to copy. */
-export function UsageSnippet({ secret }: { secret: SecretInfo }) {
+export function UsageSnippet({ secret }: { secret: SecretMetadata }) {
   const options =
     secret.environment === defaultEnvironment
       ? ""

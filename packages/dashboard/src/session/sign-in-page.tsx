@@ -1,10 +1,10 @@
 import { type FormEvent, useState } from "react";
-import type { LockboxApi } from "../api/lockbox-api.js";
+import type { DashboardApi } from "../api/dashboard-api.js";
 import type { Session } from "../api/types.js";
 import { ErrorNotice } from "../ui/status.js";
 
 export interface SignInPageProps {
-  api: LockboxApi;
+  api: DashboardApi;
   notice: string;
   onSignedIn(session: Session): void;
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { databaseFileName, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
+import { databaseFileName } from "@lockbox/server";
+import { openTempLockbox } from "@lockbox/server/test-support";
 import SqliteDatabase from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
@@ -103,13 +104,12 @@ describe.each(cliModes)("lockbox environment, workspace, token and audit ($name 
 
   it.runIf(mode.name === "embedded")("shows a call's target in the audit log, as text and JSON", async () => {
     // The entry a call through a server leaves, written by the store as the server writes it.
-    const box = await openLockbox({ dataDir: lockbox.dataDir });
+    const box = await openTempLockbox({ dataDir: lockbox.dataDir });
     try {
-      const workspace = await ensureDefaultWorkspace(box.store, "test");
       await box.store.transaction((tx) =>
         tx.audit.append({
           at: new Date().toISOString(),
-          workspaceId: workspace.id,
+          workspaceId: box.workspaceId,
           actor: "caller-bot",
           tokenId: null,
           action: "function.call",

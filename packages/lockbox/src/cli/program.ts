@@ -1,16 +1,14 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import {
-  addAdminCommands,
-  addAuditCommands,
-  addEnvironmentCommands,
-  addTokenCommands,
-  addWorkspaceCommands,
-} from "./admin-commands.js";
+import { addAdminCommands } from "./admin-commands.js";
+import { addAuditCommands } from "./audit-commands.js";
+import { addEnvironmentCommands } from "./environment-commands.js";
 import { programHelp } from "./program-help.js";
 import { addRunCommands } from "./run-commands.js";
 import { addSecretCommands } from "./secret-commands.js";
 import { addSettingOptions } from "./setting-options.js";
+import { addTokenCommands } from "./token-commands.js";
+import { addWorkspaceCommands } from "./workspace-commands.js";
 
 function packageVersion(): string {
   const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { type Actor, bindServices, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
+import { type Actor, bindServices, openLockbox } from "@lockbox/server";
 import type { ContainerBackendName } from "@lockbox/server/containers";
 import type { Connection } from "./connect.js";
 
@@ -25,7 +25,7 @@ export async function connectEmbedded(options: EmbeddedOptions): Promise<Connect
   const lockbox = await openLockbox(source, { execution: { backend } });
   try {
     const name = localUserName();
-    const workspace = await ensureDefaultWorkspace(lockbox.store, name);
+    const workspace = await lockbox.ensureDefaultWorkspace(name);
     const actor: Actor = {
       workspaceId: workspace.id,
       name,

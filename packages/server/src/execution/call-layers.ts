@@ -1,6 +1,6 @@
 import type { Actor } from "../services/actor.js";
-import type { ResolvedSecret, ResolveInput } from "../services/secret-lookup.js";
 import type { SecretService } from "../services/secret-service.js";
+import type { ResolvedSecret, ResolveInput } from "../services/secret-types.js";
 import { InternalError } from "../shared/errors.js";
 import { mergeLayers, quote } from "../shared/rules.js";
 

@@ -6,7 +6,7 @@ import type {
 } from "../containers/container-types.js";
 import type { Payload } from "../containers/payload.js";
 import type { Actor } from "../services/actor.js";
-import { auditEntry } from "../services/audit-service.js";
+import { auditEntry } from "../services/audit-record.js";
 import type { ReadLog } from "../services/read-log.js";
 import type { SecretService } from "../services/secret-service.js";
 import { limits, type NetworkMode, networkDefault } from "../shared/rules.js";

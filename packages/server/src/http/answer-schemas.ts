@@ -2,7 +2,12 @@ import { z } from "zod";
 import type { DeployedFunction, DeploymentView } from "../services/app-service.js";
 import type { AuditEntry, AuditVerification } from "../services/audit-service.js";
 import type { EnvironmentInfo } from "../services/environment-service.js";
-import type { ResolvedSecret, SecretInfo, SecretService, VersionInfo } from "../services/secret-service.js";
+import type {
+  ResolvedSecret,
+  SecretMetadata,
+  SecretService,
+  VersionInfo,
+} from "../services/secret-service.js";
 import type { SessionInfo } from "../services/session-service.js";
 import type { TokenInfo } from "../services/token-service.js";
 import type { WorkspaceInfo } from "../services/workspace-service.js";
@@ -40,7 +45,7 @@ export const secretInfo = z
   .meta({
     id: "SecretInfo",
     description: "A named secret: its keys, never its values",
-  }) satisfies z.ZodType<SecretInfo>;
+  }) satisfies z.ZodType<SecretMetadata>;
 
 export const secretVersion = z
   .object({

@@ -14,11 +14,14 @@ import { documentErrorAnswers, validatesInput } from "./error-answers.js";
 import { handleError, sendError } from "./errors.js";
 import { RequestLogController, requestLogSerializers } from "./request-log.js";
 import { appRoutes } from "./routes/apps.js";
-import { directoryRoutes } from "./routes/directory.js";
+import { auditRoutes } from "./routes/audit.js";
+import { environmentRoutes } from "./routes/environments.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
+import { tokenRoutes } from "./routes/tokens.js";
+import { workspaceRoutes } from "./routes/workspaces.js";
 import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
 
 export interface AppOptions {
@@ -26,7 +29,8 @@ export interface AppOptions {
   functions: Pick<FunctionExecutor, "prepare" | "startRun" | "prepareRunCall">;
   authenticate: Authenticate;
   sessions: SessionService;
-  store: Pick<Store, "readiness">;
+  /** Whether the databases are reachable and migrated. */
+  readiness: Store["readiness"];
   logger: FastifyBaseLogger;
   /** The built dashboard served at `/` (default: the copy in this package's `dist/dashboard`). */
   dashboardDir?: string | undefined;
@@ -80,7 +84,7 @@ export async function buildApp(options: AppOptions) {
   // load balancer sends traffic only to ready instances (and none while one shuts down: 503).
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (request, reply) => {
-    const readiness = await options.store.readiness().catch((error: unknown) => {
+    const readiness = await options.readiness().catch((error: unknown) => {
       request.log.error({ err: error }, "readiness check failed");
       return { ready: false, reason: "the readiness check failed" } as const;
     });
@@ -101,7 +105,10 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(appRoutes(options.services.apps));
         await authenticated.register(functionCallRoutes(options.functions));
         await authenticated.register(runRoutes(options.functions));
-        await authenticated.register(directoryRoutes(options.services));
+        await authenticated.register(environmentRoutes(options.services.environments));
+        await authenticated.register(workspaceRoutes(options.services.workspaces));
+        await authenticated.register(tokenRoutes(options.services.tokens));
+        await authenticated.register(auditRoutes(options.services.audit));
       });
     },
     { prefix: "/v1" },

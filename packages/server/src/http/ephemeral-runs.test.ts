@@ -3,7 +3,6 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
 import { limits } from "../shared/rules.js";
 import { findIn, findOnDisk } from "../test-support/at-rest.js";
 import { processesWith } from "../test-support/container-bundle.js";
@@ -76,7 +75,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 beforeAll(async () => {
   dataDir = makeTempDir();
   lockbox = await openLockbox({ dataDir, databaseUrl: await testDatabaseUrl(dataDir) });
-  await bootstrap(lockbox.store, { token: adminToken });
+  await lockbox.bootstrap({ token: adminToken });
   const sink = new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));

@@ -2,7 +2,6 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
 import { processesWith } from "../test-support/container-bundle.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { dropTestDatabase, testDatabaseUrl } from "../test-support/test-database.js";
@@ -47,7 +46,7 @@ const containerProcesses = () => processesWith("lockbox-server-", { below: proce
 beforeAll(async () => {
   dataDir = makeTempDir();
   lockbox = await openLockbox({ dataDir, databaseUrl: await testDatabaseUrl(dataDir) });
-  await bootstrap(lockbox.store, { token: adminToken });
+  await lockbox.bootstrap({ token: adminToken });
   // The server's own logger settings, at the most talkative level, into memory.
   const sink = new Writable({
     write(chunk, _encoding, done) {

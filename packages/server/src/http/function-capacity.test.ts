@@ -1,7 +1,6 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
 import { errorFromCode, ResourceExhaustedError } from "../shared/errors.js";
 import { type CallGate, startCallGate } from "../test-support/call-gate.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
@@ -33,7 +32,7 @@ beforeAll(async () => {
     { dataDir, databaseUrl: await testDatabaseUrl(dataDir) },
     { execution: { backend: "process", maxContainers: 1, maxQueuedCalls: 2 } },
   );
-  await bootstrap(lockbox.store, { token: adminToken });
+  await lockbox.bootstrap({ token: adminToken });
   server = await buildApp({ ...lockbox, logger: pino({ level: "silent" }) });
   url = await server.listen({ host: "127.0.0.1", port: 0 });
   const deployed = await callApi(url, "POST", `${base}/deployments`, {

@@ -5,7 +5,6 @@ import { openLockbox } from "../lockbox.js";
 import { listenForScrapes, type MetricsListener } from "../metrics/metrics-listener.js";
 import { addScrapeGauges } from "../metrics/scrape-gauges.js";
 import { createServerMetrics } from "../metrics/server-metrics.js";
-import { bootstrap } from "../services/workspace-service.js";
 import { buildApp } from "./app.js";
 import { sendError } from "./errors.js";
 import { createServerLogger } from "./server-logger.js";
@@ -89,7 +88,7 @@ export async function startServer(config: ServerConfig, files: ServerFiles = {})
   );
   let scrapes: MetricsListener | undefined;
   try {
-    const generated = await bootstrap(lockbox.store, { token: config.bootstrapToken });
+    const generated = await lockbox.bootstrap({ token: config.bootstrapToken });
     const logger = createServerLogger({ level: config.logLevel, format: config.logFormat });
     const app = await buildApp({
       ...lockbox,

@@ -2,7 +2,6 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lockbox, openLockbox } from "../lockbox.js";
-import { bootstrap } from "../services/workspace-service.js";
 import { makeTempDir, removeTempDir } from "../test-support/temp-lockbox.js";
 import { buildApp, redactedPaths } from "./app.js";
 
@@ -18,7 +17,7 @@ const lines: string[] = [];
 beforeAll(async () => {
   dataDir = makeTempDir();
   lockbox = await openLockbox({ dataDir });
-  await bootstrap(lockbox.store, { token });
+  await lockbox.bootstrap({ token });
   // The server's own logger settings, at the most talkative level, into memory.
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -119,7 +118,7 @@ describe("request lines", () => {
     // A server whose store is gone fails every request: an error its caller sees only by id.
     const brokenDir = makeTempDir();
     const broken = await openLockbox({ dataDir: brokenDir });
-    await bootstrap(broken.store, { token });
+    await broken.bootstrap({ token });
     const brokenLines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {

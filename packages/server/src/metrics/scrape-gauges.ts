@@ -4,7 +4,7 @@ import type { ConnectionPoolUse, Store } from "../store/store.js";
 
 export interface GaugeSources {
   functions: Pick<FunctionExecutor, "stats" | "capacity">;
-  store: Pick<Store, "connectionPools">;
+  connectionPools: Store["connectionPools"];
 }
 
 /** A gauge whose value is read from `read` at each scrape. */
@@ -22,7 +22,7 @@ function scraped(registry: Registry, name: string, help: string, read: () => num
 /** A gauge of each connection pool (none on SQLite), labelled by its database, set at each scrape. */
 function perPool(
   registry: Registry,
-  store: GaugeSources["store"],
+  connectionPools: GaugeSources["connectionPools"],
   metric: { name: string; help: string; states?: readonly ["busy", "idle"] },
   read: (use: ConnectionPoolUse, state?: "busy" | "idle") => number,
 ): void {
@@ -33,7 +33,7 @@ function perPool(
     registers: [registry],
     collect() {
       this.reset();
-      for (const use of store.connectionPools()) {
+      for (const use of connectionPools()) {
         if (!metric.states) this.set({ database: use.database }, read(use));
         for (const state of metric.states ?? [])
           this.set({ database: use.database, state }, read(use, state));
@@ -43,7 +43,7 @@ function perPool(
 }
 
 /** Gauges of what a server holds now, read when Prometheus scrapes: containers, queue, database pools. */
-export function addScrapeGauges(registry: Registry, { functions, store }: GaugeSources): void {
+export function addScrapeGauges(registry: Registry, { functions, connectionPools }: GaugeSources): void {
   scraped(
     registry,
     "lockbox_containers",
@@ -70,7 +70,7 @@ export function addScrapeGauges(registry: Registry, { functions, store }: GaugeS
   );
   perPool(
     registry,
-    store,
+    connectionPools,
     {
       name: "lockbox_database_connections",
       help: "Open PostgreSQL connections of this server per database (primary, replica): busy or idle",
@@ -80,7 +80,7 @@ export function addScrapeGauges(registry: Registry, { functions, store }: GaugeS
   );
   perPool(
     registry,
-    store,
+    connectionPools,
     {
       name: "lockbox_database_connections_max",
       help: "PostgreSQL connections this server opens at most, per database (--database-max-connections)",
@@ -89,7 +89,7 @@ export function addScrapeGauges(registry: Registry, { functions, store }: GaugeS
   );
   perPool(
     registry,
-    store,
+    connectionPools,
     {
       name: "lockbox_database_waiting_queries",
       help: "Queries waiting for a PostgreSQL connection, per database",

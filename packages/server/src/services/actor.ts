@@ -1,5 +1,5 @@
-import { PermissionDeniedError } from "../shared/errors.js";
-import type { Role } from "../shared/rules.js";
+import { InvalidError, PermissionDeniedError } from "../shared/errors.js";
+import { quote, type Role, roles } from "../shared/rules.js";
 
 /** Who is calling: a token's holder over HTTP, or the local user in embedded mode. */
 export interface Actor {
@@ -37,3 +37,11 @@ export function requireRole(actor: Actor, role: Role, action: string): void {
 
 /** Whether the actor's role is at least `role`. */
 export const hasRole = (actor: Pick<Actor, "role">, role: Role): boolean => rank[actor.role] >= rank[role];
+
+/** `role` as a `Role`, or `InvalidError` naming the roles there are. */
+export function parseRole(role: string): Role {
+  if (!(roles as readonly string[]).includes(role)) {
+    throw new InvalidError(`Invalid role ${quote(role)}: use one of ${roles.join(", ")}`);
+  }
+  return role as Role;
+}

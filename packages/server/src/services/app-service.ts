@@ -3,14 +3,14 @@ import { InvalidError, NotFoundError } from "../shared/errors.js";
 import { assertAppName, limits, pageSize, quote } from "../shared/rules.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, hasRole, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
 import {
   assertDeployedFunctions,
   assertSecretsInScope,
   type DeployedFunction,
   storedFunctions,
 } from "./deployed-function.js";
-import { findEnvironment } from "./environment-service.js";
+import { findEnvironment } from "./environment-lookup.js";
 import { newId } from "./ids.js";
 
 export type { DeployedFunction, DeployedSecret } from "./deployed-function.js";

@@ -5,7 +5,7 @@ import { createAuditChain } from "../crypto/audit-chain.js";
 import { PermissionDeniedError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox, testActor } from "../test-support/temp-lockbox.js";
 import { openRawDatabase } from "../test-support/test-database.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
 
 let box: TempLockbox;
 beforeEach(async () => {
@@ -153,7 +153,7 @@ describe("the audit log's hash chain", () => {
   });
 
   const recordCall = (target: string) =>
-    box.lockbox.store.transaction((tx) =>
+    box.store.transaction((tx) =>
       recordAudit(tx.audit, box.admin, { action: "function.call", environment: "main", target, version: 3 }),
     );
 

@@ -1,40 +1,8 @@
 import { type AuditChain, chainStart } from "../crypto/audit-chain.js";
 import { pageSize } from "../shared/rules.js";
 import type { AuditRow } from "../store/schema.js";
-import type { Store, StoreTables } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
-
-/** What an audit entry records. Names, versions and ids only: never a value. */
-export interface AuditEvent {
-  action: string;
-  environment?: string | undefined;
-  secret?: string | undefined;
-  version?: number | undefined;
-  /** What a call named: `APP/FUNCTION` for `function.call`. */
-  target?: string | undefined;
-}
-
-/** Appends an entry through `audit` (a transaction's, to commit with the change it records). */
-export function recordAudit(audit: StoreTables["audit"], actor: Actor, event: AuditEvent): Promise<unknown> {
-  return audit.append(auditEntry(actor, event));
-}
-
-/** The entry `actor` leaves by `event`: who, from where, when, and what. */
-export function auditEntry(actor: Actor, event: AuditEvent) {
-  return {
-    at: new Date().toISOString(),
-    workspaceId: actor.workspaceId,
-    actor: actor.name,
-    tokenId: actor.tokenId,
-    action: event.action,
-    environment: event.environment ?? null,
-    secret: event.secret ?? null,
-    version: event.version ?? null,
-    source: actor.source?.address ?? null,
-    userAgent: actor.source?.userAgent ?? null,
-    target: event.target ?? null,
-  };
-}
 
 export type AuditEntry = Omit<AuditRow, "workspaceId">;
 
@@ -114,3 +82,5 @@ export function createAuditService(deps: { store: Pick<Store, "audit" | "replica
     },
   };
 }
+
+export type AuditService = ReturnType<typeof createAuditService>;

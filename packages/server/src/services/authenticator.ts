@@ -1,8 +1,8 @@
 import { AuthenticationError } from "../shared/errors.js";
 import type { TokenRow } from "../store/schema.js";
 import type { Store } from "../store/store.js";
-import type { Actor } from "./actor.js";
-import { findByToken, parseRole } from "./token-service.js";
+import { type Actor, parseRole } from "./actor.js";
+import { findByToken } from "./token-credentials.js";
 
 /** The actor of a token: its `tokenId` is always known. */
 export type TokenActor = Actor & { tokenId: string };

@@ -12,7 +12,7 @@ import {
   valuesProblem,
 } from "../shared/rules.js";
 import type { Actor } from "./actor.js";
-import { assertEnvironmentAccess, scopeLimit } from "./environment-service.js";
+import { assertEnvironmentAccess, scopeLimit } from "./environment-lookup.js";
 
 /** A named secret a deployed function reads when its container starts: a reference, never values. */
 export interface DeployedSecret {

@@ -99,7 +99,7 @@ describe("createEnvironmentService", () => {
   it("keeps environments per workspace", async () => {
     const creator = { ...box.admin, canCreateWorkspaces: true };
     await box.services.workspaces.create(creator, "other");
-    const other = await box.lockbox.store.directory.findWorkspace("other");
+    const other = await box.store.directory.findWorkspace("other");
     const outsider = testActor(other?.id ?? "", "admin");
     await environments().create(box.admin, "prod");
     expect((await environments().list(outsider)).map((e) => e.name)).toEqual(["main"]);

@@ -1,40 +1,11 @@
-import { AlreadyExistsError, InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
+import { AlreadyExistsError, InvalidError } from "../shared/errors.js";
 import { assertEnvironmentName, defaultEnvironment, pageSize, quote } from "../shared/rules.js";
 import type { EnvironmentRow } from "../store/schema.js";
-import type { Store, StoreTables } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { type Actor, requireAllEnvironments, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
+import { findEnvironment } from "./environment-lookup.js";
 import { newId } from "./ids.js";
-
-/** The environment the actor's token is limited to, if that keeps it out of `name`; else undefined. */
-export const scopeLimit = (actor: Actor, name: string): string | undefined =>
-  actor.environment && actor.environment !== name ? actor.environment : undefined;
-
-/**
- * Refuses a bad environment name, and a token limited to another environment (before any lookup:
- * it learns nothing of the others) with `PermissionDeniedError`.
- */
-export function assertEnvironmentAccess(actor: Actor, name: string): void {
-  assertEnvironmentName(name);
-  const limit = scopeLimit(actor, name);
-  if (limit) {
-    throw new PermissionDeniedError(
-      `This token is limited to environment ${quote(limit)}: it cannot act in ${quote(name)}`,
-    );
-  }
-}
-
-/** The actor's environment called `name`, or `NotFoundError`; checked first as `assertEnvironmentAccess` does. */
-export async function findEnvironment(
-  directory: StoreTables["directory"],
-  actor: Actor,
-  name: string,
-): Promise<EnvironmentRow> {
-  assertEnvironmentAccess(actor, name);
-  const environment = await directory.findEnvironment(actor.workspaceId, name);
-  if (!environment) throw new NotFoundError(`Environment ${quote(name)} not found`);
-  return environment;
-}
 
 export interface EnvironmentInfo {
   name: string;

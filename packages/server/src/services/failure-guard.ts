@@ -1,10 +1,10 @@
 import { AuthenticationError, RateLimitedError } from "../shared/errors.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
 import { createFailureLimiter } from "./failure-limiter.js";
-import { findByToken, hashToken } from "./token-service.js";
-import { defaultWorkspace } from "./workspace-service.js";
+import { findByToken, hashToken } from "./token-credentials.js";
+import { defaultWorkspace } from "./workspace-setup.js";
 
 export interface FailureGuardOptions {
   /** Failures allowed per address, and per token, in one window. */

@@ -1,9 +1,9 @@
-import type { AuditEvent } from "../store/audit-store.js";
+import type { EntryToChain } from "../store/audit-store.js";
 import type { Store, StoreTables } from "../store/store.js";
 
 /** What a read of values leaves behind: its audit entries, and the secrets it used. */
 export interface ReadRecord {
-  entries: AuditEvent[];
+  entries: EntryToChain[];
   /** Secrets whose "last used at" the read sets. */
   used: string[];
 }

@@ -1,70 +1,13 @@
 import { NotFoundError } from "../shared/errors.js";
-import { assertSecretName, quote, type ResolveUse } from "../shared/rules.js";
+import { assertSecretName, quote } from "../shared/rules.js";
 import type { SealedVersion, SecretRow, SecretVersionRow } from "../store/schema.js";
 import type { StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
-import { auditEntry } from "./audit-service.js";
-import { assertEnvironmentAccess, findEnvironment } from "./environment-service.js";
+import { auditEntry } from "./audit-record.js";
+import { assertEnvironmentAccess, findEnvironment } from "./environment-lookup.js";
 import type { ReadRecord } from "./read-log.js";
-import type { Values, VersionCodec } from "./secret-versions.js";
-
-/** A named secret as listed and shown: key names, never values. */
-export interface SecretInfo {
-  name: string;
-  environment: string;
-  version: number;
-  keys: string[];
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  lastUsedAt: string | null;
-}
-
-/** One version in a secret's history: who made it and which keys it touched. */
-export interface VersionInfo {
-  version: number;
-  createdAt: string;
-  createdBy: string;
-  keys: string[];
-  added: string[];
-  removed: string[];
-  changed: string[];
-  rollbackOf: number | null;
-}
-
-/** What `create` does when the name is taken: fail, keep the old values, or replace them. */
-export type IfExists = "fail" | "keep" | "replace";
-
-export interface SecretRef {
-  environment: string;
-  name: string;
-}
-
-export interface CreateSecretInput extends SecretRef {
-  values: Values;
-  ifExists?: IfExists | undefined;
-}
-
-export interface UpdateSecretInput extends SecretRef {
-  set?: Values | undefined;
-  unset?: string[] | undefined;
-  ifVersion?: number | undefined;
-}
-
-/** One secret's values as a container or command receives them. */
-export interface ResolvedSecret {
-  name: string;
-  version: number;
-  values: Values;
-}
-
-export interface ResolveInput {
-  environment: string;
-  /** What the values are for, as audited: default `exec` (`secret.resolve`); `container`: `container.start`. */
-  use?: ResolveUse | undefined;
-  /** `version` pins what is read (a container reads the versions its key names); default: the current. */
-  secrets: { name: string; requiredKeys?: string[] | undefined; version?: number | undefined }[];
-}
+import type { ResolvedSecret, ResolveInput, SecretMetadata, SecretRef } from "./secret-types.js";
+import type { VersionCodec } from "./secret-versions.js";
 
 export const notFound = (ref: SecretRef) =>
   new NotFoundError(`Secret ${quote(ref.name)} not found in environment ${quote(ref.environment)}`);
@@ -72,7 +15,7 @@ export const notFound = (ref: SecretRef) =>
 const noSuchVersion = (name: string, version: number) =>
   new NotFoundError(`Secret ${quote(name)} has no version ${version}`);
 
-export function toInfo(head: SecretRow, environment: string, keys: string[]): SecretInfo {
+export function toMetadata(head: SecretRow, environment: string, keys: string[]): SecretMetadata {
   const { name, version, createdAt, createdBy, updatedAt, lastUsedAt } = head;
   return { name, environment, version, keys, createdAt, createdBy, updatedAt, lastUsedAt };
 }
@@ -113,9 +56,9 @@ export function createSecretLookup(codec: VersionCodec) {
     return openVersion(head, await secrets.getVersion(head.id, version), version);
   }
 
-  async function currentInfo(secrets: StoreTables["secrets"], head: SecretRow, environment: string) {
+  async function currentMetadata(secrets: StoreTables["secrets"], head: SecretRow, environment: string) {
     const row = await secrets.getVersion(head.id, head.version);
-    return toInfo(head, environment, row ? parseKeys(row.keys) : []);
+    return toMetadata(head, environment, row ? parseKeys(row.keys) : []);
   }
 
   /**
@@ -196,7 +139,7 @@ export function createSecretLookup(codec: VersionCodec) {
     findHead,
     requireHead,
     readVersion,
-    currentInfo,
+    currentMetadata,
 
     /** `read` for the actor itself, who receives the values: developers and admins only. */
     readForUse(

@@ -1,21 +1,12 @@
 import { assertResolveNames, type ExportFormat, pageSize } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
-import { auditEntry } from "./audit-service.js";
-import { findEnvironment } from "./environment-service.js";
+import { auditEntry } from "./audit-record.js";
+import { findEnvironment } from "./environment-lookup.js";
 import type { ReadLog } from "./read-log.js";
 import { formatExport } from "./secret-export.js";
-import {
-  assertHasKeys,
-  parseKeys,
-  type ResolvedSecret,
-  type ResolveInput,
-  type SecretInfo,
-  type SecretLookup,
-  type SecretRef,
-  toInfo,
-  type VersionInfo,
-} from "./secret-lookup.js";
+import { assertHasKeys, parseKeys, type SecretLookup, toMetadata } from "./secret-lookup.js";
+import type { ResolvedSecret, ResolveInput, SecretMetadata, SecretRef, VersionInfo } from "./secret-types.js";
 
 /** Reading named secrets: keys and history for anyone, values (audited) for developers and admins. */
 export function createSecretReads(deps: {
@@ -24,14 +15,14 @@ export function createSecretReads(deps: {
   readLog: ReadLog;
 }) {
   const { store, lookup, readLog } = deps;
-  const { requireHead, readVersion, currentInfo } = lookup;
+  const { requireHead, readVersion, currentMetadata } = lookup;
 
   /** The secret's current keys; `requiredKeys` that it lacks are a `NotFoundError`. */
   async function get(
     actor: Actor,
     ref: SecretRef & { requiredKeys?: string[] | undefined },
-  ): Promise<SecretInfo> {
-    const info = await currentInfo(store.secrets, await requireHead(store, actor, ref), ref.environment);
+  ): Promise<SecretMetadata> {
+    const info = await currentMetadata(store.secrets, await requireHead(store, actor, ref), ref.environment);
     assertHasKeys(ref.name, info.keys, ref.requiredKeys);
     return info;
   }
@@ -51,7 +42,7 @@ export function createSecretReads(deps: {
       version: row.version,
     });
     await readLog.write({ entries: [entry], used: [] });
-    return { secret: toInfo(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
+    return { secret: toMetadata(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
   }
 
   return {
@@ -61,13 +52,13 @@ export function createSecretReads(deps: {
     async list(
       actor: Actor,
       options: { environment: string; limit?: number | undefined; createdBefore?: string | undefined },
-    ): Promise<SecretInfo[]> {
+    ): Promise<SecretMetadata[]> {
       const environment = await findEnvironment(store.directory, actor, options.environment);
       const rows = await store.replica.secrets.list(environment.id, {
         limit: pageSize(options.limit),
         createdBefore: options.createdBefore,
       });
-      return rows.map(({ keys, ...head }) => toInfo(head, options.environment, parseKeys(keys)));
+      return rows.map(({ keys, ...head }) => toMetadata(head, options.environment, parseKeys(keys)));
     },
 
     /** The values of the current (or a given) version; an audited read. */

@@ -308,7 +308,7 @@ describe("createSecretService", () => {
       await expect(secrets().get(developer, { environment: main, name: "db" })).rejects.toThrow(
         NotFoundError,
       );
-      const versions = await box.lockbox.store.secrets.listVersions("unknown", { limit: 10 });
+      const versions = await box.store.secrets.listVersions("unknown", { limit: 10 });
       expect(versions).toEqual([]);
       // A new secret of the same name starts again at version 1.
       const { secret } = await create("db", { B: "1" });
@@ -640,7 +640,7 @@ describe("createSecretService", () => {
     it("keeps another workspace's secrets out of reach", async () => {
       const creator = { ...admin, canCreateWorkspaces: true };
       const { workspace } = await box.services.workspaces.create(creator, "other");
-      const other = await box.lockbox.store.directory.findWorkspace(workspace.name);
+      const other = await box.store.directory.findWorkspace(workspace.name);
       const outsider = testActor(other?.id ?? "", "admin");
       await expect(secrets().get(outsider, { environment: main, name: "db" })).rejects.toThrow(NotFoundError);
       await expect(secrets().reveal(outsider, { environment: main, name: "db" })).rejects.toThrow(

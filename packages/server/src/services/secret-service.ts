@@ -10,11 +10,11 @@ export type {
   IfExists,
   ResolvedSecret,
   ResolveInput,
-  SecretInfo,
+  SecretMetadata,
   SecretRef,
   UpdateSecretInput,
   VersionInfo,
-} from "./secret-lookup.js";
+} from "./secret-types.js";
 
 type Operations = Record<string, (...args: never[]) => Promise<unknown>>;
 

@@ -3,18 +3,10 @@ import { assertKeyCount, assertKeys, assertSecretName, assertValues, quote } fro
 import type { SecretRow } from "../store/schema.js";
 import type { Store, StoreTables } from "../store/store.js";
 import { type Actor, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
 import { newId } from "./ids.js";
-import {
-  type CreateSecretInput,
-  notFound,
-  parseKeys,
-  type SecretInfo,
-  type SecretLookup,
-  type SecretRef,
-  toInfo,
-  type UpdateSecretInput,
-} from "./secret-lookup.js";
+import { notFound, parseKeys, type SecretLookup, toMetadata } from "./secret-lookup.js";
+import type { CreateSecretInput, SecretMetadata, SecretRef, UpdateSecretInput } from "./secret-types.js";
 import { diffKeys, type Values, type VersionCodec } from "./secret-versions.js";
 
 /** Changing named secrets: every change is a new immutable version, in one transaction with its audit entry. */
@@ -24,7 +16,7 @@ export function createSecretWrites(deps: {
   codec: VersionCodec;
 }) {
   const { store, lookup, codec } = deps;
-  const { findHead, requireHead, readVersion, currentInfo } = lookup;
+  const { findHead, requireHead, readVersion, currentMetadata } = lookup;
 
   /** Appends version `head.version + 1` holding `values`; returns the new head. */
   async function appendVersion(
@@ -32,7 +24,7 @@ export function createSecretWrites(deps: {
     actor: Actor,
     head: SecretRow,
     change: { values: Values; previous: Values; action: string; environment: string; rollbackOf?: number },
-  ): Promise<SecretInfo> {
+  ): Promise<SecretMetadata> {
     // The merged result of an update, too: each part may be small and the whole too large.
     assertKeyCount(Object.keys(change.values).length);
     const version = head.version + 1;
@@ -46,7 +38,7 @@ export function createSecretWrites(deps: {
       secret: head.name,
       version,
     });
-    return toInfo({ ...head, version, updatedAt }, change.environment, Object.keys(change.values).sort());
+    return toMetadata({ ...head, version, updatedAt }, change.environment, Object.keys(change.values).sort());
   }
 
   async function insertSecret(
@@ -81,7 +73,10 @@ export function createSecretWrites(deps: {
 
   return {
     /** Creates a secret; when the name is taken, `ifExists` decides (default: `AlreadyExistsError`). */
-    async create(actor: Actor, input: CreateSecretInput): Promise<{ created: boolean; secret: SecretInfo }> {
+    async create(
+      actor: Actor,
+      input: CreateSecretInput,
+    ): Promise<{ created: boolean; secret: SecretMetadata }> {
       requireRole(actor, "developer", "create secrets");
       assertSecretName(input.name);
       assertValues(input.values);
@@ -95,7 +90,7 @@ export function createSecretWrites(deps: {
           );
         }
         if (ifExists === "keep")
-          return { created: false, secret: await currentInfo(tx.secrets, head, input.environment) };
+          return { created: false, secret: await currentMetadata(tx.secrets, head, input.environment) };
         const { values: previous } = await readVersion(tx.secrets, head);
         const secret = await appendVersion(tx, actor, head, {
           values: input.values,
@@ -108,7 +103,7 @@ export function createSecretWrites(deps: {
     },
 
     /** Merges `set` into the current values and removes `unset`, as one new version. */
-    async update(actor: Actor, input: UpdateSecretInput): Promise<SecretInfo> {
+    async update(actor: Actor, input: UpdateSecretInput): Promise<SecretMetadata> {
       requireRole(actor, "developer", "update secrets");
       const set = input.set ?? {};
       const unset = input.unset ?? [];
@@ -135,7 +130,7 @@ export function createSecretWrites(deps: {
         );
         const { added, removed, changed } = diffKeys(previous, values);
         if (added.length + removed.length + changed.length === 0) {
-          return toInfo(head, input.environment, parseKeys(row.keys)); // nothing changed: no new version
+          return toMetadata(head, input.environment, parseKeys(row.keys)); // nothing changed: no new version
         }
         return appendVersion(tx, actor, head, {
           values,
@@ -168,7 +163,7 @@ export function createSecretWrites(deps: {
     },
 
     /** Makes a new version equal to an old one; history is kept. */
-    async rollback(actor: Actor, ref: SecretRef & { version: number }): Promise<SecretInfo> {
+    async rollback(actor: Actor, ref: SecretRef & { version: number }): Promise<SecretMetadata> {
       requireRole(actor, "developer", "roll back secrets");
       return store.transaction(async (tx) => {
         const head = await requireHead(tx, actor, ref);

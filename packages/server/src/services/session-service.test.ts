@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox } from "../test-support/temp-lockbox.js";
-import { hashToken } from "./token-service.js";
+import { hashToken } from "./token-credentials.js";
 
 const canary = "CANARY-session-service-61f0d3b2";
 const source = { address: "192.0.2.7", userAgent: "test" };
@@ -30,7 +30,7 @@ describe("createSessionService", () => {
     const resumed = await sessions().resume(cookie, source);
     expect(resumed.csrf).toBe(session.csrfToken);
     expect(resumed.actor).toMatchObject({ role: "developer", workspaceId: box.workspaceId, source });
-    const row = await box.lockbox.store.sessions.findByHash(hashToken(cookie));
+    const row = await box.store.sessions.findByHash(hashToken(cookie));
     expect(row).toBeDefined();
     expect(JSON.stringify(row)).not.toContain(cookie);
     expect(JSON.stringify(row)).not.toContain(value);
@@ -67,6 +67,6 @@ describe("createSessionService", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
     vi.setSystemTime(Date.now() + 2 * 60 * 60_000);
     await sessions().create(value, source);
-    expect(await box.lockbox.store.sessions.findByHash(hashToken(cookie))).toBeUndefined();
+    expect(await box.store.sessions.findByHash(hashToken(cookie))).toBeUndefined();
   });
 });

@@ -4,11 +4,11 @@ import type { Role } from "../shared/rules.js";
 import type { SessionRow } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
+import { recordAudit } from "./audit-record.js";
 import type { Authenticator, TokenActor } from "./authenticator.js";
 import { createFailureGuard } from "./failure-guard.js";
 import { newId } from "./ids.js";
-import { findByToken, hashToken } from "./token-service.js";
+import { findByToken, hashToken } from "./token-credentials.js";
 
 export interface SessionOptions {
   /** From sign-in to the session's absolute end. */

@@ -1,12 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { InvalidError, NotFoundError, PermissionDeniedError } from "../shared/errors.js";
-import { limits, pageSize, quote, type Role, roles } from "../shared/rules.js";
+import { limits, pageSize, quote, type Role } from "../shared/rules.js";
 import type { TokenRow } from "../store/schema.js";
-import type { Store, StoreTables } from "../store/store.js";
-import { type Actor, requireRole } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
-import { findEnvironment } from "./environment-service.js";
-import { newId } from "./ids.js";
+import type { Store } from "../store/store.js";
+import { type Actor, parseRole, requireRole } from "./actor.js";
+import { recordAudit } from "./audit-record.js";
+import { findEnvironment } from "./environment-lookup.js";
+import { issueToken } from "./token-credentials.js";
 
 /** A token as listed: never its value or hash. */
 export interface TokenInfo {
@@ -32,62 +31,8 @@ export interface CreateTokenInput {
   expiresInSeconds?: number | undefined;
 }
 
-export const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
-
-/**
- * The row stored for a token value. The lookup is by hash, so its timing says nothing about the
- * token; the final comparison is constant-time all the same.
- */
-export async function findByToken<Row extends { hash: string }>(
-  value: string,
-  findByHash: (hash: string) => Promise<Row | undefined>,
-): Promise<Row | undefined> {
-  const hash = hashToken(value);
-  const row = await findByHash(hash);
-  return row && timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash)) ? row : undefined;
-}
-
-/** Makes a token row and its value; the value is shown once and only its hash is stored. */
-export async function issueToken(
-  tokens: StoreTables["tokens"],
-  fields: {
-    workspaceId: string;
-    role: Role;
-    name: string;
-    createdBy: string;
-    canCreateWorkspaces?: boolean;
-    environment?: string | undefined;
-  },
-  options: { value?: string | undefined; expiresAt?: string | null } = {},
-): Promise<{ row: TokenRow; value: string }> {
-  const value = options.value ?? `lbx_${randomBytes(32).toString("base64url")}`;
-  const row: TokenRow = {
-    id: newId("tk"),
-    workspaceId: fields.workspaceId,
-    name: fields.name,
-    role: fields.role,
-    hash: hashToken(value),
-    canCreateWorkspaces: fields.canCreateWorkspaces ? 1 : 0,
-    createdAt: new Date().toISOString(),
-    createdBy: fields.createdBy,
-    expiresAt: options.expiresAt ?? null,
-    revokedAt: null,
-    lastUsedAt: null,
-    environment: fields.environment ?? null,
-  };
-  await tokens.insert(row);
-  return { row, value };
-}
-
 /** A token limited to an environment sees and revokes only the tokens of that environment. */
 const inScope = (actor: Actor, row: TokenRow) => !actor.environment || row.environment === actor.environment;
-
-export function parseRole(role: string): Role {
-  if (!(roles as readonly string[]).includes(role)) {
-    throw new InvalidError(`Invalid role ${quote(role)}: use one of ${roles.join(", ")}`);
-  }
-  return role as Role;
-}
 
 export function createTokenService(deps: { store: Pick<Store, "directory" | "tokens" | "transaction"> }) {
   const { store } = deps;

@@ -12,7 +12,6 @@ import {
   removeTempDir,
   type TempLockbox,
 } from "../test-support/temp-lockbox.js";
-import { bootstrap, ensureDefaultWorkspace } from "./workspace-service.js";
 
 describe("createWorkspaceService", () => {
   let box: TempLockbox;
@@ -81,16 +80,15 @@ describe("bootstrap", () => {
   });
 
   it("creates the default workspace and a bootstrap token once", async () => {
-    const value = await bootstrap(lockbox.store, {});
+    const value = await lockbox.bootstrap();
     expect(value).toMatch(/^lbx_/);
     const actor = await lockbox.authenticate(value ?? "");
     expect(actor).toMatchObject({ role: "admin", canCreateWorkspaces: true, name: "bootstrap" });
-    const workspace = await lockbox.store.directory.findWorkspace("default");
-    expect(actor.workspaceId).toBe(workspace?.id);
+    expect(actor.workspaceId).toBe((await lockbox.ensureDefaultWorkspace("test")).id);
     expect((await lockbox.services.environments.list(actor)).map((e) => e.name)).toEqual(["main"]);
 
-    expect(await bootstrap(lockbox.store, {})).toBeUndefined();
-    expect(await bootstrap(lockbox.store, { token: "lbx_later" })).toBeUndefined();
+    expect(await lockbox.bootstrap()).toBeUndefined();
+    expect(await lockbox.bootstrap({ token: "lbx_later" })).toBeUndefined();
     await expect(lockbox.authenticate("lbx_later")).rejects.toThrow(AuthenticationError);
     expect(await lockbox.services.tokens.list(actor)).toHaveLength(1);
     // The bootstrap token can create workspaces.
@@ -99,40 +97,39 @@ describe("bootstrap", () => {
 
   it("uses an explicit token value and does not return it", async () => {
     const explicit = "lbx_explicit_bootstrap_token_for_automation";
-    expect(await bootstrap(lockbox.store, { token: explicit })).toBeUndefined();
+    expect(await lockbox.bootstrap({ token: explicit })).toBeUndefined();
     const actor = await lockbox.authenticate(explicit);
     expect(actor).toMatchObject({ role: "admin", canCreateWorkspaces: true });
-    expect(await bootstrap(lockbox.store, { token: explicit })).toBeUndefined();
+    expect(await lockbox.bootstrap({ token: explicit })).toBeUndefined();
     expect(await lockbox.services.tokens.list(actor)).toHaveLength(1);
   });
 
   it("reuses a default workspace that already exists", async () => {
-    const existing = await ensureDefaultWorkspace(lockbox.store, "test");
-    const value = await bootstrap(lockbox.store, {});
-    expect((await lockbox.authenticate(value ?? "")).workspaceId).toBe(existing.id);
-    expect(await lockbox.store.directory.listWorkspaces()).toHaveLength(1);
+    const existing = await lockbox.ensureDefaultWorkspace("test");
+    const bootstrapAdmin = await lockbox.authenticate((await lockbox.bootstrap()) ?? "");
+    expect(bootstrapAdmin.workspaceId).toBe(existing.id);
+    expect(await lockbox.services.workspaces.list(bootstrapAdmin)).toHaveLength(1);
   });
 
   it("survives a restart without issuing another token", async () => {
-    await bootstrap(lockbox.store, {});
+    await lockbox.bootstrap();
     await lockbox.close();
     lockbox = await openLockbox({ dataDir });
-    expect(await bootstrap(lockbox.store, {})).toBeUndefined();
+    expect(await lockbox.bootstrap()).toBeUndefined();
   });
 });
 
 describe("bootstrap after the bootstrap token was revoked", () => {
   it("issues a new bootstrap token, but never revives a revoked value", async () => {
     const { openTempLockbox } = await import("../test-support/temp-lockbox.js");
-    const { bootstrap } = await import("./workspace-service.js");
     const box = await openTempLockbox();
     try {
-      const first = await bootstrap(box.lockbox.store, {});
+      const first = await box.lockbox.bootstrap();
       expect(first).toEqual(expect.any(String));
       const row = (await box.services.tokens.list(box.admin)).find((token) => token.name === "bootstrap");
       await box.services.tokens.revoke(box.admin, row?.id ?? "");
-      expect(await bootstrap(box.lockbox.store, { token: first })).toBeUndefined();
-      const second = await bootstrap(box.lockbox.store, {});
+      expect(await box.lockbox.bootstrap({ token: first })).toBeUndefined();
+      const second = await box.lockbox.bootstrap();
       expect(second).toEqual(expect.any(String));
       expect(second).not.toBe(first);
     } finally {

@@ -1,13 +1,11 @@
 import { AlreadyExistsError, PermissionDeniedError } from "../shared/errors.js";
-import { assertWorkspaceName, defaultEnvironment, pageSize, quote } from "../shared/rules.js";
+import { assertWorkspaceName, pageSize, quote } from "../shared/rules.js";
 import type { WorkspaceRow } from "../store/schema.js";
-import type { Store, StoreTables } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
-import { recordAudit } from "./audit-service.js";
-import { newId } from "./ids.js";
-import { hashToken, issueToken } from "./token-service.js";
-
-export const defaultWorkspace = "default";
+import { recordAudit } from "./audit-record.js";
+import { issueToken } from "./token-credentials.js";
+import { insertWorkspace } from "./workspace-setup.js";
 
 export interface WorkspaceInfo {
   name: string;
@@ -15,60 +13,6 @@ export interface WorkspaceInfo {
 }
 
 const toInfo = ({ name, createdAt }: WorkspaceRow): WorkspaceInfo => ({ name, createdAt });
-
-/** Inserts a workspace with its `main` environment. */
-async function insertWorkspace(tx: StoreTables, name: string, createdBy: string): Promise<WorkspaceRow> {
-  const createdAt = new Date().toISOString();
-  const workspace = { id: newId("ws"), name, createdAt };
-  await tx.directory.insertWorkspace(workspace);
-  // Its audit chain starts with it: a log wiped later, head and all, shows as missing.
-  await tx.audit.startChain(workspace.id);
-  await tx.directory.insertEnvironment({
-    id: newId("en"),
-    workspaceId: workspace.id,
-    name: defaultEnvironment,
-    createdAt,
-    createdBy,
-  });
-  return workspace;
-}
-
-/** The `default` workspace, made on first use. */
-export async function ensureDefaultWorkspace(store: Pick<Store, "transaction">, createdBy: string) {
-  return store.transaction(
-    async (tx) =>
-      (await tx.directory.findWorkspace(defaultWorkspace)) ??
-      insertWorkspace(tx, defaultWorkspace, createdBy),
-  );
-}
-
-/**
- * On a store with no bootstrap token: makes one, an admin of `default` that may also create
- * workspaces. Returns its value when it was generated here (to print once), else undefined.
- */
-export async function bootstrap(store: Pick<Store, "transaction">, options: { token?: string | undefined }) {
-  return store.transaction(async (tx) => {
-    const workspace =
-      (await tx.directory.findWorkspace(defaultWorkspace)) ??
-      (await insertWorkspace(tx, defaultWorkspace, "bootstrap"));
-    if (await tx.tokens.hasUsableWorkspaceCreator(new Date().toISOString())) return undefined;
-    // LOCKBOX_BOOTSTRAP_TOKEN naming a token that exists (say, revoked): never revive it.
-    if (options.token !== undefined && (await tx.tokens.findByHash(hashToken(options.token))))
-      return undefined;
-    const { value } = await issueToken(
-      tx.tokens,
-      {
-        workspaceId: workspace.id,
-        role: "admin",
-        name: "bootstrap",
-        createdBy: "bootstrap",
-        canCreateWorkspaces: true,
-      },
-      { value: options.token },
-    );
-    return options.token === undefined ? value : undefined;
-  });
-}
 
 export function createWorkspaceService(deps: { store: Pick<Store, "directory" | "transaction"> }) {
   const { store } = deps;

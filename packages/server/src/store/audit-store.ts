@@ -7,7 +7,7 @@ import type { Dialect } from "./store.js";
 const insertRowsMax = 500;
 
 /** An entry as the services write it; its place in the chain is the store's to give. */
-export type AuditEvent = Omit<ChainedEntry, "seq" | "prevHash">;
+export type EntryToChain = Omit<ChainedEntry, "seq" | "prevHash">;
 
 /**
  * The audit log: one hash chain per workspace (see crypto/audit-chain.ts). Appending locks the
@@ -44,7 +44,7 @@ export function createAuditStore(
   /** Links `events` (of one workspace) after its head, writes them with `write`, and moves the head. */
   async function link(
     workspaceId: string,
-    events: AuditEvent[],
+    events: EntryToChain[],
     write: (entries: NewAuditEntry[]) => Promise<unknown>,
   ): Promise<void> {
     const sealer = requireChain();
@@ -94,7 +94,7 @@ export function createAuditStore(
     },
 
     /** Appends entries to their workspaces' chains, in order. Call it inside a transaction. */
-    async append(...events: AuditEvent[]): Promise<void> {
+    async append(...events: EntryToChain[]): Promise<void> {
       for (const [workspaceId, group] of byWorkspace(events)) {
         await link(workspaceId, group, async (entries) => {
           // A group's entries in few statements, each well under PostgreSQL's 65,535 parameters.

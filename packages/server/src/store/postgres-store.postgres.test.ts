@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Lockbox, openLockbox } from "../lockbox.js";
-import { ensureDefaultWorkspace } from "../services/workspace-service.js";
+import { type Lockbox, openLockbox, openLockboxWithStore } from "../lockbox.js";
 import { AlreadyExistsError, ConflictError } from "../shared/errors.js";
 import { createDatabase, dropDatabase, postgresUrlKey } from "../test-support/postgres-server.js";
 import { makeTempDir, removeTempDir, testActor } from "../test-support/temp-lockbox.js";
@@ -28,15 +27,15 @@ describe.skipIf(!usesPostgres)("two Lockbox instances on one PostgreSQL database
 
   async function admin() {
     const [first] = instances as [Lockbox];
-    const workspace = await ensureDefaultWorkspace(first.store, "test");
+    const workspace = await first.ensureDefaultWorkspace("test");
     return testActor(workspace.id, "admin");
   }
 
   it("migrates once when both start at once, and both share the master key check", async () => {
-    const [first] = instances as [Lockbox];
-    expect(await first.store.keys.listMasterKeys()).toHaveLength(1);
-    // A third start finds the schema current.
-    instances.push(await openLockbox({ dataDir, databaseUrl }));
+    // A third start finds the schema current, and the one master key the first two agreed on.
+    const third = await openLockboxWithStore({ dataDir, databaseUrl });
+    instances.push(third.lockbox);
+    expect(await third.store.keys.listMasterKeys()).toHaveLength(1);
   });
 
   it("keeps every key of fifty concurrent updates split across both", async () => {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Lockbox, openLockbox } from "../lockbox.js";
+import { type Lockbox, openLockboxWithStore } from "../lockbox.js";
 import type { Actor } from "../services/actor.js";
-import { ensureDefaultWorkspace } from "../services/workspace-service.js";
 import type { Role } from "../shared/rules.js";
+import type { Store } from "../store/store.js";
 import { dropTestDatabase, testDatabaseUrl } from "./test-database.js";
 
 /** A fresh, empty folder under the system temp dir; remove it with `removeTempDir`. */
@@ -24,6 +24,8 @@ export function testActor(workspaceId: string, role: Role = "admin", name = `tes
 export interface TempLockbox {
   dataDir: string;
   lockbox: Lockbox;
+  /** The store under `lockbox`, for tests that check or write what the services would not. */
+  store: Store;
   services: Lockbox["services"];
   workspaceId: string;
   /** An admin of the `default` workspace. */
@@ -44,8 +46,12 @@ export async function openTempLockbox(
 ): Promise<TempLockbox> {
   const dataDir = options.dataDir ?? makeTempDir();
   const databaseUrl = options.databaseUrl ?? (await testDatabaseUrl(dataDir));
-  const lockbox = await openLockbox({ dataDir, encodedKey: options.encodedKey, databaseUrl });
-  const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
+  const { lockbox, store } = await openLockboxWithStore({
+    dataDir,
+    encodedKey: options.encodedKey,
+    databaseUrl,
+  });
+  const workspace = await lockbox.ensureDefaultWorkspace("test");
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -55,6 +61,7 @@ export async function openTempLockbox(
   return {
     dataDir,
     lockbox,
+    store,
     services: lockbox.services,
     workspaceId: workspace.id,
     admin: testActor(workspace.id, "admin"),

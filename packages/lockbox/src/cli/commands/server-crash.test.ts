@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { bindServices, databaseFileName, ensureDefaultWorkspace, openLockbox } from "@lockbox/server";
+import { bindServices, databaseFileName, openLockbox } from "@lockbox/server";
 import { makeTempDir, removeTempDir } from "@lockbox/server/test-support";
 import SqliteDatabase from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -42,7 +42,7 @@ describe("lockbox server under SIGKILL", () => {
 
     const lockbox = await openLockbox({ dataDir });
     try {
-      const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
+      const workspace = await lockbox.ensureDefaultWorkspace("test");
       const api = bindServices(lockbox, {
         workspaceId: workspace.id,
         name: "test",

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureDefaultWorkspace, masterKeyFileName, openLockbox } from "@lockbox/server";
+import { masterKeyFileName, openLockbox } from "@lockbox/server";
 import { callApi } from "@lockbox/server/test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CliServer, startCliServer } from "../../../test-support/cli-server.js";
@@ -26,7 +26,7 @@ const keyFileLines = () => readFileSync(join(home.path, masterKeyFileName), "utf
 async function fill(): Promise<void> {
   const lockbox = await openLockbox({ dataDir: home.path });
   try {
-    const workspace = await ensureDefaultWorkspace(lockbox.store, "test");
+    const workspace = await lockbox.ensureDefaultWorkspace("test");
     const admin = {
       workspaceId: workspace.id,
       name: "test",

@@ -1,6 +1,6 @@
 import { readAllPages } from "@lockbox/server/shared";
 import { createApiClient } from "./api-client.js";
-import type { AuditEntry, EnvironmentInfo, SecretInfo, Session, Values, VersionInfo } from "./types.js";
+import type { AuditEntry, EnvironmentInfo, SecretMetadata, Session, Values, VersionInfo } from "./types.js";
 
 export interface SecretRef {
   environment: string;
@@ -18,7 +18,7 @@ const secretPath = (ref: SecretRef, suffix = "") =>
   `${environmentPath(ref.environment)}/secrets/${encodeURIComponent(ref.name)}${suffix}`;
 
 /** The part of the HTTP API the dashboard uses. `onUnauthenticated` runs when the session ends. */
-export function createLockboxApi(onUnauthenticated: () => void) {
+export function createDashboardApi(onUnauthenticated: () => void) {
   const { call, setCsrfToken } = createApiClient(onUnauthenticated);
   const started = (session: Session) => {
     setCsrfToken(session.csrfToken);
@@ -30,7 +30,7 @@ export function createLockboxApi(onUnauthenticated: () => void) {
     readAllPages(
       async (limit, createdBefore: string | undefined) =>
         (
-          await call<{ secrets: SecretInfo[] }>("GET", `${environmentPath(environment)}/secrets`, {
+          await call<{ secrets: SecretMetadata[] }>("GET", `${environmentPath(environment)}/secrets`, {
             query: { limit, createdBefore },
           })
         ).secrets,
@@ -52,13 +52,13 @@ export function createLockboxApi(onUnauthenticated: () => void) {
         (last) => last.name,
       ),
     listSecrets,
-    getSecret: (ref: SecretRef) => call<SecretInfo>("GET", secretPath(ref)),
+    getSecret: (ref: SecretRef) => call<SecretMetadata>("GET", secretPath(ref)),
     createSecret: (environment: string, name: string, values: Values) =>
-      call<{ secret: SecretInfo }>("POST", `${environmentPath(environment)}/secrets`, {
+      call<{ secret: SecretMetadata }>("POST", `${environmentPath(environment)}/secrets`, {
         body: { name, values },
       }),
     updateSecret: (ref: SecretRef, change: SecretChange) =>
-      call<SecretInfo>("PATCH", secretPath(ref), { body: change }),
+      call<SecretMetadata>("PATCH", secretPath(ref), { body: change }),
     deleteSecret: (ref: SecretRef) => call<{ deleted: boolean }>("DELETE", secretPath(ref)),
     revealSecret: async (ref: SecretRef) =>
       (await call<{ values: Values }>("GET", secretPath(ref, "/values"))).values,
@@ -73,10 +73,10 @@ export function createLockboxApi(onUnauthenticated: () => void) {
         (last) => last.version,
       ),
     rollback: (ref: SecretRef, version: number) =>
-      call<SecretInfo>("POST", secretPath(ref, "/rollback"), { body: { version } }),
+      call<SecretMetadata>("POST", secretPath(ref, "/rollback"), { body: { version } }),
     audit: async (beforeId?: number) =>
       (await call<{ entries: AuditEntry[] }>("GET", "/audit", { query: { limit: 100, beforeId } })).entries,
   };
 }
 
-export type LockboxApi = ReturnType<typeof createLockboxApi>;
+export type DashboardApi = ReturnType<typeof createDashboardApi>;
