@@ -13,7 +13,7 @@ import {
   coldCalls,
   echoOf,
   elapsedMs,
-  mapOnce,
+  mapCall,
   sandboxStartsHere,
   userModule,
 } from "./containers.js";
@@ -74,9 +74,6 @@ async function measure({ coldRuns, warmRuns, mapRuns }: ReturnType<typeof callCo
         localWarm.push(await elapsedMs(() => local.remote(i)));
         serverWarm.push(await elapsedMs(() => onServer.remote(i)));
       }
-      const inputs = Array.from({ length: 1000 }, (_, i) => i);
-      await mapOnce(onServer, inputs.slice(0, 100));
-      const mapSeconds = median(await sample(mapRuns, () => mapOnce(onServer, inputs), { warmup: 0 })) / 1000;
       const localP50Ms = median(localWarm);
       const serverP50Ms = median(serverWarm);
       return {
@@ -88,11 +85,7 @@ async function measure({ coldRuns, warmRuns, mapRuns }: ReturnType<typeof callCo
           extraMs: round(serverP50Ms - localP50Ms, 3),
         },
         coldCall,
-        mapCall: {
-          inputs: inputs.length,
-          seconds: round(mapSeconds, 3),
-          callsPerSecond: Math.round(inputs.length / mapSeconds),
-        },
+        mapCall: await mapCall(onServer, mapRuns),
       };
     } finally {
       await run.stop();
