@@ -10,9 +10,9 @@ import { defaultEnvironment, InvalidError } from "@lockbox/server/shared";
 export const clientConfig = (): Config<"client"> => parseConfig("client", { env: process.env });
 
 /** The data folder: `LOCKBOX_HOME`, else `~/.lockbox`. */
-export const lockboxHome = (): string => clientConfig().dataDir;
+const lockboxHome = (): string => clientConfig().dataDir;
 
-export const profileFileName = "profile.json";
+const profileFileName = "profile.json";
 
 interface Profile {
   environment?: string;

@@ -3,8 +3,6 @@ import { createDeployedBundles, type DeployedBundle } from "@lockbox/server/cont
 import { materializeBundle } from "./bundle.js";
 import type { DeployedFunction } from "./deploy-functions.js";
 
-export type { DeployedBundle } from "@lockbox/server/containers";
-
 // Folders stay until the process exits (a warm container of an older version may still need
 // them), so their number is that of the versions this process called.
 const written = new Set<string>();

@@ -3,8 +3,6 @@ import { join, resolve } from "node:path";
 import { type FileMount, writeFileTree } from "@lockbox/server/containers";
 import { InvalidError, limits, quote } from "@lockbox/server/shared";
 
-export { type FileEntry, fileRoots, writeFileTree } from "@lockbox/server/containers";
-
 /** A file entry read from this machine. */
 export type LocalEntry =
   | { path: string; kind: "folder" }

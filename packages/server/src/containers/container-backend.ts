@@ -32,7 +32,7 @@ export interface ContainerBackend {
 export const memoryLimitMb = 512;
 
 /** Processes (threads count too) a container may run at once. */
-export const processLimit = 256;
+const processLimit = 256;
 
 /** The node binary itself, links resolved: what a container runs, and what the sandbox mounts. */
 export const nodeBinary = (): string => realpathSync(process.execPath);

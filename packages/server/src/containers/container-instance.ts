@@ -11,7 +11,7 @@ import type { OutputSink } from "./output-sink.js";
 import type { Payload } from "./payload.js";
 
 /** The least time a container gets to import its bundle and say it is ready. */
-export const startTimeoutMs = 30_000;
+const startTimeoutMs = 30_000;
 
 /** One container: a warm process that runs calls of one function, one at a time. */
 export interface Container {

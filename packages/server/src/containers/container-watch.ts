@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { descendantsOf } from "./process-tree.js";
 
 /** How often a container's processes are looked at, for its whole life. */
-export const watchIntervalMs = 250;
+const watchIntervalMs = 250;
 
 const clearRounds = 20;
 const clearPauseMs = 5;

@@ -12,7 +12,7 @@ export interface FileEntry {
 }
 
 /** The paths given to `files`: every entry whose folder is not itself an entry. */
-export function fileRoots(entries: readonly FileEntry[]): string[] {
+function fileRoots(entries: readonly FileEntry[]): string[] {
   const folders = new Set(entries.filter((entry) => entry.kind === "folder").map((entry) => entry.path));
   return entries
     .map((entry) => entry.path)

@@ -2,7 +2,7 @@
 // sides read with it; the host, which must not trust the container, also bounds each line.
 
 /** The largest message either side takes: a call's arguments or result, base64, with room. */
-export const messageMaxBytes = 48 * 1024 * 1024;
+const messageMaxBytes = 48 * 1024 * 1024;
 
 /**
  * Feeds `onMessage` each JSON line of the chunks given to the function it returns; calls

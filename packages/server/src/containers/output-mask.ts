@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 
 /** What `***` replaces: values shorter than this are left alone. */
-export const minMaskedLength = 4;
+const minMaskedLength = 4;
 
 // A base64 character holds 6 bits, so where a value's bytes fall in a longer encoded blob
 // (offset mod 3) changes its encoding; each alignment keeps a core of characters that depend on

@@ -1,5 +1,5 @@
 /** A call's output kept for its answer at most: more is cut, and the cut is said. */
-export const outputMaxBytes = 1024 * 1024;
+const outputMaxBytes = 1024 * 1024;
 
 /** Collects a call's (already masked) stdout and stderr, in the order written, up to `outputMaxBytes`. */
 export function createOutputCollector() {

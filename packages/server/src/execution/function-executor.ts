@@ -50,7 +50,7 @@ export interface CallTarget {
  * Who may call a deployed function: an invoker or more. The server reads the secrets on the
  * caller's behalf, and the caller sees only masked output and results.
  */
-export function assertMayCall(actor: Actor): void {
+function assertMayCall(actor: Actor): void {
   requireRole(actor, "invoker", "call deployed functions");
 }
 

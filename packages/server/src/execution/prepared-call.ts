@@ -43,7 +43,7 @@ export interface ContainerFunction {
 }
 
 /** What starts a container for `fn`: its layers read (audited) only then, every value masked (unless `mask` is false). */
-export function specStarter(
+function specStarter(
   readForContainer: ReadForContainer,
   actor: Actor,
   code: { bundlePath: string; files: readonly FileMount[] },

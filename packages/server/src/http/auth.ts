@@ -20,7 +20,7 @@ export function requestSource(request: FastifyRequest): NonNullable<Actor["sourc
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or `AuthenticationError`. */
-export function bearerToken(request: FastifyRequest): string {
+function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match?.[1]) {

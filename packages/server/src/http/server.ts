@@ -30,7 +30,7 @@ export interface RunningServer {
 }
 
 /** Requests (function calls queued or running among them) get this long to finish on shutdown. */
-export const shutdownGraceMs = 20_000;
+const shutdownGraceMs = 20_000;
 
 const closingMessage =
   "The server is shutting down: send the request again, to another instance or once it is back";

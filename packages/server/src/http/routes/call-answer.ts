@@ -37,7 +37,7 @@ const cloneResult = z
 const version = z.number().int().optional().describe("The deploy that ran it, for a deployed function");
 
 /** A call's answer as one JSON object. */
-export const callAnswer = z
+const callAnswer = z
   .object({
     result,
     cloneResult,
@@ -73,7 +73,7 @@ export function sendEvents(reply: FastifyReply, events: Readable) {
 }
 
 /** Output a streamed answer may hold for a caller that does not read it: past it, the call is cancelled. */
-export const streamBacklogMaxBytes = 8 * 1024 * 1024;
+const streamBacklogMaxBytes = 8 * 1024 * 1024;
 
 /** The result as its answer carries it; JSON text the container made is checked, never trusted. */
 function resultField(result: Payload): { result: unknown } | { cloneResult: string } {

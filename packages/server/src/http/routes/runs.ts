@@ -16,7 +16,7 @@ import {
 } from "./call-answer.js";
 
 /** A run's stream sends a line this often, so that proxies keep it open and a dead caller shows. */
-export const runHeartbeatMs = 15_000;
+const runHeartbeatMs = 15_000;
 
 // A layer of an ephemeral run: a named secret read on the server, or values the caller sent.
 const runLayer = z.discriminatedUnion("kind", [

@@ -6,15 +6,15 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { databaseFileName } from "@lockbox/server";
 import SqliteDatabase from "better-sqlite3";
-import { createAuditChain } from "../packages/server/dist/crypto/audit-chain.js";
-import { databaseFileName, ensureDefaultWorkspace, openLockbox } from "../packages/server/dist/index.js";
-import { median, round } from "./stats.mjs";
+import { createAuditChain, type EntryToChain, openLockboxWithStore } from "./internals.js";
+import { median, round } from "./stats.js";
 
 // About the group that 40 resolves made together leave: 3 entries each.
 const entriesPerGroup = 120;
 
-const entry = (workspaceId, index) => ({
+const entry = (workspaceId: string, index: number): EntryToChain => ({
   at: new Date().toISOString(),
   workspaceId,
   actor: "bench",
@@ -25,10 +25,11 @@ const entry = (workspaceId, index) => ({
   version: 1,
   source: "127.0.0.1",
   userAgent: "autocannon",
+  target: null,
 });
 
 /** CPU µs per entry of `groups` runs of `writeGroup`, this whole process (thread pool included). */
-async function cpuUsPerEntry(groups, writeGroup) {
+async function cpuUsPerEntry(groups: number, writeGroup: () => unknown): Promise<number> {
   const before = process.cpuUsage();
   for (let group = 0; group < groups; group++) await writeGroup();
   const { user, system } = process.cpuUsage(before);
@@ -36,10 +37,10 @@ async function cpuUsPerEntry(groups, writeGroup) {
 }
 
 /** The same rows as the store writes, by one prepared INSERT each, a transaction and a flush a group. */
-function rawInserter(path) {
+function rawInserter(path: string) {
   const database = new SqliteDatabase(path);
   const columns =
-    "at, workspace_id, actor, token_id, action, environment, secret, version, source, user_agent, seq, prev_hash, hash";
+    "at, workspace_id, actor, token_id, action, environment, secret, version, source, user_agent, target, seq, prev_hash, hash";
   const insert = database.prepare(
     `insert into audit_entries (${columns}) values (${columns.replace(/\w+/g, "?")})`,
   );
@@ -64,17 +65,17 @@ function rawInserter(path) {
   };
 }
 
-export async function auditCostBenchmarks({ quick }) {
+export async function auditCostBenchmarks({ quick }: { quick: boolean }) {
   const home = mkdtempSync(join(tmpdir(), "lockbox-bench-audit-"));
-  const lockbox = await openLockbox({ dataDir: home });
+  const { lockbox, store } = await openLockboxWithStore({ dataDir: home });
   const raw = rawInserter(join(home, databaseFileName));
   try {
-    const { id } = await ensureDefaultWorkspace(lockbox.store, "bench");
+    const { id } = await lockbox.ensureDefaultWorkspace("bench");
     const events = Array.from({ length: entriesPerGroup }, (_, index) => entry(id, index));
     const chain = createAuditChain(randomBytes(32));
-    const linked = { ...events[0], seq: 1, prevHash: "0".repeat(64) };
+    const linked = { ...entry(id, 0), seq: 1, prevHash: "0".repeat(64) };
     const writers = {
-      store: () => lockbox.store.transaction((tx) => tx.audit.append(...events)),
+      store: () => store.transaction((tx) => tx.audit.append(...events)),
       insert: raw.writeGroup,
       hmac: async () => {
         for (let index = 0; index < entriesPerGroup; index++) chain.entryHash(linked);
@@ -83,10 +84,10 @@ export async function auditCostBenchmarks({ quick }) {
     const [turns, groups] = quick ? [3, 15] : [5, 40];
     // Warmed up alike in both modes: until the JIT has compiled the store's path, it costs double.
     for (const writeGroup of Object.values(writers)) await cpuUsPerEntry(50, writeGroup);
-    const samples = { store: [], insert: [], hmac: [] };
+    const samples: Record<keyof typeof writers, number[]> = { store: [], insert: [], hmac: [] };
     for (let turn = 0; turn < turns; turn++) {
-      for (const [name, writeGroup] of Object.entries(writers)) {
-        samples[name].push(await cpuUsPerEntry(groups, writeGroup));
+      for (const name of ["store", "insert", "hmac"] as const) {
+        samples[name].push(await cpuUsPerEntry(groups, writers[name]));
       }
     }
     return {

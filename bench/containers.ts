@@ -5,8 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { baseEnvironment, limited, spawnSandboxed } from "@lockbox/server/containers";
-import { median, round, sample } from "./stats.mjs";
+import { type ContainerBackendName, createContainerPool } from "@lockbox/server/containers";
+import type { NetworkMode } from "@lockbox/server/shared";
+import type { Secret } from "lockbox";
+import { baseEnvironment, limited, type StartedRun, spawnSandboxed, startRun } from "./internals.js";
+import { median, round, sample } from "./stats.js";
 
 const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
 
@@ -33,19 +36,20 @@ const tmpMb = 64;
  * Bare node until it exits, launched the way the backend launches a container's node: rlimits,
  * and for the sandbox the same namespaces, mounts and network.
  */
-function bareNode(backend, network) {
+function bareNode(backend: ContainerBackendName, network: NetworkMode): Promise<void> {
   const node = limited([process.execPath, "-e", "0"], tmpMb);
+  const [file = process.execPath, ...args] = node;
   const child =
     backend === "sandbox"
       ? spawnSandboxed(node, baseEnvironment(), { network, tmpMb })
-      : spawn(node[0], node.slice(1), { env: baseEnvironment(), stdio: ["ignore", "ignore", "pipe"] });
+      : spawn(file, args, { env: baseEnvironment(), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr.on("data", (chunk) => {
+  child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk;
   });
-  return new Promise((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code, signal) =>
+    child.once("close", (code: number | null, signal: NodeJS.Signals | null) =>
       code === 0
         ? resolve()
         : reject(new Error(`bare node exited (${signal ?? `code ${code}`}): ${stderr.trim()}`)),
@@ -58,7 +62,7 @@ async function setUp() {
   const root = mkdtempSync(join(tmpdir(), "lockbox-bench-"));
   mkdirSync(join(root, "node_modules"));
   symlinkSync(lockboxPackage, join(root, "node_modules", "lockbox"), "dir");
-  writeFileSync(join(root, "app.mjs"), userModule);
+  writeFileSync(join(root, "app.js"), userModule);
   process.env.LOCKBOX_HOME = join(root, "home");
   delete process.env.LOCKBOX_SERVER_URL;
   const { Secret } = await import("lockbox");
@@ -72,7 +76,7 @@ async function setUp() {
 const mapInputs = Array.from({ length: 1000 }, (_, i) => i);
 
 /** One `.map` over `inputs`, checking that every result came back, in order. */
-export async function mapOnce(fn, inputs) {
+async function mapOnce(fn: Echo, inputs: readonly number[]): Promise<void> {
   let next = 0;
   for await (const result of fn.map(inputs)) {
     if (result !== inputs[next++]) throw new Error(`.map yielded ${result} for input ${next - 1}`);
@@ -80,21 +84,74 @@ export async function mapOnce(fn, inputs) {
   if (next !== inputs.length) throw new Error(`.map yielded ${next} of ${inputs.length} results`);
 }
 
-export const elapsedMs = async (action) => {
+/** `.map` of 1,000 on warm containers (median of `runs`), after a shorter unmeasured one that starts them. */
+export async function mapCall(fn: Echo, runs: number) {
+  await mapOnce(fn, mapInputs.slice(0, 100));
+  const seconds = median(await sample(runs, () => mapOnce(fn, mapInputs), { warmup: 0 })) / 1000;
+  return {
+    inputs: mapInputs.length,
+    seconds: round(seconds, 3),
+    callsPerSecond: Math.round(mapInputs.length / seconds),
+  };
+}
+
+export const elapsedMs = async (action: () => unknown): Promise<number> => {
   const started = process.hrtime.bigint();
   await action();
   return Number(process.hrtime.bigint() - started) / 1e6;
 };
+
+/** What `coldCalls` times: `noop` and `noopFresh` (whose node starts afresh) against bare node. */
+export interface ColdCallOptions {
+  rounds: number;
+  /** The secret the functions get: a new version each round, so that they need new containers. */
+  secret: Secret;
+  backend: ContainerBackendName;
+  network: NetworkMode;
+  noop: Echo;
+  noopFresh: Echo;
+}
+
+/** The user module's functions, run here or deployed: each returns its argument. */
+export interface Echo {
+  remote(n: number): Promise<unknown>;
+  map(inputs: Iterable<number>): AsyncIterable<unknown>;
+}
+
+/** How many calls a benchmark of calls makes of each kind. */
+export const callCounts = (quick: boolean) =>
+  quick ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 } : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 };
+
+/** The function `name` of a started run, which the user module exports. */
+export function echoOf(run: StartedRun, name: string): Echo {
+  const fn = run.findFunction(name);
+  if (!fn) throw new Error(`The bench's module exports no function ${name}`);
+  return fn;
+}
+
+/**
+ * Whether functions run in the sandbox here: the backend a pool picks by itself (as root, it
+ * refuses rather than fall back when no sandbox can start).
+ */
+export async function sandboxStartsHere(): Promise<boolean> {
+  try {
+    const pool = createContainerPool({ output: { stdout: process.stdout, stderr: process.stderr } });
+    await pool.close();
+    return pool.backend === "sandbox";
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Cold calls: each round makes a new secret version (so the calls need new containers) and times
  * a bare spawn, a call whose node starts afresh and one from a spare, in turns, so that the
  * machine's noise falls on all alike; the first round only warms caches.
  */
-export async function coldCalls({ rounds, secret, backend, network, noop, noopFresh }) {
-  const bare = [];
-  const cold = [];
-  const fresh = [];
+export async function coldCalls({ rounds, secret, backend, network, noop, noopFresh }: ColdCallOptions) {
+  const bare: number[] = [];
+  const cold: number[] = [];
+  const fresh: number[] = [];
   for (let i = 0; i <= rounds; i++) {
     await secret.update({ ROUND: `${i}` });
     const bareMs = await elapsedMs(() => bareNode(backend, network));
@@ -123,30 +180,28 @@ export async function coldCalls({ rounds, secret, backend, network, noop, noopFr
  * alike; then warm calls; then `.map`, after a shorter unmeasured one that starts the containers
  * it runs on (the pool's most per function).
  */
-async function measure(backend, network, root, { coldRuns, warmRuns, mapRuns }) {
+async function measure(
+  backend: ContainerBackendName,
+  network: NetworkMode,
+  root: string,
+  { coldRuns, warmRuns, mapRuns }: ReturnType<typeof callCounts>,
+) {
   process.env.LOCKBOX_CONTAINER = backend;
-  const { startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
   const { Secret } = await import("lockbox");
-  const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
+  const run = await startRun({ entryFile: join(root, "app.js"), mask: true });
   try {
-    const noop = run.findFunction(network);
-    const noopFresh = run.findFunction(`${network}Fresh`);
+    const noop = echoOf(run, network);
+    const noopFresh = echoOf(run, `${network}Fresh`);
     const secret = Secret.fromName("bench-secret");
     const coldCall = await coldCalls({ rounds: coldRuns, secret, backend, network, noop, noopFresh });
     const warm = await sample(warmRuns, (i) => noop.remote(i), { warmup: 20 });
-    await mapOnce(noop, mapInputs.slice(0, 100));
-    const mapSeconds = median(await sample(mapRuns, () => mapOnce(noop, mapInputs), { warmup: 0 })) / 1000;
     return {
       backend,
       // The process backend has the host's network whatever the option says.
       network: backend === "sandbox" ? network : "host",
       coldCall,
       warmCall: { p50Ms: round(median(warm), 3) },
-      mapCall: {
-        inputs: mapInputs.length,
-        seconds: round(mapSeconds, 3),
-        callsPerSecond: Math.round(mapInputs.length / mapSeconds),
-      },
+      mapCall: await mapCall(noop, mapRuns),
     };
   } finally {
     await run.stop();
@@ -154,33 +209,22 @@ async function measure(backend, network, root, { coldRuns, warmRuns, mapRuns }) 
 }
 
 /** Both backends (the sandbox only where it starts), the sandbox with each network mode. */
-export async function containerBenchmarks({ quick }) {
-  const { detectBackend } = await import("@lockbox/server/containers");
-  // As root, detection refuses rather than fall back when no sandbox can start.
-  const sandbox = (() => {
-    try {
-      return detectBackend() === "sandbox";
-    } catch {
-      return false;
-    }
-  })();
-  const runs = [
+export async function containerBenchmarks({ quick }: { quick: boolean }) {
+  const sandbox = await sandboxStartsHere();
+  const runs: (readonly [ContainerBackendName, NetworkMode])[] = [
     ["process", "none"],
     ...(sandbox
-      ? [
+      ? ([
           ["sandbox", "outbound"],
           ["sandbox", "none"],
-        ]
+        ] as const)
       : []),
   ];
   const { root, dispose } = await setUp();
   try {
     const results = [];
     for (const [backend, network] of runs) {
-      const counts = quick
-        ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 }
-        : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 };
-      results.push(await measure(backend, network, root, counts));
+      results.push(await measure(backend, network, root, callCounts(quick)));
     }
     return results;
   } finally {

@@ -5,20 +5,23 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startPostgresServer } from "../packages/server/src/test-support/postgres-server.ts";
-import { startChildServer } from "./child-server.mjs";
-import { loadRun } from "./http-load.mjs";
-import { benchSecrets, resolveBody } from "./resolve-secrets.mjs";
-import { median, round } from "./stats.mjs";
+import { type ChildServer, startChildServer } from "./child-server.js";
+import { type LoadRequest, loadRun } from "./http-load.js";
+import { startPostgresServer } from "./internals.js";
+import { benchSecrets, resolveBody } from "./resolve-secrets.js";
+import { median, round } from "./stats.js";
 
 const cli = fileURLToPath(new URL("../packages/lockbox/dist/cli/main.js", import.meta.url));
-const bareServer = fileURLToPath(new URL("bare-server.mjs", import.meta.url));
+const bareServer = fileURLToPath(new URL("bare-server.ts", import.meta.url));
 const resolvePath = "/v1/environments/main/resolve";
 const connections = 50;
 
 /** The real `lockbox server` with its own data folder, on SQLite or on `databaseUrl`. */
-export function startLockbox(label, { home, token, databaseUrl }) {
-  const env = {
+export function startLockbox(
+  label: string,
+  { home, token, databaseUrl }: { home: string; token: string; databaseUrl?: string },
+): Promise<ChildServer> {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     LOCKBOX_HOME: home,
     LOCKBOX_BOOTSTRAP_TOKEN: token,
@@ -30,7 +33,7 @@ export function startLockbox(label, { home, token, databaseUrl }) {
   return startChildServer(label, args, { env });
 }
 
-async function createSecrets(label, url, token) {
+async function createSecrets(label: string, url: string, token: string): Promise<void> {
   for (const secret of benchSecrets) {
     const response = await fetch(`${url}/v1/environments/main/secrets`, {
       method: "POST",
@@ -41,17 +44,23 @@ async function createSecrets(label, url, token) {
   }
 }
 
+/** A server under load, named in errors; `path` is a GET sent instead of the resolve. */
+interface Target extends ChildServer {
+  label: string;
+  path?: string;
+}
+
 /** Starts the three targets (PostgreSQL's initdb while the others start); `dispose` stops them all. */
-async function setUp(token) {
+async function setUp(token: string): Promise<{ targets: Target[]; dispose: () => Promise<void> }> {
   const root = mkdtempSync(join(tmpdir(), "lockbox-bench-resolve-"));
-  const servers = [];
-  let postgres;
+  const servers: ChildServer[] = [];
+  let postgres: Awaited<ReturnType<typeof startPostgresServer>> | undefined;
   const dispose = async () => {
     await Promise.all(servers.map((server) => server.stop()));
     postgres?.stop();
     rmSync(root, { recursive: true, force: true });
   };
-  const track = async (label, started) => {
+  const track = async (label: string, started: Promise<ChildServer>): Promise<Target> => {
     const server = await started;
     servers.push(server);
     return { label, ...server };
@@ -71,13 +80,13 @@ async function setUp(token) {
   try {
     // Settle all before giving up, so that dispose sees every server that did start.
     const started = await Promise.allSettled([
-      track("bare Fastify", startChildServer("bare Fastify server", [bareServer])),
+      track("bare Fastify", startChildServer("bare Fastify server", ["--import", "tsx", bareServer])),
       startOnSqlite(),
       startOnPostgres(),
     ]);
     const failed = started.find((result) => result.status === "rejected");
     if (failed) throw failed.reason;
-    const targets = started.map((result) => result.value);
+    const targets = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
     for (const target of targets.slice(1)) await createSecrets(target.label, target.url, token);
     return { targets, dispose };
   } catch (error) {
@@ -91,30 +100,38 @@ async function setUp(token) {
  * one warm-up, the targets taking turns so that the machine's noise falls on each alike. A target
  * sends the resolve unless it names another `path` (a GET).
  */
-async function measure(targets, token, { runs, durationSeconds, warmupSeconds }) {
+async function measure(
+  targets: Target[],
+  token: string,
+  { runs, durationSeconds, warmupSeconds }: { runs: number; durationSeconds: number; warmupSeconds: number },
+) {
   const authorization = `Bearer ${token}`;
-  const resolve = {
+  const resolve: LoadRequest = {
     method: "POST",
     headers: { authorization, "content-type": "application/json" },
     body: resolveBody,
   };
-  const samples = targets.map(() => []);
+  type Sample = Awaited<ReturnType<typeof loadRun>> & { cpuUsPerRequest: number };
+  const samples = targets.map((): Sample[] => []);
   for (let turn = 0; turn <= runs; turn++) {
     for (const [i, target] of targets.entries()) {
       const options = { connections, durationSeconds: turn === 0 ? warmupSeconds : durationSeconds };
-      const [path, request] = target.path
+      const [path, request]: [string, LoadRequest] = target.path
         ? [target.path, { method: "GET", headers: { authorization } }]
         : [resolvePath, resolve];
       const cpuBefore = target.cpuMs();
-      const sample = await loadRun(target.label, `${target.url}${path}`, request, options).catch((error) => {
-        const stderr = target.stderr();
-        throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
-      });
+      const sample = await loadRun(target.label, `${target.url}${path}`, request, options).catch(
+        (error: Error) => {
+          const stderr = target.stderr();
+          throw stderr ? new Error(`${error.message}; its stderr: ${stderr}`, { cause: error }) : error;
+        },
+      );
       const cpuUsPerRequest = ((target.cpuMs() - cpuBefore) * 1000) / (sample.rps * options.durationSeconds);
-      if (turn > 0) samples[i].push({ ...sample, cpuUsPerRequest });
+      if (turn > 0) samples[i]?.push({ ...sample, cpuUsPerRequest });
     }
   }
-  const medianOf = (runSamples, field) => median(runSamples.map((sample) => sample[field]));
+  const medianOf = (runSamples: Sample[], field: keyof Sample) =>
+    median(runSamples.map((sample) => sample[field]));
   return samples.map((runSamples) => ({
     rps: Math.round(medianOf(runSamples, "rps")),
     p99Ms: round(medianOf(runSamples, "p99Ms")),
@@ -122,16 +139,17 @@ async function measure(targets, token, { runs, durationSeconds, warmupSeconds })
   }));
 }
 
-export async function resolveBenchmarks({ quick }) {
+export async function resolveBenchmarks({ quick }: { quick: boolean }) {
   const token = `lbx_bench_${randomBytes(16).toString("hex")}`;
   const { targets, dispose } = await setUp(token);
   // Ctrl-C must not leave the PostgreSQL server behind.
-  const interrupted = () => dispose().finally(() => process.exit(130));
+  const interrupted = () => void dispose().finally(() => process.exit(130));
   process.once("SIGINT", interrupted);
   try {
     // In a full run, the same SQLite server answering an authenticated request that reads no
     // value and leaves no audit entry: how near to the bare route the HTTP stack alone comes.
     const sqliteServer = targets.find((target) => target.label === "SQLite");
+    if (!sqliteServer) throw new Error("the SQLite server did not start");
     const floor = { ...sqliteServer, label: "SQLite, GET /v1/environments", path: "/v1/environments" };
     const [bare, sqlite, postgres, authenticated] = await measure(
       quick ? targets : [...targets, floor],
@@ -140,7 +158,11 @@ export async function resolveBenchmarks({ quick }) {
         ? { runs: 2, durationSeconds: 2, warmupSeconds: 1 }
         : { runs: 5, durationSeconds: 5, warmupSeconds: 3 },
     );
-    const versusBare = (figures) => ({ ...figures, ratio: round(figures.rps / bare.rps) });
+    if (!bare || !sqlite || !postgres) throw new Error("a target was not measured");
+    const versusBare = <F extends { rps: number }>(figures: F) => ({
+      ...figures,
+      ratio: round(figures.rps / bare.rps),
+    });
     return {
       ...versusBare(sqlite),
       bareRps: bare.rps,

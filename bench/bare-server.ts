@@ -1,7 +1,7 @@
 // The baseline of the resolve benchmark: Fastify answering the resolve route with a fixed JSON
 // object of the same shape and size, with no store, no auth and no logger. Prints its URL.
 import Fastify from "fastify";
-import { benchSecrets } from "./resolve-secrets.mjs";
+import { benchSecrets } from "./resolve-secrets.js";
 
 const answer = { secrets: benchSecrets.map(({ name, values }) => ({ name, version: 1, values })) };
 
@@ -11,5 +11,5 @@ const url = await app.listen({ host: "127.0.0.1", port: 0 });
 console.log(`Bare Fastify listening on ${url}`);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => app.close().then(() => process.exit(0)));
+  process.once(signal, () => void app.close().then(() => process.exit(0)));
 }

@@ -5,17 +5,18 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRun } from "./http-load.mjs";
-import { startLockbox } from "./resolve.mjs";
-import { createOverHttp, createThroughLibrary, secretName, secretsPerTransaction } from "./scale-store.mjs";
-import { median, round } from "./stats.mjs";
+import type { ChildServer } from "./child-server.js";
+import { type LoadRequest, loadRun } from "./http-load.js";
+import { startLockbox } from "./resolve.js";
+import { createOverHttp, createThroughLibrary, secretName, secretsPerTransaction } from "./scale-store.js";
+import { median, round } from "./stats.js";
 
 const baselineSecrets = 100;
 const inFlight = 64; // creates over HTTP
 const connections = 2; // a moderate load: latency, not throughput
 
 /** The server's resident memory in MB (Linux: VmRSS); undefined where /proc is not there. */
-function residentMb(pid) {
+function residentMb(pid: number): number | undefined {
   const status = `/proc/${pid}/status`;
   if (!existsSync(status)) return undefined;
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(status, "utf8"))?.[1];
@@ -23,7 +24,7 @@ function residentMb(pid) {
 }
 
 /** The SQLite database and its write-ahead log, in MB. */
-function databaseMb(home) {
+function databaseMb(home: string): number {
   const bytes = ["lockbox.db", "lockbox.db-wal"]
     .map((name) => join(home, name))
     .filter((path) => existsSync(path))
@@ -32,20 +33,25 @@ function databaseMb(home) {
 }
 
 /** A resolve of 3 secrets: the store's first, middle and last created. */
-const resolveBody = (secrets) =>
+const resolveBody = (secrets: number) =>
   JSON.stringify({
     secrets: [0, Math.floor(secrets / 2), secrets - 1].map((i) => ({ name: secretName(i) })),
   });
 
 /** Starts a server on each of `homes`; `stop` stops every one that started. */
-async function startServers(token, homes) {
+async function startServers(
+  token: string,
+  homes: Record<string, string>,
+): Promise<{ servers: ChildServer[]; stop: () => Promise<void> }> {
   const started = await Promise.allSettled(
     Object.entries(homes).map(([label, home]) =>
       startLockbox(`lockbox server on the ${label} store`, { home, token }),
     ),
   );
-  const servers = started.filter((result) => result.status === "fulfilled").map((result) => result.value);
-  const stop = () => Promise.all(servers.map((server) => server.stop()));
+  const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+  };
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {
     await stop();
@@ -54,15 +60,27 @@ async function startServers(token, homes) {
   return { servers, stop };
 }
 
+/** A store under measure: its server, and how many secrets it holds. */
+interface MeasuredStore {
+  label: string;
+  server: ChildServer;
+  secrets: number;
+}
+
+type Latency = Awaited<ReturnType<typeof loadRun>>;
+type StoreName = "large" | "baseline";
+type Pair = Record<StoreName, Latency>;
+type RequestOf = (store: MeasuredStore) => { path: string; request: LoadRequest };
+
 /** The requests measured: the first page of the listing, and a resolve of 3 secrets. */
-function requestsOf(token) {
+function requestsOf(token: string): Record<"list" | "resolve", RequestOf> {
   const authorization = `Bearer ${token}`;
   return {
     list: () => ({
       path: "/v1/environments/main/secrets",
       request: { method: "GET", headers: { authorization } },
     }),
-    resolve: (store) => ({
+    resolve: (store: MeasuredStore) => ({
       path: "/v1/environments/main/resolve",
       request: {
         method: "POST",
@@ -74,8 +92,8 @@ function requestsOf(token) {
 }
 
 /** Medians of each store's p50 and p99, and of the ratio of their p50s turn by turn. */
-function summarise(pairs) {
-  const medianOf = (pick) => round(median(pairs.map(pick)));
+function summarise(pairs: Pair[]) {
+  const medianOf = (pick: (pair: Pair) => number) => round(median(pairs.map(pick)));
   return {
     p50Ms: medianOf(({ large }) => large.p50Ms),
     p99Ms: medianOf(({ large }) => large.p99Ms),
@@ -90,28 +108,33 @@ function summarise(pairs) {
  * take turns, so that the machine's noise falls on both alike, and each ratio is the median of
  * the ratios within a turn: the load of a busy machine drifts more from turn to turn than within.
  */
-async function measure(stores, token, { runs, requests, warmupRequests }) {
-  const pairs = { list: [], resolve: [] };
+async function measure(
+  stores: Record<StoreName, MeasuredStore>,
+  token: string,
+  { runs, requests, warmupRequests }: { runs: number; requests: number; warmupRequests: number },
+) {
+  const pairs: Record<"list" | "resolve", Pair[]> = { list: [], resolve: [] };
   for (let turn = 0; turn <= runs; turn++) {
-    for (const [kind, make] of Object.entries(requestsOf(token))) {
-      const pair = {};
+    const requestOf = requestsOf(token);
+    for (const kind of ["list", "resolve"] as const) {
+      const pair: Partial<Pair> = {};
       // Which store goes first alternates too.
-      for (const name of turn % 2 ? ["large", "baseline"] : ["baseline", "large"]) {
+      for (const name of turn % 2 ? (["large", "baseline"] as const) : (["baseline", "large"] as const)) {
         const store = stores[name];
-        const { path, request } = make(store);
+        const { path, request } = requestOf[kind](store);
         const options = { connections, requests: turn === 0 ? warmupRequests : requests };
         pair[name] = await loadRun(`${store.label}, ${kind}`, `${store.server.url}${path}`, request, options);
       }
-      if (turn > 0) pairs[kind].push(pair);
+      if (turn > 0) pairs[kind].push(pair as Pair);
     }
   }
   return { list: summarise(pairs.list), resolve: summarise(pairs.resolve) };
 }
 
-const withoutRatio = ({ ratio: _ratio, ...figures }) => figures;
+const withoutRatio = ({ ratio: _ratio, ...figures }: ReturnType<typeof summarise>) => figures;
 
 /** How long creating `secrets` took, and at what rate. */
-const creation = (secrets, seconds, how) => ({
+const creation = (secrets: number, seconds: number, how: Record<string, number>) => ({
   secrets,
   ...how,
   seconds: round(seconds, 1),
@@ -122,7 +145,7 @@ const creation = (secrets, seconds, how) => ({
  * The large store's bulk goes in through the library before its server starts; its last
  * `httpSecrets` over HTTP, as any client creates them, for the rate at that size.
  */
-export async function scaleBenchmarks({ quick }) {
+export async function scaleBenchmarks({ quick }: { quick: boolean }) {
   const secrets = quick ? 5000 : 100_000;
   const httpSecrets = quick ? 200 : 2000;
   const bulk = secrets - httpSecrets;
@@ -136,6 +159,7 @@ export async function scaleBenchmarks({ quick }) {
     const { servers, stop } = await startServers(token, homes);
     stopServers = stop;
     const [baseline, large] = servers;
+    if (!baseline || !large) throw new Error("a server did not start");
     const httpSeconds = await createOverHttp("large store", large.url, token, {
       from: bulk,
       to: secrets,

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { parseConfig } from "@lockbox/server/config";
 import { startServer } from "@lockbox/server/http";
-import { chromium } from "playwright-core";
-import { median, round } from "./stats.mjs";
+import { chromium, type Page } from "playwright-core";
+import { median, round } from "./stats.js";
 
 const assets = fileURLToPath(new URL("../packages/dashboard/dist/assets/", import.meta.url));
 const token = "lbx_bench_dashboard_bootstrap_token";
@@ -19,8 +19,8 @@ function gzippedScriptBytes() {
 }
 
 /** Creates `count` secrets of 10 keys in environment `environment`, over the API. */
-async function fill(url, environment, count) {
-  const call = (method, path, body) =>
+async function fill(url: string, environment: string, count: number): Promise<void> {
+  const call = (method: string, path: string, body: unknown) =>
     fetch(`${url}/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -39,16 +39,18 @@ async function fill(url, environment, count) {
 }
 
 /** Milliseconds from navigation to the list showing all `count` rows. */
-async function renderMs(page, url, environment, count) {
+async function renderMs(page: Page, url: string, environment: string, count: number): Promise<number> {
   const started = Date.now();
   await page.goto(`${url}/?env=${environment}`);
-  await page.waitForFunction((n) => document.querySelectorAll("table.table tbody tr").length === n, count, {
-    timeout: 30_000,
-  });
+  // The last row there: each environment holds exactly `count` secrets.
+  await page
+    .locator("table.table tbody tr")
+    .nth(count - 1)
+    .waitFor({ timeout: 30_000 });
   return Date.now() - started;
 }
 
-export async function dashboardBenchmarks({ quick }) {
+export async function dashboardBenchmarks({ quick }: { quick: boolean }) {
   const dataDir = mkdtempSync(join(tmpdir(), "lockbox-bench-dashboard-"));
   const server = await startServer(
     parseConfig("server", {
@@ -68,8 +70,8 @@ export async function dashboardBenchmarks({ quick }) {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { level: 1, name: "Secrets" }).waitFor();
     const runs = quick ? 3 : 7;
-    const small = [];
-    const large = [];
+    const small: number[] = [];
+    const large: number[] = [];
     for (let i = 0; i < runs; i++) {
       small.push(await renderMs(page, server.url, "small", 10));
       large.push(await renderMs(page, server.url, "large", 1000));

@@ -1,18 +1,18 @@
 // `npm run bench [-- --quick]`: every benchmark, written to bench/results/latest.json and .md.
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { auditCostBenchmarks } from "./audit-cost.mjs";
-import { containerBenchmarks } from "./containers.mjs";
-import { dashboardBenchmarks } from "./dashboard.mjs";
-import { resolveBenchmarks } from "./resolve.mjs";
-import { scaleBenchmarks } from "./scale.mjs";
-import { serverCallBenchmarks } from "./server-calls.mjs";
+import { auditCostBenchmarks } from "./audit-cost.js";
+import { containerBenchmarks } from "./containers.js";
+import { dashboardBenchmarks } from "./dashboard.js";
+import { resolveBenchmarks } from "./resolve.js";
+import { scaleBenchmarks } from "./scale.js";
+import { serverCallBenchmarks } from "./server-calls.js";
 
 const quick = process.argv.includes("--quick");
 
 // Each part's wall time, to keep `--quick` within its budget of a minute.
-const wallSeconds = {};
-async function timed(name, benchmark) {
+const wallSeconds: Record<string, number> = {};
+async function timed<T>(name: string, benchmark: (options: { quick: boolean }) => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
   const result = await benchmark({ quick });
   wallSeconds[name] = Math.round(Number(process.hrtime.bigint() - started) / 1e8) / 10;
@@ -27,6 +27,7 @@ const scale = await timed("scale", scaleBenchmarks);
 // Full runs only, like the authenticated GET: `--quick` has no second to spare.
 const auditCost = quick ? undefined : await timed("auditCost", auditCostBenchmarks);
 const preferred = containers.find((result) => result.backend === "sandbox") ?? containers[0]; // sandbox, outbound
+if (!preferred) throw new Error("no container backend was measured");
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, loadAverage: loadavg().map((load) => Math.round(load * 100) / 100) },
@@ -43,10 +44,13 @@ const results = {
   ...(auditCost && { auditCost }),
 };
 
-const count = (n) => n.toLocaleString("en-US");
+const count = (n: number) => n.toLocaleString("en-US");
 
 /** The audit entry's cost against its floor, and what that leaves of the resolve's budget at 0.6×. */
-function auditCostTable({ entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }, resolve) {
+function auditCostTable(
+  { entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }: NonNullable<typeof auditCost>,
+  resolve: { bareRps: number; bareCpuUsPerRequest: number },
+) {
   const budgetUs = Math.round(1e6 / (0.6 * resolve.bareRps));
   const floorUs = Math.round(3 * (sqliteInsertUs + hmacUs));
   return [
@@ -62,7 +66,7 @@ function auditCostTable({ entriesPerGroup, storeUs, sqliteInsertUs, hmacUs }, re
   ];
 }
 /** Calls through the server against the same function in local containers, and bare node. */
-function serverCallTable({ backend, network, warmCall, coldCall, mapCall }) {
+function serverCallTable({ backend, network, warmCall, coldCall, mapCall }: NonNullable<typeof serverCalls>) {
   return [
     `| through \`lockbox server\` (${backend}, ${network}) | p50 (ms) | baseline p50 (ms) | against the baseline |`,
     "| --- | --- | --- | --- |",

@@ -1,25 +1,27 @@
 // The secrets of the scale benchmark, and the two ways it creates them: over HTTP, one request
 // per secret as any client does, and through the library in batches for the bulk of a large store.
-// The built server's own modules, as `lockbox server` runs them (not the sources that tsx would
-// map `@lockbox/server` to): the same rules, encryption and audit chain as a create over HTTP.
-import { createEnvelope } from "../packages/server/dist/crypto/envelope.js";
-import { ensureDefaultWorkspace, loadMasterKeys, openLockbox } from "../packages/server/dist/index.js";
-import { createSecretLookup } from "../packages/server/dist/services/secret-lookup.js";
-import { createVersionCodec } from "../packages/server/dist/services/secret-versions.js";
-import { createSecretWrites } from "../packages/server/dist/services/secret-writes.js";
+// The server's own modules: the same rules, encryption and audit chain as a create over HTTP.
+import { type Actor, loadMasterKeys } from "@lockbox/server";
+import {
+  createEnvelope,
+  createSecretLookup,
+  createSecretWrites,
+  createVersionCodec,
+  openLockboxWithStore,
+} from "./internals.js";
 
 export const secretsPerTransaction = 1000;
 
 /** The name of the `index`th secret of a store. */
-export const secretName = (index) => `scale-${String(index).padStart(6, "0")}`;
+export const secretName = (index: number): string => `scale-${String(index).padStart(6, "0")}`;
 
 /** Its 10 keys, with fake 32-character values. */
-export const secretValues = (index) =>
+export const secretValues = (index: number): Record<string, string> =>
   Object.fromEntries(
     Array.from({ length: 10 }, (_, k) => [`KEY_${k}`, `scale-value-${index}-${k}-`.padEnd(32, "x")]),
   );
 
-const elapsedSeconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
+const elapsedSeconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 
 /**
  * Creates secrets `from` to `to - 1` through the secret service in this process, on the data
@@ -27,12 +29,15 @@ const elapsedSeconds = (started) => Number(process.hrtime.bigint() - started) / 
  * (and its flush to disk), where a create over HTTP is a transaction of its own. Returns the time
  * it took.
  */
-export async function createThroughLibrary(home, { from, to }) {
+export async function createThroughLibrary(
+  home: string,
+  { from, to }: { from: number; to: number },
+): Promise<number> {
   const started = process.hrtime.bigint();
-  const lockbox = await openLockbox({ dataDir: home });
+  const { lockbox, store } = await openLockboxWithStore({ dataDir: home });
   try {
-    const workspace = await ensureDefaultWorkspace(lockbox.store, "bench");
-    const actor = {
+    const workspace = await lockbox.ensureDefaultWorkspace("bench");
+    const actor: Actor = {
       workspaceId: workspace.id,
       name: "bench",
       tokenId: null,
@@ -42,7 +47,7 @@ export async function createThroughLibrary(home, { from, to }) {
     const codec = createVersionCodec(createEnvelope(loadMasterKeys({ dataDir: home })));
     const lookup = createSecretLookup(codec);
     for (let first = from; first < to; first += secretsPerTransaction) {
-      await lockbox.store.transaction(async (tx) => {
+      await store.transaction(async (tx) => {
         const writes = createSecretWrites({ store: { transaction: (fn) => fn(tx) }, lookup, codec });
         for (let index = first; index < Math.min(to, first + secretsPerTransaction); index++) {
           await writes.create(actor, {
@@ -63,7 +68,12 @@ export async function createThroughLibrary(home, { from, to }) {
  * Creates secrets `from` to `to - 1` with `POST …/secrets`, `inFlight` requests at a time on
  * keep-alive connections. Returns the time it took.
  */
-export async function createOverHttp(label, url, token, { from, to, inFlight }) {
+export async function createOverHttp(
+  label: string,
+  url: string,
+  token: string,
+  { from, to, inFlight }: { from: number; to: number; inFlight: number },
+): Promise<number> {
   const started = process.hrtime.bigint();
   let next = from;
   const worker = async () => {

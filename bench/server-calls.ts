@@ -7,9 +7,18 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startChildServer } from "./child-server.mjs";
-import { coldCalls, elapsedMs, mapOnce, userModule } from "./containers.mjs";
-import { median, round, sample } from "./stats.mjs";
+import { startChildServer } from "./child-server.js";
+import {
+  callCounts,
+  coldCalls,
+  echoOf,
+  elapsedMs,
+  mapCall,
+  sandboxStartsHere,
+  userModule,
+} from "./containers.js";
+import { deployFile, startRun } from "./internals.js";
+import { median, round, sample } from "./stats.js";
 
 const here = fileURLToPath(import.meta.url);
 const lockboxPackage = fileURLToPath(new URL("../packages/lockbox", import.meta.url));
@@ -17,7 +26,7 @@ const cliPath = join(lockboxPackage, "bin", "lockbox.js");
 const token = "lbx_bench_server_calls_0b7e4c";
 const network = "none";
 
-async function measure({ coldRuns, warmRuns, mapRuns }) {
+async function measure({ coldRuns, warmRuns, mapRuns }: ReturnType<typeof callCounts>) {
   const root = mkdtempSync(join(tmpdir(), "lockbox-bench-server-"));
   const server = await startChildServer("lockbox server", [cliPath, "server", "--port", "0"], {
     env: {
@@ -30,24 +39,23 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
   try {
     mkdirSync(join(root, "node_modules"));
     symlinkSync(lockboxPackage, join(root, "node_modules", "lockbox"), "dir");
-    writeFileSync(join(root, "app.mjs"), userModule);
+    writeFileSync(join(root, "app.js"), userModule);
     Object.assign(process.env, {
       LOCKBOX_SERVER_URL: server.url,
       LOCKBOX_TOKEN: token,
       LOCKBOX_HOME: join(root, "home"),
     });
     const { Secret, RemoteFunction } = await import("lockbox");
-    const { deployFile, startRun } = await import("../packages/lockbox/dist/sdk/runner.js");
     const values = Object.fromEntries(
       Array.from({ length: 10 }, (_, i) => [`KEY_${i}`, `value-${i}-${"x".repeat(24)}`]),
     );
     await Secret.objects.create("bench-secret", values);
     const secret = Secret.fromName("bench-secret");
-    await deployFile({ entryFile: join(root, "app.mjs") });
+    await deployFile({ entryFile: join(root, "app.js") });
     // The module's own functions run in local containers; deployed ones on the server.
-    const run = await startRun({ entryFile: join(root, "app.mjs"), mask: true });
+    const run = await startRun({ entryFile: join(root, "app.js"), mask: true });
     try {
-      const local = run.findFunction(network);
+      const local = echoOf(run, network);
       const onServer = RemoteFunction.fromName("bench", network);
       const onServerFresh = RemoteFunction.fromName("bench", `${network}Fresh`);
       const coldCall = await coldCalls({
@@ -66,9 +74,6 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
         localWarm.push(await elapsedMs(() => local.remote(i)));
         serverWarm.push(await elapsedMs(() => onServer.remote(i)));
       }
-      const inputs = Array.from({ length: 1000 }, (_, i) => i);
-      await mapOnce(onServer, inputs.slice(0, 100));
-      const mapSeconds = median(await sample(mapRuns, () => mapOnce(onServer, inputs), { warmup: 0 })) / 1000;
       const localP50Ms = median(localWarm);
       const serverP50Ms = median(serverWarm);
       return {
@@ -80,11 +85,7 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
           extraMs: round(serverP50Ms - localP50Ms, 3),
         },
         coldCall,
-        mapCall: {
-          inputs: inputs.length,
-          seconds: round(mapSeconds, 3),
-          callsPerSecond: Math.round(inputs.length / mapSeconds),
-        },
+        mapCall: await mapCall(onServer, mapRuns),
       };
     } finally {
       await run.stop();
@@ -96,13 +97,8 @@ async function measure({ coldRuns, warmRuns, mapRuns }) {
 }
 
 /** The figures, measured in a child process (see above); `undefined` where no sandbox starts. */
-export async function serverCallBenchmarks({ quick }) {
-  const { detectBackend } = await import("@lockbox/server/containers");
-  try {
-    if (detectBackend() !== "sandbox") return undefined;
-  } catch {
-    return undefined;
-  }
+export async function serverCallBenchmarks({ quick }: { quick: boolean }) {
+  if (!(await sandboxStartsHere())) return undefined;
   const child = spawn(process.execPath, ["--import", "tsx", here, quick ? "--quick" : "--full"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, LOCKBOX_SERVER_URL: "", LOCKBOX_CONTAINER: "" },
@@ -117,10 +113,6 @@ export async function serverCallBenchmarks({ quick }) {
 }
 
 if (process.argv[1] === here) {
-  const quick = process.argv.includes("--quick");
-  const counts = quick
-    ? { coldRuns: 7, warmRuns: 200, mapRuns: 1 }
-    : { coldRuns: 21, warmRuns: 1000, mapRuns: 3 };
-  process.stdout.write(JSON.stringify(await measure(counts)));
+  process.stdout.write(JSON.stringify(await measure(callCounts(process.argv.includes("--quick")))));
   process.exit(0); // the SDK's client and idle timers must not keep the process alive
 }
