@@ -102,7 +102,7 @@ export const elapsedMs = async (action: () => unknown): Promise<number> => {
 };
 
 /** What `coldCalls` times: `noop` and `noopFresh` (whose node starts afresh) against bare node. */
-export interface ColdCallOptions {
+interface ColdCallOptions {
   rounds: number;
   /** The secret the functions get: a new version each round, so that they need new containers. */
   secret: Secret;

@@ -4,7 +4,7 @@ import autocannon from "autocannon";
 import { percentile, round } from "./stats.js";
 
 /** How hard and how long a load run goes: for `durationSeconds`, or until `requests` are answered. */
-export type LoadOptions = { connections: number } & ({ durationSeconds: number } | { requests: number });
+type LoadOptions = { connections: number } & ({ durationSeconds: number } | { requests: number });
 
 /** What a load run sends. */
 export type LoadRequest = Pick<autocannon.Options, "method" | "headers" | "body">;

@@ -3,7 +3,7 @@ import type { DashboardApi } from "./api/dashboard-api.js";
 import type { Session } from "./api/types.js";
 
 /** What every page of a signed-in user needs: the API, who they are and where they are. */
-export interface AppContextValue {
+interface AppContextValue {
   api: DashboardApi;
   session: Session;
   environment: string;

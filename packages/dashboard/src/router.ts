@@ -23,7 +23,7 @@ export function navigate(href: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new PopStateEvent("popstate"));
 }
 
-export function parseRoute(pathname: string): Route {
+function parseRoute(pathname: string): Route {
   if (pathname === "/") return { page: "secrets" };
   if (pathname === "/secrets/new") return { page: "create" };
   if (pathname === "/audit") return { page: "audit" };

@@ -152,7 +152,7 @@ export interface LockboxEvents {
   authenticationFailed(kind: "token" | "sign_in"): void;
 }
 
-export interface OpenLockboxOptions {
+interface OpenLockboxOptions {
   sessions?: Partial<SessionOptions> | undefined;
   /** Failed bearer tokens audited one by one per address, and per token, a minute; then answered 429 (default 20). */
   maxFailedAuthentications?: number | undefined;

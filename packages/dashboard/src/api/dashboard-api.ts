@@ -7,7 +7,7 @@ export interface SecretRef {
   name: string;
 }
 
-export interface SecretChange {
+interface SecretChange {
   set: Values;
   unset: string[];
   ifVersion: number;

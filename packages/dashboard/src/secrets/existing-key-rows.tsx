@@ -1,6 +1,6 @@
 import { valueProblem } from "@lockbox/server/shared";
 
-export interface ExistingKeyRowsProps {
+interface ExistingKeyRowsProps {
   keys: string[];
   /** New values typed for existing keys; an empty one keeps the current value. */
   values: Record<string, string>;

@@ -1,6 +1,6 @@
 import type { Row, RowProblem } from "./rows.js";
 
-export interface KeyValueRowsProps {
+interface KeyValueRowsProps {
   rows: Row[];
   problems: Map<number, RowProblem>;
   /** Whether to show every problem; before a first save, only those of keys already typed. */

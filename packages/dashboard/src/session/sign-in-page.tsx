@@ -3,7 +3,7 @@ import type { DashboardApi } from "../api/dashboard-api.js";
 import type { Session } from "../api/types.js";
 import { ErrorNotice } from "../ui/status.js";
 
-export interface SignInPageProps {
+interface SignInPageProps {
   api: DashboardApi;
   notice: string;
   onSignedIn(session: Session): void;

@@ -5,19 +5,17 @@ import type axe from "axe-core";
 import type { Page } from "playwright-core";
 
 /** Where the screenshots go: a folder CI keeps (test-artifacts/ at the repository's root). */
-export const screenshotDir = fileURLToPath(
-  new URL("../../../../test-artifacts/screenshots/", import.meta.url),
-);
+const screenshotDir = fileURLToPath(new URL("../../../../test-artifacts/screenshots/", import.meta.url));
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-export const viewports = [
+const viewports = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
 ];
 
 /** axe-core's serious and critical violations on the page, one line each. */
-export async function seriousViolations(page: Page): Promise<string[]> {
+async function seriousViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(axeSource);
   const results = await page.evaluate<axe.AxeResults>("axe.run(document, { resultTypes: ['violations'] })");

@@ -11,7 +11,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export interface ConnectOptions {
+interface ConnectOptions {
   /** Server to talk to; default `LOCKBOX_SERVER_URL`. Without one, Lockbox runs embedded. */
   serverUrl?: string | undefined;
   /** Bearer token for the server; default `LOCKBOX_TOKEN`. */

@@ -3,7 +3,7 @@ import { type Actor, bindServices, openLockbox } from "@lockbox/server";
 import type { ContainerBackendName } from "@lockbox/server/containers";
 import type { Connection } from "./connect.js";
 
-export interface EmbeddedOptions {
+interface EmbeddedOptions {
   dataDir: string;
   encodedKey?: string | undefined;
   /** How deployed functions run here (`LOCKBOX_CONTAINER`); default: the sandbox where it works. */

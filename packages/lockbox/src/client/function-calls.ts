@@ -5,21 +5,21 @@ import { answeredError, errorFromBody, type HttpClientOptions, reach } from "./h
 import { type OpenRun, openRunStream, type RunStart } from "./run-stream.js";
 
 /** A deployed function, by the names it was deployed under. */
-export interface FunctionRef {
+interface FunctionRef {
   environment: string;
   app: string;
   function: string;
 }
 
 /** A function of an ephemeral run on the server: the run's id, the function's index in its bundle and its name. */
-export interface RunFunctionRef {
+interface RunFunctionRef {
   run: string;
   index: number;
   name: string;
 }
 
 /** Where a call's output goes as the server streams it (already masked there). */
-export interface CallOutput {
+interface CallOutput {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }

@@ -246,7 +246,7 @@ export const settings = {
 type Settings = typeof settings;
 export type SettingKey = keyof Settings;
 /** The settings that `scope` reads. */
-export type ScopeKey<S extends Scope> = {
+type ScopeKey<S extends Scope> = {
   [K in SettingKey]: S extends Settings[K]["scopes"][number] ? K : never;
 }[SettingKey];
 type ValueOf<K extends SettingKey> = Settings[K]["format"] extends Format<infer T> ? T : never;

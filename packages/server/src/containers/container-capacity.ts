@@ -15,7 +15,7 @@ export function defaultMaxContainers(cores = availableParallelism(), memoryBytes
 export const defaultMaxQueuedCalls = (maxContainers: number): number => 4 * maxContainers;
 
 /** How many containers a pool runs, and how many calls may wait for one. */
-export interface CapacityLimits {
+interface CapacityLimits {
   /** Live containers at most (starting, busy or idle), all keys together. */
   maxContainers: number;
   /** Containers at most for one key. */

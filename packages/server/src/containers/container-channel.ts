@@ -8,7 +8,7 @@ import { jsonLine, jsonLines } from "./json-lines.js";
  * throws in the host on a malformed or internal message, which a container must not be able to
  * make. A container that breaks the protocol is said to, and its channel closed.
  */
-export interface ContainerChannel {
+interface ContainerChannel {
   /** True until the channel closes (the container exited, or broke the protocol). */
   readonly open: boolean;
   send(message: object): void;

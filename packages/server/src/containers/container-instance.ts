@@ -38,7 +38,7 @@ export interface ContainerSinks {
 }
 
 /** Receives a call's output, masked, as its container writes it. */
-export type CallOutputListener = (stream: "stdout" | "stderr", chunk: Buffer) => void;
+type CallOutputListener = (stream: "stdout" | "stderr", chunk: Buffer) => void;
 
 interface Settler<T> {
   resolve(value: T): void;

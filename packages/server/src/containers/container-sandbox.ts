@@ -20,7 +20,7 @@ import { childrenOf, descendantsOf, innermostPid } from "./process-tree.js";
 import { mountFlags, sandboxFolder } from "./sandbox-mounts.js";
 
 /** Everything a sandbox is made of but the command it runs. */
-export interface SandboxOptions {
+interface SandboxOptions {
   /** The container folder shown at `/lockbox`, if any. */
   folder?: string | undefined;
   network: NetworkMode;

@@ -25,7 +25,7 @@ function treeMemoryBytes(pid: number): number {
   return [pid, ...descendantsOf(pid)].reduce((total, each) => total + memoryBytes(each), 0);
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   /** The processes the function started, below the container's own (its backend knows which). */
   strays(pid: number): number[];
   limitBytes: number;

@@ -12,12 +12,12 @@ export interface DeployedBundle {
 }
 
 /** A bundle written out: its own folder (the function files go beside the code) and the path containers import. */
-export interface WrittenBundle {
+interface WrittenBundle {
   dir: string;
   bundlePath: string;
 }
 
-export interface DeployedBundlesOptions {
+interface DeployedBundlesOptions {
   /** Writes `code` into a fresh folder of its own, as a container folder (container-folder.ts). */
   writeBundle(code: string): Promise<WrittenBundle>;
   /** Removes a bundle's folder that nothing holds any more (warm containers may still run from it). */

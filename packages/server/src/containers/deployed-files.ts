@@ -4,7 +4,7 @@ import { type DeployedFileEntry, deployedFilesProblem } from "../shared/file-rul
 import { limits, quote } from "../shared/rules.js";
 
 /** A file's content as a deploy stores it, named by its SHA-256. */
-export interface FileContent {
+interface FileContent {
   sha256: string;
   content: Buffer;
 }

@@ -5,7 +5,7 @@ import { quote } from "../shared/rules.js";
 import type { FileMount } from "./container-types.js";
 
 /** A file or folder of a function's `files`, at its path in the container; folders come before what they hold. */
-export interface FileEntry {
+interface FileEntry {
   path: string;
   kind: "file" | "folder";
   executable?: boolean | undefined;

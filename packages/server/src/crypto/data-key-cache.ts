@@ -1,5 +1,5 @@
 /** How long an unwrapped data key is kept, and how many at most. */
-export interface DataKeyCacheOptions {
+interface DataKeyCacheOptions {
   ttlMs?: number;
   maxEntries?: number;
   now?: () => number;

@@ -5,7 +5,7 @@ import { InternalError } from "../shared/errors.js";
 import { mergeLayers, quote } from "../shared/rules.js";
 
 /** A named secret of a function, where it is read and the version current at the call. */
-export interface PinnedSecret {
+interface PinnedSecret {
   name: string;
   environment: string;
   requiredKeys: string[];
@@ -23,7 +23,7 @@ export type LayerRef =
   | InlineLayer;
 
 /** Values held in this server's memory only: a deployed function's `env`, or an ephemeral run's secret. */
-export interface InlineLayer {
+interface InlineLayer {
   kind: "inline";
   /** For messages: keys and labels, never values. */
   label: string;

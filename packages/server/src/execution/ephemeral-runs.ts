@@ -17,7 +17,7 @@ import type { LayerRef } from "./call-layers.js";
 import { type CallDeps, type CallOptions, type PreparedCall, prepareCall } from "./prepared-call.js";
 
 /** A function of an ephemeral run: its place in the bundle, its layers in merge order, its sandbox. */
-export interface RunFunction {
+interface RunFunction {
   index: number;
   name: string;
   layers: LayerRef[];
@@ -62,7 +62,7 @@ interface LiveRun {
   calls: Set<Promise<unknown>>;
 }
 
-export interface EphemeralRunsDeps extends CallDeps {
+interface EphemeralRunsDeps extends CallDeps {
   store: Pick<Store, "directory">;
   /** The pool if one was made: a run that ends has containers to stop only then. */
   existingPool(): ContainerPool | undefined;
@@ -239,5 +239,3 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
     },
   };
 }
-
-export type EphemeralRuns = ReturnType<typeof createEphemeralRuns>;

@@ -34,7 +34,7 @@ export interface PreparedCall {
 }
 
 /** A function as far as its container goes: where it is in the bundle, and its sandbox. */
-export interface ContainerFunction {
+interface ContainerFunction {
   index: number;
   name: string;
   timeoutMs?: number | undefined;
@@ -73,7 +73,7 @@ export interface CallDeps {
 }
 
 /** One call of a function, deployed or of a run: who calls it, what it is, and where its code is. */
-export interface CallPlan {
+interface CallPlan {
   actor: Actor;
   environment: string;
   /** `APP/FUNCTION`, or `run_TAG/FUNCTION`: the audit entries' target. */

@@ -52,7 +52,7 @@ function errorDescription(status: number): string {
 type ResponseSchemas = Record<string, Record<string, unknown>>;
 
 /** Events answered one JSON a line, in `mediaType`: each an `event` (a schema with an id). */
-export interface StreamedEvents {
+interface StreamedEvents {
   mediaType: string;
   event: z.ZodType;
 }

@@ -7,7 +7,7 @@ import { prettyLogLine } from "./pretty-log-line.js";
 export type LogFormat = (typeof logFormats)[number];
 
 /** The level, the format and (for tests) where the lines go. */
-export interface ServerLoggerOptions {
+interface ServerLoggerOptions {
   level: string;
   format: LogFormat;
   /** Where the lines go (default: standard output). */

@@ -10,10 +10,10 @@ import { sendError } from "./errors.js";
 import { createServerLogger } from "./server-logger.js";
 
 /** `lockbox server`'s settings, as `parseConfig("server", …)` makes them. */
-export type ServerConfig = Config<"server">;
+type ServerConfig = Config<"server">;
 
 /** Where the server finds files of its own package, which no user configures. */
-export interface ServerFiles {
+interface ServerFiles {
   /** The built dashboard to serve at `/`; default: the copy in this package's `dist/dashboard`. */
   dashboardDir?: string | undefined;
   /** The SDK's container build (`lockbox/dist/bundle/container.js`): deployed bundles import it as `lockbox`. */

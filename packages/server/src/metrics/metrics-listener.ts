@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 
-export interface MetricsListenerOptions {
+interface MetricsListenerOptions {
   host: string;
   port: number;
   logger: FastifyBaseLogger;

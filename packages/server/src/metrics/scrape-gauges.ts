@@ -2,7 +2,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { ConnectionPoolUse, Store } from "../store/store.js";
 
-export interface GaugeSources {
+interface GaugeSources {
   functions: Pick<FunctionExecutor, "stats" | "capacity">;
   connectionPools: Store["connectionPools"];
 }

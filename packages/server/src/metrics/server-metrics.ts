@@ -118,5 +118,3 @@ export function createServerMetrics() {
     },
   };
 }
-
-export type ServerMetrics = ReturnType<typeof createServerMetrics>;

@@ -3,7 +3,7 @@ import type { StoreTables } from "../store/store.js";
 import type { Actor } from "./actor.js";
 
 /** An action as the audit log records it, and what it touched: names, versions and ids only, never a value. */
-export interface AuditedAction {
+interface AuditedAction {
   action: string;
   environment?: string | undefined;
   secret?: string | undefined;

@@ -6,7 +6,7 @@ import { createFailureLimiter } from "./failure-limiter.js";
 import { findByToken, hashToken } from "./token-credentials.js";
 import { defaultWorkspace } from "./workspace-setup.js";
 
-export interface FailureGuardOptions {
+interface FailureGuardOptions {
   /** Failures allowed per address, and per token, in one window. */
   maxFailures: number;
   /** Failures allowed per workspace in one window: the token's, or `default` for unknown tokens. */

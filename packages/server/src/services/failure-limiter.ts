@@ -1,4 +1,4 @@
-export interface FailureLimiterOptions {
+interface FailureLimiterOptions {
   /** Failed attempts allowed per key in one window; more are refused until the window ends. */
   maxFailures: number;
   windowMs: number;
@@ -51,5 +51,3 @@ export function createFailureLimiter(options: FailureLimiterOptions) {
     },
   };
 }
-
-export type FailureLimiter = ReturnType<typeof createFailureLimiter>;

@@ -10,7 +10,7 @@ export const insideContainerSymbol = Symbol.for("lockbox.insideContainer");
  * Every function passed to `app.function`, in the order the module defined them. The same module
  * evaluated in a container defines them in the same order, so an index names a function in both.
  */
-export const functionRegistrySymbol = Symbol.for("lockbox.functions");
+const functionRegistrySymbol = Symbol.for("lockbox.functions");
 
 type Registry = Array<(...args: never[]) => unknown>;
 

@@ -2,7 +2,7 @@ import { InvalidError } from "./errors.js";
 import { isKeyForm, keyRule, quote } from "./rules.js";
 
 /** Options of `parseDotenv`. */
-export interface ParseDotenvOptions {
+interface ParseDotenvOptions {
   /** The value of a `${NAME}` that no earlier line assigns; undefined when it is unset. */
   lookup?: (name: string) => string | undefined;
 }

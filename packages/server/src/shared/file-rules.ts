@@ -4,7 +4,7 @@ import { limits, quote } from "./rules.js";
  * Where a container keeps its own things (sandbox-mounts.ts): a function's `files` may be put
  * neither at one of them, nor inside, nor above.
  */
-export const reservedContainerPaths = [
+const reservedContainerPaths = [
   "/usr",
   "/bin",
   "/sbin",
@@ -28,7 +28,7 @@ export function containerPathWithin(inner: string, outer: string): boolean {
 }
 
 /** Why `path` cannot be where a function sees one of its `files`, or undefined when it can. */
-export function containerPathProblem(path: unknown): string | undefined {
+function containerPathProblem(path: unknown): string | undefined {
   if (typeof path !== "string") return "A `files` path in the container must be a string";
   const shown = quote(path);
   const rule = "an absolute path such as /data/input.txt, without '.', '..', '//' or a trailing '/'";
@@ -71,7 +71,7 @@ export function filesOptionProblem(files: unknown): string | undefined {
 }
 
 /** Why these container paths cannot all be given (one inside another), or undefined. */
-export function containerPathsOverlap(paths: readonly string[]): string | undefined {
+function containerPathsOverlap(paths: readonly string[]): string | undefined {
   for (const outer of paths) {
     const inner = paths.find((path) => path !== outer && containerPathWithin(path, outer));
     if (inner !== undefined)

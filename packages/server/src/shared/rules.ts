@@ -176,7 +176,7 @@ export function valuesProblem(values: Record<string, unknown>): string | undefin
 }
 
 /** Why a secret cannot hold `count` keys, or undefined when it can. */
-export function keyCountProblem(count: number): string | undefined {
+function keyCountProblem(count: number): string | undefined {
   return count > limits.keysMaxCount
     ? `A secret holds at most ${limits.keysMaxCount} keys; this one would hold ${count}`
     : undefined;

@@ -5,7 +5,7 @@ import { notReusable, prepareStatements } from "./postgres-prepared.js";
 import type { Database } from "./schema.js";
 import { type ConnectionPoolUse, createStore, type Store } from "./store.js";
 
-export interface PostgresStoreOptions {
+interface PostgresStoreOptions {
   /** A read replica of the database (`postgres://…`), for listings and history. */
   replicaUrl?: string | undefined;
   /** Connections this instance opens at most, to the primary and to the replica each (default 10). */

@@ -84,7 +84,7 @@ function withCachedReads(tables: StoreTables, cache: ReadCache): StoreTables {
   };
 }
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
+type Readiness = { ready: true } | { ready: false; reason: string };
 
 /** The store: every query Lockbox makes, grouped by table, and transactions over them. */
 export interface Store extends StoreTables {

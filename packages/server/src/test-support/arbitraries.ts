@@ -68,7 +68,7 @@ const hostileFragments = [
 ];
 
 /** Well-formed text (no lone surrogate, no NUL), as a file written in UTF-8 keeps it. */
-export const wellFormedText: fc.Arbitrary<string> = fc.string({ unit: "grapheme", maxLength: 40 });
+const wellFormedText: fc.Arbitrary<string> = fc.string({ unit: "grapheme", maxLength: 40 });
 
 /** Values DESIGN.md §5 allows, rich in quotes, `$`, `#`, backslashes, line breaks and unicode. */
 export const validValue: fc.Arbitrary<string> = fc.oneof(

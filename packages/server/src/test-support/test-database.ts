@@ -12,9 +12,6 @@ import { createDatabase, dropDatabase, postgresTemplateKey, postgresUrlKey } fro
  */
 export const usesPostgres = process.env.LOCKBOX_TEST_DATABASE === "postgres";
 
-/** Why a test that reads or changes the SQLite file itself does not run on PostgreSQL. */
-export const sqliteOnly = "inspects the SQLite file directly";
-
 // Each data folder gets its own database; a second Lockbox on the folder shares it.
 const databases = new Map<string, string>();
 

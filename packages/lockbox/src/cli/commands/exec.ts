@@ -9,7 +9,7 @@ import { readDotenvFile } from "../../dotenv-file.js";
 import { mergeLayers } from "../../sdk/secret-layers.js";
 import { withApi } from "../with-api.js";
 
-export interface ExecOptions {
+interface ExecOptions {
   secret?: string[];
   fromDotenv?: string;
   env?: string;

@@ -11,7 +11,7 @@ import { InvalidError } from "@lockbox/server/shared";
 import { print } from "../../output.js";
 import { settingOptions } from "../../setting-options.js";
 
-export interface RotateOptions {
+interface RotateOptions {
   batchSize: number;
 }
 

@@ -5,7 +5,7 @@ import { print, quoteAll } from "../../output.js";
 import { readDotenvFile, readJsonFile } from "../../secret-files.js";
 import { withApi } from "../../with-api.js";
 
-export interface CreateSecretOptions {
+interface CreateSecretOptions {
   env?: string;
   fromDotenv?: string;
   fromJson?: string;

@@ -4,7 +4,7 @@ import { confirmDeletion } from "../../confirm.js";
 import { print } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface DeleteSecretOptions {
+interface DeleteSecretOptions {
   env?: string;
   yes?: boolean;
   allowMissing?: boolean;

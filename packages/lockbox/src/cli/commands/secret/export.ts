@@ -2,7 +2,7 @@ import { type ExportFormat, exportFormats, InvalidError, quote } from "@lockbox/
 import { resolveEnvironment } from "../../../client/settings.js";
 import { withApi } from "../../with-api.js";
 
-export interface ExportSecretOptions {
+interface ExportSecretOptions {
   env?: string;
   format: string;
 }

@@ -4,7 +4,7 @@ import { resolveEnvironment } from "../../../client/settings.js";
 import { formatTime, print, printJson, printTable } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface SecretHistoryOptions {
+interface SecretHistoryOptions {
   env?: string;
   json?: boolean;
 }

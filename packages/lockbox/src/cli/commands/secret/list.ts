@@ -3,7 +3,7 @@ import { resolveEnvironment } from "../../../client/settings.js";
 import { formatTime, print, printJson, printTable } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface ListSecretsOptions {
+interface ListSecretsOptions {
   env?: string;
   json?: boolean;
 }

@@ -3,7 +3,7 @@ import { resolveEnvironment } from "../../../client/settings.js";
 import { print } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface RollbackSecretOptions {
+interface RollbackSecretOptions {
   env?: string;
 }
 

@@ -3,7 +3,7 @@ import { resolveEnvironment } from "../../../client/settings.js";
 import { formatTime, print, printJson } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface ShowSecretOptions {
+interface ShowSecretOptions {
   env?: string;
   reveal?: boolean;
   json?: boolean;

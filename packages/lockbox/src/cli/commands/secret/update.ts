@@ -4,7 +4,7 @@ import { parseKeyValues } from "../../key-values.js";
 import { print, quoteAll } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface UpdateSecretOptions {
+interface UpdateSecretOptions {
   env?: string;
   unset?: string[];
 }

@@ -2,7 +2,7 @@ import { InvalidError, quote, type Role, roles } from "@lockbox/server/shared";
 import { print, printJson } from "../../output.js";
 import { withApi } from "../../with-api.js";
 
-export interface CreateTokenOptions {
+interface CreateTokenOptions {
   role?: string;
   workspace?: string;
   env?: string;
