@@ -14,6 +14,8 @@ import { createAppService, createDeploymentReader } from "./services/app-service
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
+import { createIdentityMinter } from "./execution/function-identity.js";
+import { createIdentitySigner, type FunctionIdentity } from "./services/identity-signer.js";
 import { createFailureGuard } from "./services/failure-guard.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createReadLog, type ReadLog, type ReadLogEvents } from "./services/read-log.js";
@@ -122,6 +124,8 @@ export interface Lockbox {
   sessions: SessionService;
   /** Deployed functions called through this server, run in its own containers; not part of `Services` (which clients bind). */
   functions: FunctionExecutor;
+  /** Functions' identity tokens: who issues them (once known), and the keys that verify them. */
+  identity: FunctionIdentity;
   /**
    * Makes the first master key given (of `LOCKBOX_MASTER_KEY` or the key file) the store's
    * current one and re-wraps every data key under it; an operator's task, see `lockbox admin`.
@@ -160,6 +164,11 @@ interface OpenLockboxOptions {
   maxFailedAuthenticationsPerWorkspace?: number | undefined;
   /** How deployed functions called through this server run (container backend, the SDK's container build). */
   execution?: FunctionExecutorOptions | undefined;
+  /**
+   * The issuer of functions' identity tokens: the server's public URL, once known. Undefined (as
+   * in embedded mode, where no one could fetch the keys): containers get no token.
+   */
+  identityIssuer?: (() => string | undefined) | undefined;
   events?: LockboxEvents | undefined;
 }
 
@@ -223,6 +232,9 @@ export async function openLockboxWithStore(
     );
     const readLog = createReadLog({ store: chained, events: events?.readLog });
     const services = createServices(chained, lookup, codec, chain, readLog, events);
+    // Its key is made or loaded on first use: an embedded CLI that opens the store needs none.
+    const signer = createIdentitySigner({ store: chained, envelope });
+    const { identityIssuer = () => undefined } = options;
     // Its containers start on the first call: an embedded CLI that opens the store starts none.
     const functions = createFunctionExecutor(
       {
@@ -232,12 +244,14 @@ export async function openLockboxWithStore(
         store: chained,
         lookup,
         readLog,
+        identity: createIdentityMinter({ store: chained, signer, issuer: identityIssuer }),
       },
       { ...options.execution, events: events?.containers },
     );
     const lockbox: Lockbox = {
       services,
       functions,
+      identity: { issuer: identityIssuer, jwks: signer.jwks },
       authenticate: (token, source) =>
         bearers.attempt(token, source, () => authenticator.byToken(token, source)),
       sessions: createSessionService({

@@ -9,6 +9,8 @@ export interface RunStart {
   functions: {
     index: number;
     name: string;
+    /** The name of the app that defines it, when it has one: the function's identity token names it. */
+    app?: string;
     layers: (
       | { kind: "named"; name: string; environment?: string; requiredKeys?: string[] }
       | { kind: "inline"; label: string; values: Record<string, string> }

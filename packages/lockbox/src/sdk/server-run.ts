@@ -131,6 +131,7 @@ export class ServerRun implements RunContext {
         own.map(async (definition) => ({
           index: definition.index - base,
           name: this.#name(definition, definition.index - base),
+          ...(app.name === undefined ? {} : { app: app.name }),
           layers: await Promise.all(definition.layers.map(layer)),
           timeoutMs: definition.timeoutMs,
           network: definition.sandbox.network,

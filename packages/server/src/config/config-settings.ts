@@ -108,6 +108,15 @@ export const settings = {
     scopes: ["server"],
     default: "7420",
   },
+  publicUrl: {
+    variable: "LOCKBOX_PUBLIC_URL",
+    option: "--public-url <url>",
+    description:
+      "the URL clients and cloud providers reach the server at: the issuer of functions' identity tokens",
+    format: httpUrl,
+    scopes: ["server"],
+    defaultText: "the address it listens on",
+  },
   databaseUrl: {
     variable: "LOCKBOX_DATABASE_URL",
     option: "--database-url <url>",

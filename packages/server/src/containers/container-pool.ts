@@ -87,16 +87,21 @@ function supersede(pool: Scheduler, owner: Owner): void {
 }
 
 // A call is done with `container`: it goes to a call waiting for its key, stops to give its
-// place to a workspace that holds fewer or because it is stale, or waits idle.
+// place to a workspace that holds fewer or because it is stale or past its reuse time, or waits
+// idle (until then at most).
 function release(pool: Scheduler, container: Container): void {
   const owner = pool.running.get(container);
   if (!owner || !container.usable) return; // it is exiting: `forget` frees its place
+  // Past its reuse time (its identity token expires soon) it takes no call, not even a waiting one.
+  const reusableMs = (container.spec.reuseUntilMs ?? Number.POSITIVE_INFINITY) - Date.now();
+  if (reusableMs <= 0) return void container.stop();
   const next = pool.capacity.release(owner.workspace, owner.key, container);
   if (next === "stop" || (next === "idle" && stale(pool, owner))) return void container.stop();
   if (next !== "idle") return;
   pool.idle.set(owner.key, [...(pool.idle.get(owner.key) ?? []), container]);
   pool.idleOrder.push(container);
-  pool.idleTimers.set(container, setTimeout(() => void container.stop(), idleStopMs).unref());
+  const stopMs = Math.min(idleStopMs, reusableMs);
+  pool.idleTimers.set(container, setTimeout(() => void container.stop(), stopMs).unref());
 }
 
 function forget(pool: Scheduler, container: Container): void {

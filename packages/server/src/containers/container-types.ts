@@ -26,6 +26,8 @@ export interface ContainerSpec {
   sources?: string[] | undefined;
   /** Values replaced by `***` in the container's output; empty when masking is off. */
   maskValues: string[];
+  /** When set, the container takes no call after this time (epoch ms): its identity token would expire too soon. */
+  reuseUntilMs?: number | undefined;
   /** Per call: a call that runs longer is killed and fails with `FunctionTimeoutError`. */
   timeoutMs: number;
   /** `outbound`: TCP and UDP out (user-mode networking), the host's loopback unreachable; `none`: loopback only. The `process` backend has the host's network. */

@@ -20,6 +20,8 @@ import { type CallDeps, type CallOptions, type PreparedCall, prepareCall } from 
 interface RunFunction {
   index: number;
   name: string;
+  /** The app that defines it, when it has a name. */
+  app?: string | undefined;
   layers: LayerRef[];
   timeoutMs?: number | undefined;
   network?: NetworkMode | undefined;
@@ -212,6 +214,8 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       const call = await prepareCall(deps, {
         actor,
         environment: run.environment,
+        // An unnamed app's function is named by its run in its identity token.
+        app: fn.app ?? runTag(run.id),
         target: `${runTag(run.id)}/${fn.name}`,
         lineage: ["run", run.id, fn.index],
         codeVersion: [],

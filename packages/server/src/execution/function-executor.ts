@@ -21,6 +21,7 @@ import { NotFoundError, UnavailableError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import type { LayerRef, ReadForTarget } from "./call-layers.js";
+import type { IdentityMinter } from "./function-identity.js";
 import { createEphemeralRuns, type RunInput, type StartedRun } from "./ephemeral-runs.js";
 import { type PreparedCall, prepareCall } from "./prepared-call.js";
 
@@ -81,6 +82,8 @@ export function createFunctionExecutor(
     store: Pick<Store, "directory" | "secrets">;
     lookup: SecretLookup;
     readLog: ReadLog;
+    /** Gives each container its `LOCKBOX_IDENTITY_TOKEN`; absent: none. */
+    identity?: IdentityMinter | undefined;
   },
   options: FunctionExecutorOptions = {},
 ) {
@@ -134,7 +137,13 @@ export function createFunctionExecutor(
     return pool;
   };
 
-  const callDeps = { secrets: deps.secrets, readLog: deps.readLog, readForContainer, containers };
+  const callDeps = {
+    secrets: deps.secrets,
+    readLog: deps.readLog,
+    readForContainer,
+    identity: deps.identity,
+    containers,
+  };
   const runs = createEphemeralRuns({
     ...callDeps,
     store: deps.store,
@@ -188,6 +197,7 @@ export function createFunctionExecutor(
       return prepareCall(callDeps, {
         actor,
         environment: input.environment,
+        app: input.app,
         target: `${input.app}/${fn.name}`,
         version: deployment.version,
         lineage: [input.environment, input.app, fn.name],

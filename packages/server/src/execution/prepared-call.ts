@@ -19,6 +19,7 @@ import {
   type ReadForContainer,
   type ReadForTarget,
 } from "./call-layers.js";
+import type { IdentityMinter } from "./function-identity.js";
 
 /** How a call is made: where its masked output goes as it is written, and what cancels it. */
 export type CallOptions = Pick<PoolCallOptions, "onOutput" | "signal">;
@@ -42,26 +43,46 @@ interface ContainerFunction {
   tmpMb?: number | undefined;
 }
 
-/** What starts a container for `fn`: its layers read (audited) only then, every value masked (unless `mask` is false). */
+/** Whose container it is, for its identity token: the actor, and the function's environment and app. */
+interface ContainerOwner {
+  actor: Actor;
+  environment: string;
+  app: string;
+}
+
+/**
+ * What starts a container for `fn`: its layers read (audited) only then, its identity token
+ * minted, every value and the token masked (unless `mask` is false).
+ */
 function specStarter(
   readForContainer: ReadForContainer,
-  actor: Actor,
+  identity: IdentityMinter | undefined,
+  owner: ContainerOwner,
   code: { bundlePath: string; files: readonly FileMount[] },
   fn: ContainerFunction,
   layers: readonly CallLayer[],
   mask = true,
 ): () => Promise<ContainerSpec> {
-  return async () => ({
-    bundlePath: code.bundlePath,
-    functionIndex: fn.index,
-    functionName: fn.name,
-    ...(await layerEnvironment(readForContainer, actor, layers)),
-    ...(mask ? {} : { maskValues: [] }),
-    timeoutMs: fn.timeoutMs ?? limits.timeoutDefaultMs,
-    network: fn.network ?? networkDefault,
-    tmpMb: fn.tmpMb ?? limits.tmpMbDefault,
-    files: code.files,
-  });
+  return async () => {
+    const timeoutMs = fn.timeoutMs ?? limits.timeoutDefaultMs;
+    const { env, sources, maskValues } = await layerEnvironment(readForContainer, owner.actor, layers);
+    const { environment, app } = owner;
+    const token = await identity?.(owner.actor, { environment, app, function: fn.name }, timeoutMs);
+    return {
+      bundlePath: code.bundlePath,
+      functionIndex: fn.index,
+      functionName: fn.name,
+      // The server's token wins over a secret's key of the same name: it is the server's to give.
+      env: { ...env, ...token?.env },
+      sources,
+      maskValues: mask ? [...maskValues, ...(token ? [token.token] : [])] : [],
+      ...(token ? { reuseUntilMs: token.reuseUntilMs } : {}),
+      timeoutMs,
+      network: fn.network ?? networkDefault,
+      tmpMb: fn.tmpMb ?? limits.tmpMbDefault,
+      files: code.files,
+    };
+  };
 }
 
 /** What calls of this server's functions, deployed or of a run, are made with. */
@@ -69,6 +90,8 @@ export interface CallDeps {
   secrets: Pick<SecretService, "get">;
   readLog: ReadLog;
   readForContainer: ReadForTarget;
+  /** Gives each container its `LOCKBOX_IDENTITY_TOKEN`; absent: none. */
+  identity?: IdentityMinter | undefined;
   containers(): ContainerPool;
 }
 
@@ -76,6 +99,8 @@ export interface CallDeps {
 interface CallPlan {
   actor: Actor;
   environment: string;
+  /** The app that defines the function (of a deploy or a run): its identity token names it. */
+  app: string;
   /** `APP/FUNCTION`, or `run_TAG/FUNCTION`: the audit entries' target. */
   target: string;
   /** The deploy's version, for its entry and answer. */
@@ -106,7 +131,8 @@ export async function prepareCall(deps: CallDeps, plan: CallPlan): Promise<Prepa
   const lineage = JSON.stringify([actor.workspaceId, ...plan.lineage]);
   const key = JSON.stringify([lineage, ...plan.codeVersion, pinnedVersions(layers)]);
   const read: ReadForContainer = (reader, input) => deps.readForContainer(reader, input, target);
-  const start = specStarter(read, actor, code, fn, layers, mask);
+  const owner = { actor, environment, app: plan.app };
+  const start = specStarter(read, deps.identity, owner, code, fn, layers, mask);
   return {
     version,
     run: (args, options = {}) =>

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
+import type { FunctionIdentity } from "../services/identity-signer.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
@@ -17,6 +18,7 @@ import { appRoutes } from "./routes/apps.js";
 import { auditRoutes } from "./routes/audit.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
+import { identityDiscoveryRoutes } from "./routes/identity-discovery.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
@@ -27,6 +29,8 @@ import { addSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
 export interface AppOptions {
   services: Services;
   functions: Pick<FunctionExecutor, "prepare" | "startRun" | "prepareRunCall">;
+  /** Functions' identity tokens, whose discovery document and keys are served under `/.well-known`. */
+  identity: FunctionIdentity;
   authenticate: Authenticate;
   sessions: SessionService;
   /** Whether the databases are reachable and migrated. */
@@ -113,6 +117,7 @@ export async function buildApp(options: AppOptions) {
     },
     { prefix: "/v1" },
   );
+  await app.register(identityDiscoveryRoutes(options.identity));
   await app.register(dashboardRoutes(options.dashboardDir ?? defaultDashboardDir));
   return app;
 }

@@ -61,6 +61,8 @@ function refuseWhenClosing(app: FastifyInstance): () => void {
 /** Opens the data folder, bootstraps an empty store, and serves the API until `close`. */
 export async function startServer(config: ServerConfig, files: ServerFiles = {}): Promise<RunningServer> {
   const metrics = config.metricsPort === undefined ? undefined : createServerMetrics();
+  // The issuer of functions' identity tokens: the public URL, else the address, once listening.
+  let issuer = config.publicUrl?.replace(/\/+$/, "");
   const lockbox = await openLockbox(
     {
       dataDir: config.dataDir,
@@ -83,6 +85,7 @@ export async function startServer(config: ServerConfig, files: ServerFiles = {})
         maxContainers: config.maxContainers,
         maxQueuedCalls: config.maxQueuedCalls,
       },
+      identityIssuer: () => issuer,
       events: metrics?.events,
     },
   );
@@ -104,6 +107,7 @@ export async function startServer(config: ServerConfig, files: ServerFiles = {})
       scrapes = await listenForScrapes(metrics.registry, at);
     }
     const address = await app.listen({ host: config.host, port: config.port });
+    issuer ??= address;
     const { maxContainers, maxQueuedCalls } = lockbox.functions.capacity();
     app.log.info(
       `Function calls run in at most ${maxContainers} containers, with ${maxQueuedCalls} waiting at most`,

@@ -28,6 +28,13 @@ export function createKeyStore(db: Kysely<Database>, dialect: Pick<Dialect, "loc
     findStoreKey: (name: string) =>
       db.selectFrom("storeKeys").selectAll().where("name", "=", name).executeTakeFirst(),
     insertStoreKey: (row: StoreKeyRow) => db.insertInto("storeKeys").values(row).execute(),
+    /** Inserts `row` unless a key of its name exists (another instance made it first). */
+    insertStoreKeyIfMissing: (row: StoreKeyRow) =>
+      db
+        .insertInto("storeKeys")
+        .values(row)
+        .onConflict((conflict) => conflict.column("name").doNothing())
+        .execute(),
     storeKeysNotUnder: (keyId: string) =>
       db.selectFrom("storeKeys").selectAll().where("keyId", "!=", keyId).execute(),
     rewrapStoreKey: (name: string, wrapped: WrappedKey) =>

@@ -31,7 +31,15 @@ const runLayer = z.discriminatedUnion("kind", [
 const runBody = z.object({
   bundle: z.string().min(1),
   files: fileContents.optional(),
-  functions: z.array(z.object({ ...functionFields, layers: z.array(runLayer) })),
+  functions: z.array(
+    z.object({
+      ...functionFields,
+      app: schemas.appName
+        .optional()
+        .describe("The app that defines it, named in its identity token (default: the run's id)"),
+      layers: z.array(runLayer),
+    }),
+  ),
   mask: z
     .boolean()
     .optional()
