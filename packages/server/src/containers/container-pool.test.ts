@@ -139,6 +139,18 @@ describe.each(backends)("createContainerPool (%s)", (backend) => {
     expect(startB).toHaveBeenCalledTimes(1);
   });
 
+  it("gives no call to a container past its reuse time (its identity token would expire): it starts another", async () => {
+    const expiring = vi.fn(start({ ...bundle.spec("whoami"), reuseUntilMs: Date.now() - 1 }));
+    const lasting = vi.fn(start({ ...bundle.spec("whoami"), reuseUntilMs: Date.now() + 3_600_000 }));
+    const first = (await pool.call("reuse-past", expiring, [])) as { id: string };
+    const second = (await pool.call("reuse-past", expiring, [])) as { id: string };
+    expect(second.id).not.toBe(first.id);
+    expect(expiring).toHaveBeenCalledTimes(2);
+    await pool.call("reuse-within", lasting, []);
+    await pool.call("reuse-within", lasting, []);
+    expect(lasting).toHaveBeenCalledTimes(1);
+  });
+
   it("rejects the call when start() rejects, and starts nothing", async () => {
     const own = await writeTestBundle();
     try {

@@ -102,6 +102,13 @@ describe("rotating the master key", () => {
     expect(await rotator.lockbox.rotateMasterKey()).toEqual({ keyId: newKey.id, rewrapped: 0 });
   });
 
+  it("re-wraps the identity signing key too: the new key alone serves the same keys", async () => {
+    const before = await (await openWith([oldKey])).lockbox.identity.jwks();
+    await (await openWith([newKey, oldKey])).lockbox.rotateMasterKey();
+    expect((await keyIdsInUse()).storeKeys).toEqual([newKey.id]);
+    expect(await (await openWith([newKey])).lockbox.identity.jwks()).toEqual(before);
+  });
+
   it("goes on where it stopped after an interruption", async () => {
     const expected = await fill(await openWith([oldKey]));
     const rotator = await openWith([newKey, oldKey]);
