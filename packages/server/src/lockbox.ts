@@ -10,13 +10,13 @@ import {
   type FunctionExecutor,
   type FunctionExecutorOptions,
 } from "./execution/function-executor.js";
+import { createIdentityMinter } from "./execution/function-identity.js";
 import { createAppService, createDeploymentReader } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
-import { createIdentityMinter } from "./execution/function-identity.js";
-import { createIdentitySigner, type FunctionIdentity } from "./services/identity-signer.js";
 import { createFailureGuard } from "./services/failure-guard.js";
+import { createIdentitySigner, type FunctionIdentity } from "./services/identity-signer.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createReadLog, type ReadLog, type ReadLogEvents } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";

@@ -21,8 +21,8 @@ import { NotFoundError, UnavailableError } from "../shared/errors.js";
 import { quote } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import type { LayerRef, ReadForTarget } from "./call-layers.js";
-import type { IdentityMinter } from "./function-identity.js";
 import { createEphemeralRuns, type RunInput, type StartedRun } from "./ephemeral-runs.js";
+import type { IdentityMinter } from "./function-identity.js";
 import { type PreparedCall, prepareCall } from "./prepared-call.js";
 
 export type { CallOptions, PreparedCall } from "./prepared-call.js";

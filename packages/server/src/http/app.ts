@@ -3,8 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
 import type { Services } from "../lockbox.js";
-import type { FunctionIdentity } from "../services/identity-signer.js";
 import type { Authenticate } from "../services/authenticator.js";
+import type { FunctionIdentity } from "../services/identity-signer.js";
 import type { SessionService } from "../services/session-service.js";
 import type { Store } from "../store/store.js";
 import { registerApiDocument } from "./api-document.js";

@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRun } from "../test-support/run-stream.js";
 import { startTestServer, type TestServer } from "../test-support/test-server.js";
 
 const base = "/v1/environments/main";
@@ -17,13 +18,22 @@ registry.push(async () => {
 
 let server: TestServer;
 
-const call = (fn: string) => server.call("POST", `${base}/apps/ident/functions/${fn}/call`, { body: { args: [] } });
+const call = (fn: string) =>
+  server.call("POST", `${base}/apps/ident/functions/${fn}/call`, { body: { args: [] } });
 
-/** The token a container of `reveal` was given. */
-async function revealedToken(): Promise<string> {
-  const answer = await call("reveal");
+/** The token `reveal` answered, reversed back. */
+function revealed(answer: { status: number; body: { result?: unknown } }): string {
   expect(answer.status).toBe(200);
   return [...(answer.body.result as string)].reverse().join("");
+}
+
+/** The token a container of `reveal` was given. */
+const revealedToken = async () => revealed(await call("reveal"));
+
+/** The claims of a token, verified against `server`'s JWKS. */
+async function verifiedClaims(token: string, issuer = server) {
+  const keys = createRemoteJWKSet(new URL(`${issuer.url}/.well-known/jwks.json`));
+  return jwtVerify(token, keys, { issuer: issuer.url, audience: "lockbox", algorithms: ["ES256"] });
 }
 
 beforeAll(async () => {
@@ -48,12 +58,7 @@ describe("a function's identity token", () => {
     const before = Math.floor(Date.now() / 1000);
     const token = await revealedToken();
     const after = Math.floor(Date.now() / 1000);
-    const keys = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(token, keys, {
-      issuer: server.url,
-      audience: "lockbox",
-      algorithms: ["ES256"],
-    });
+    const { payload, protectedHeader } = await verifiedClaims(token);
     expect(payload.sub).toBe("lockbox:workspace:default:environment:main:app:ident:function:reveal");
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.iat).toBeLessThanOrEqual(after);
@@ -71,6 +76,29 @@ describe("a function's identity token", () => {
     expect(answer.body.result).toBe("***");
     // No part of a token: a JWT's header and payload start with `eyJ` (base64url of `{"`).
     expect(answer.text).not.toMatch(/eyJ/);
+  });
+
+  it("names a run's function by its app's name, or by the run for an unnamed app", async () => {
+    const functions = [
+      { index: 0, name: "reveal", app: "nightly", layers: [] },
+      { index: 1, name: "print", layers: [] },
+    ];
+    const run = await openRun(server.url, server.adminToken, { bundle: `${bundle}\n// run`, functions });
+    expect(run.status, run.text).toBe(200);
+    try {
+      const named = revealed(
+        await server.call("POST", `/v1/runs/${run.id}/functions/0/call`, { body: { args: [] } }),
+      );
+      expect((await verifiedClaims(named)).payload.sub).toBe(
+        "lockbox:workspace:default:environment:main:app:nightly:function:reveal",
+      );
+      const unnamed = await server.call("POST", `/v1/runs/${run.id}/functions/1/call`, {
+        body: { args: [] },
+      });
+      expect(unnamed.body.output).toContain("token: ***\n");
+    } finally {
+      run.close();
+    }
   });
 });
 
@@ -119,8 +147,9 @@ describe("instances on one database", () => {
         body: { bundle, functions: [{ name: "reveal", index: 0, secrets: [] }] },
       });
       expect(deployed.status).toBe(201);
-      const answer = await first.call("POST", `${base}/apps/ident/functions/reveal/call`, { body: { args: [] } });
-      const token = [...(answer.body.result as string)].reverse().join("");
+      const token = revealed(
+        await first.call("POST", `${base}/apps/ident/functions/reveal/call`, { body: { args: [] } }),
+      );
       const keys = createRemoteJWKSet(new URL(`${second.url}/.well-known/jwks.json`));
       await expect(jwtVerify(token, keys, { issuer: first.url, audience: "lockbox" })).resolves.toBeDefined();
     } finally {

@@ -42,7 +42,10 @@ async function generateSigningKey(): Promise<Buffer> {
 }
 
 async function signingKeyOf(stored: Buffer): Promise<SigningKey> {
-  const { kty, crv, x, y, d } = JSON.parse(stored.toString("utf8")) as Record<"kty" | "crv" | "x" | "y" | "d", string>;
+  const { kty, crv, x, y, d } = JSON.parse(stored.toString("utf8")) as Record<
+    "kty" | "crv" | "x" | "y" | "d",
+    string
+  >;
   const publicPart = { kty, crv, x, y } as JWK;
   // The key's RFC 7638 thumbprint: the same `kid` on every instance, whatever wraps the key.
   const kid = await calculateJwkThumbprint(publicPart);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { identityAlgorithm } from "../../services/identity-signer.js";
 import type { FunctionIdentity } from "../../services/identity-signer.js";
+import { identityAlgorithm } from "../../services/identity-signer.js";
 import { UnavailableError } from "../../shared/errors.js";
 import { errorAnswers } from "../error-answers.js";
 
@@ -66,9 +66,7 @@ export const identityDiscoveryRoutes =
       }),
     );
 
-    app.get(
-      jwksPath,
-      { schema: { ...open, response: { 200: jsonWebKeySet, ...answers } } },
-      async () => jsonWebKeySet.parse(await identity.jwks()),
+    app.get(jwksPath, { schema: { ...open, response: { 200: jsonWebKeySet, ...answers } } }, async () =>
+      jsonWebKeySet.parse(await identity.jwks()),
     );
   };
