@@ -26,6 +26,11 @@ export const talk = app.function({ secrets: [local] }, async (ms: string) => {
   await new Promise((resolve) => setTimeout(resolve, Number(ms)));
   return process.env.EPHEMERAL;
 });
+// The subject of its identity token (masked as a whole, so decoded here).
+export const whoAmI = app.function({}, async () => {
+  const [, payload = ""] = (process.env.LOCKBOX_IDENTITY_TOKEN ?? "").split(".");
+  return JSON.parse(Buffer.from(payload, "base64url").toString()).sub;
+});
 export const main = app.localEntrypoint(async () => {
   const lengths = [];
   for await (const value of talk.map(["1", "2", "3"])) lengths.push(value);
@@ -102,12 +107,23 @@ describe("an app run in server mode", () => {
     }
     const entries = await (await clientApi()).audit.list({});
     expect(entries.find((entry) => entry.action === "run.start")).toMatchObject({
-      target: expect.stringMatching(/^run_[\w-]{8} \(2 functions\)$/),
+      target: expect.stringMatching(/^run_[\w-]{8} \(3 functions\)$/),
     });
     expect(entries.find((entry) => entry.action === "function.call")).toMatchObject({
       target: expect.stringMatching(/^run_[\w-]{8}\/read$/),
     });
     expect(server.output()).not.toContain(canary);
+  });
+
+  it("gives the run's containers an identity token that names the app", async () => {
+    const run = await startRun({ entryFile: join(project.path, "app.ts") });
+    try {
+      expect(await run.findFunction("whoAmI")?.remote()).toBe(
+        "lockbox:workspace:default:environment:main:app:ephemeral:function:whoAmI",
+      );
+    } finally {
+      await run.stop();
+    }
   });
 
   it("runs `lockbox run FILE::fn` in the server's container, none of the CLI's", async () => {

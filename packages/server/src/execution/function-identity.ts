@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 export const identityTokenVariable = "LOCKBOX_IDENTITY_TOKEN";
 
 /** A container's identity: its variable, the token to mask, and until when the container may take calls. */
-export interface ContainerIdentity {
+interface ContainerIdentity {
   env: Record<string, string>;
   token: string;
   reuseUntilMs: number;

@@ -14,9 +14,9 @@ import type { Store } from "../store/store.js";
 /** The algorithm of functions' identity tokens: ES256, what cloud providers' OIDC federation accepts most widely. */
 export const identityAlgorithm = "ES256";
 /** The audience of every function's identity token. */
-export const identityAudience = "lockbox";
+const identityAudience = "lockbox";
 /** How long a function's identity token is valid. */
-export const identityTokenLifetimeSeconds = 15 * 60;
+const identityTokenLifetimeSeconds = 15 * 60;
 
 const signingKeyName = "identity-signing";
 
@@ -28,7 +28,7 @@ export interface IdentitySubject {
   function: string;
 }
 
-export const identitySubject = (subject: IdentitySubject): string =>
+const identitySubject = (subject: IdentitySubject): string =>
   `lockbox:workspace:${subject.workspace}:environment:${subject.environment}:app:${subject.app}:function:${subject.function}`;
 
 interface SigningKey {
@@ -62,17 +62,21 @@ async function signingKeyOf(stored: Buffer): Promise<SigningKey> {
  */
 async function loadSigningKey(store: Store, envelope: Envelope): Promise<SigningKey> {
   const existing = await store.keys.findStoreKey(signingKeyName);
-  if (existing) return signingKeyOf(envelope.unwrapKey(signingKeyName, existing));
-  const made = await generateSigningKey();
-  // Wrapped under the current master key held FOR SHARE: a rotation switching keys waits for it.
-  await store.transaction(async (tx) =>
-    tx.keys.insertStoreKeyIfMissing({
-      name: signingKeyName,
-      ...envelope.wrapKey(signingKeyName, made, await tx.keys.currentMasterKeyId()),
-      createdAt: new Date().toISOString(),
-    }),
-  );
-  made.fill(0);
+  const stored = existing ? envelope.unwrapKey(signingKeyName, existing) : await generateSigningKey();
+  try {
+    if (existing) return await signingKeyOf(stored);
+    // Wrapped under the current master key held FOR SHARE: a rotation switching keys waits for it.
+    await store.transaction(async (tx) =>
+      tx.keys.insertStoreKeyIfMissing({
+        name: signingKeyName,
+        ...envelope.wrapKey(signingKeyName, stored, await tx.keys.currentMasterKeyId()),
+        createdAt: new Date().toISOString(),
+      }),
+    );
+  } finally {
+    stored.fill(0);
+  }
+  // Read back: when another instance inserted first, its key is the one.
   return loadSigningKey(store, envelope);
 }
 
