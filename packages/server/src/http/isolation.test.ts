@@ -520,7 +520,15 @@ const routeCases: RouteCase[] = [
 
 const signInRoute = "POST /v1/sessions";
 /** Served to anyone by design (the dashboard is `GET /*`): no rows in the matrix. */
-const publicRoutes = ["GET /healthz", "GET /readyz", "GET /openapi.json", "GET /*"];
+const publicRoutes = [
+  "GET /healthz",
+  "GET /readyz",
+  "GET /openapi.json",
+  // Functions' identity tokens are verified with these by anyone (a cloud provider): public keys only.
+  "GET /.well-known/openid-configuration",
+  "GET /.well-known/jwks.json",
+  "GET /*",
+];
 
 const codeByStatus: Record<number, string> = {
   400: "invalid",
