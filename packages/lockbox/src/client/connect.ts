@@ -1,5 +1,4 @@
 import type { LockboxApi } from "@lockbox/server";
-import { AuthenticationError } from "@lockbox/server/shared";
 import type { FunctionCaller } from "./function-calls.js";
 import { clientConfig } from "./settings.js";
 
@@ -14,7 +13,7 @@ export interface Connection {
 interface ConnectOptions {
   /** Server to talk to; default `LOCKBOX_SERVER_URL`. Without one, Lockbox runs embedded. */
   serverUrl?: string | undefined;
-  /** Bearer token for the server; default `LOCKBOX_TOKEN`. */
+  /** Bearer token for the server; default `LOCKBOX_TOKEN`, else one `LOCKBOX_IDENTITY` exchanges for. */
   token?: string | undefined;
   /** Data folder in embedded mode; default `LOCKBOX_HOME`, else `~/.lockbox`. */
   dataDir?: string | undefined;
@@ -31,17 +30,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   const config = clientConfig();
   const serverUrl = options.serverUrl || config.serverUrl;
   if (serverUrl) {
-    const token = options.token || config.token;
-    if (!token) {
-      throw new AuthenticationError(
-        `No token for the Lockbox server at ${serverUrl}: set LOCKBOX_TOKEN to a token for it`,
-      );
-    }
-    const [{ createHttpClient }, { createFunctionCaller }] = await Promise.all([
+    const [{ createHttpClient }, { createFunctionCaller }, { serverAccess }] = await Promise.all([
       import("./http-client.js"),
       import("./function-calls.js"),
+      import("./server-access.js"),
     ]);
-    const server = { url: serverUrl, token };
+    const server = serverAccess(serverUrl, config, options.token);
     return { api: createHttpClient(server), calls: createFunctionCaller(server), close: async () => {} };
   }
   const { connectEmbedded } = await import("./embedded-client.js");

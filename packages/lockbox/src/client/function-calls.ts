@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { deserialize, serialize } from "node:v8";
 import { InternalError, InvalidError, ResourceExhaustedError } from "@lockbox/server/shared";
-import { answeredError, errorFromBody, type HttpClientOptions, reach } from "./http-client.js";
+import { answeredError, errorFromBody, reach } from "./http-client.js";
 import { type OpenRun, openRunStream, type RunStart } from "./run-stream.js";
+import type { ServerAccess } from "./server-access.js";
 
 /** A deployed function, by the names it was deployed under. */
 interface FunctionRef {
@@ -56,7 +57,7 @@ async function* events(body: ReadableStream<Uint8Array>, base: string): AsyncGen
  * its own containers and reads their secrets itself: arguments and results cross as structured
  * clone, output streams.
  */
-export function createFunctionCaller(options: HttpClientOptions) {
+export function createFunctionCaller(options: ServerAccess) {
   const base = options.url.replace(/\/+$/, "");
 
   async function callOnce(
@@ -69,7 +70,7 @@ export function createFunctionCaller(options: HttpClientOptions) {
     const response = await reach(base, `${base}/v1/${path}/call`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${options.token}`,
+        authorization: `Bearer ${await options.bearer()}`,
         "content-type": "application/json",
         accept: "application/x-ndjson",
       },

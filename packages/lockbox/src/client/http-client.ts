@@ -1,10 +1,6 @@
 import type { LockboxApi, SecretRef } from "@lockbox/server";
 import { errorFromCode, InternalError, type LockboxError, RemoteError } from "@lockbox/server/shared";
-
-export interface HttpClientOptions {
-  url: string;
-  token: string;
-}
+import type { ServerAccess } from "./server-access.js";
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -52,14 +48,14 @@ export function answeredError(status: number, payload: unknown): LockboxError {
 }
 
 /** The Lockbox API over HTTP: the same contract, and the same error classes, as embedded mode. */
-export function createHttpClient(options: HttpClientOptions): LockboxApi {
+export function createHttpClient(options: ServerAccess): LockboxApi {
   const base = options.url.replace(/\/+$/, "");
 
   async function call<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const response = await reach(base, `${base}/v1${path}${queryString(query)}`, {
       method,
       headers: {
-        authorization: `Bearer ${options.token}`,
+        authorization: `Bearer ${await options.bearer()}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { InternalError } from "@lockbox/server/shared";
-import { answeredError, type HttpClientOptions } from "./http-client.js";
+import { answeredError } from "./http-client.js";
+import type { ServerAccess } from "./server-access.js";
 
 /** What a run on the server is started with: the bundle, its functions' files and layers. */
 export interface RunStart {
@@ -48,17 +49,18 @@ async function bodyOf(response: IncomingMessage): Promise<unknown> {
  * go and ends the run.
  */
 export async function openRunStream(
-  options: HttpClientOptions,
+  options: ServerAccess,
   environment: string,
   body: RunStart,
 ): Promise<OpenRun> {
   const base = options.url.replace(/\/+$/, "");
   const url = new URL(`${base}/v1/environments/${encodeURIComponent(environment)}/runs`);
   const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const authorization = `Bearer ${await options.bearer()}`;
   return new Promise<OpenRun>((resolve, reject) => {
     const sent = request(url, {
       method: "POST",
-      headers: { authorization: `Bearer ${options.token}`, "content-type": "application/json" },
+      headers: { authorization, "content-type": "application/json" },
     });
     sent.on("error", (error: NodeJS.ErrnoException) =>
       reject(new InternalError(`Cannot reach the Lockbox server at ${base}: ${error.code ?? error.message}`)),

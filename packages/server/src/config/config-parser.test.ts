@@ -166,7 +166,12 @@ describe("parseConfig", () => {
   });
 
   it("gives credentials no option, which every user of the machine could read", () => {
-    expect(credentialVariables).toEqual(["LOCKBOX_TOKEN", "LOCKBOX_MASTER_KEY", "LOCKBOX_BOOTSTRAP_TOKEN"]);
+    expect(credentialVariables).toEqual([
+      "LOCKBOX_TOKEN",
+      "LOCKBOX_OIDC_TOKEN",
+      "LOCKBOX_MASTER_KEY",
+      "LOCKBOX_BOOTSTRAP_TOKEN",
+    ]);
     for (const setting of Object.values(settings)) {
       if ("credential" in setting) expect(setting).not.toHaveProperty("option");
     }

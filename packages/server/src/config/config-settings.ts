@@ -64,6 +64,36 @@ export const settings = {
     scopes: ["client"],
     credential: true,
   },
+  identity: {
+    variable: "LOCKBOX_IDENTITY",
+    description:
+      "instead of LOCKBOX_TOKEN: the identity to exchange the platform's token for a short-lived Lockbox token",
+    format: text(),
+    scopes: ["client"],
+  },
+  identityWorkspace: {
+    variable: "LOCKBOX_IDENTITY_WORKSPACE",
+    description: "the workspace of LOCKBOX_IDENTITY",
+    format: text(),
+    scopes: ["client"],
+    defaultText: "default",
+    needs: "identity",
+  },
+  oidcToken: {
+    variable: "LOCKBOX_OIDC_TOKEN",
+    description: "the platform's token (a JWT) that LOCKBOX_IDENTITY exchanges",
+    format: text(),
+    scopes: ["client"],
+    credential: true,
+    needs: "identity",
+  },
+  oidcTokenFile: {
+    variable: "LOCKBOX_OIDC_TOKEN_FILE",
+    description: "a file holding it, read again at each exchange (a Kubernetes projected token)",
+    format: text(),
+    scopes: ["client"],
+    needs: "identity",
+  },
   environment: {
     variable: "LOCKBOX_ENVIRONMENT",
     description: "the environment when -e is not given (then the profile file, then main)",
