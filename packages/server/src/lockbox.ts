@@ -15,6 +15,7 @@ import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
+import { createIdentityService } from "./services/identity-service.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createReadLog, type ReadLog, type ReadLogEvents } from "./services/read-log.js";
 import { createSecretLookup, type SecretLookup } from "./services/secret-lookup.js";
@@ -109,6 +110,7 @@ function createServices(
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
     tokens: createTokenService({ store }),
+    identities: createIdentityService({ store }),
     audit: createAuditService({ store, chain }),
   };
 }

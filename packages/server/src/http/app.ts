@@ -17,6 +17,7 @@ import { appRoutes } from "./routes/apps.js";
 import { auditRoutes } from "./routes/audit.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
+import { identityRoutes } from "./routes/identities.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
@@ -108,6 +109,7 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(environmentRoutes(options.services.environments));
         await authenticated.register(workspaceRoutes(options.services.workspaces));
         await authenticated.register(tokenRoutes(options.services.tokens));
+        await authenticated.register(identityRoutes(options.services.identities));
         await authenticated.register(auditRoutes(options.services.audit));
       });
     },

@@ -151,6 +151,7 @@ interface Aim {
   app(): Promise<string>;
   environmentName(): Promise<string>;
   tokenId(): Promise<string>;
+  identity(): Promise<string>;
   /** Each name the request holds and its placeholder, to compare answers across aims. */
   placeholders: Map<string, string>;
   /** Whatever of A's this aim made and is no longer as made. */
@@ -168,6 +169,13 @@ const usingSecret = () => ({
   bundle: `(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => process.env[${JSON.stringify(alphaKey)}]);`,
   functions: [{ name: "run", index: 0, secrets: [{ name: fx.aSecret, environment: "main" }] }],
 });
+
+const identityBody = {
+  issuer: "https://token.actions.githubusercontent.com",
+  audience: "lockbox",
+  subject: "repo:alpha/app:ref:refs/heads/main",
+  role: "viewer",
+};
 
 function aimAt(kind: AimKind): Aim {
   const ofA = kind.startsWith("A's");
@@ -242,6 +250,18 @@ function aimAt(kind: AimKind): Aim {
         return use.status === 200 ? undefined : `A's token stopped working (${use.status})`;
       });
       return token.id;
+    },
+    async identity() {
+      const identity = name("identity");
+      if (!ofA) return identity;
+      await made(owner, "POST", "/v1/identities", { ...identityBody, name: identity });
+      checks.push(async () => {
+        const read = await as(owner, "GET", `/v1/identities/${identity}`);
+        return read.body?.subject === identityBody.subject
+          ? undefined
+          : `A's identity changed or gone (${read.status})`;
+      });
+      return identity;
     },
     async untouched() {
       const found = await Promise.all(checks.map((check) => check()));
@@ -512,6 +532,25 @@ const routeCases: RouteCase[] = [
   {
     route: "DELETE /v1/tokens/{id}",
     request: async (aim) => ({ params: { id: await aim.tokenId() } }),
+    expect: forAdmins(200, 404),
+  },
+  { route: "GET /v1/identities", expect: forAdmins(200, 200) },
+  {
+    route: "POST /v1/identities",
+    creates: true,
+    request: async (aim) => ({ body: { ...identityBody, name: await aim.identity() } }),
+    // The name is taken in A, not in B.
+    expect: forAdmins(409, 201),
+  },
+  {
+    route: "GET /v1/identities/{name}",
+    request: async (aim) => ({ params: { name: await aim.identity() } }),
+    expect: forAdmins(200, 404),
+    check: (answer) => problemUnless(answer.body.subject === identityBody.subject, "the identity's subject"),
+  },
+  {
+    route: "DELETE /v1/identities/{name}",
+    request: async (aim) => ({ params: { name: await aim.identity() } }),
     expect: forAdmins(200, 404),
   },
   { route: "GET /v1/audit", expect: forAdmins(200, 200) },
