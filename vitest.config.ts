@@ -56,6 +56,7 @@ export default defineConfig({
             "packages/server/src/http/function-calls.test.ts",
             "packages/server/src/http/ephemeral-runs.test.ts",
             "packages/server/src/http/isolation.test.ts",
+            "packages/server/src/http/oidc-exchange.test.ts",
             "packages/server/src/http/readiness.test.ts",
             "packages/server/src/metrics/**/*.test.ts",
             postgresOnly,

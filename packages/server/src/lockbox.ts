@@ -10,6 +10,9 @@ import {
   type FunctionExecutor,
   type FunctionExecutorOptions,
 } from "./execution/function-executor.js";
+import { createIdentityExchange, type IdentityExchange } from "./identity/identity-exchange.js";
+import { createIssuerKeys } from "./identity/issuer-keys.js";
+import { createOidcVerifier } from "./identity/oidc-verifier.js";
 import { createAppService, createDeploymentReader } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
@@ -120,6 +123,8 @@ export type Services = ReturnType<typeof createServices>;
 export interface Lockbox {
   services: Services;
   authenticate: Authenticate;
+  /** `POST /v1/auth/oidc`: a platform's token for a Lockbox token; not part of `Services` (no actor yet). */
+  identityExchange: IdentityExchange;
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
   sessions: SessionService;
   /** Deployed functions called through this server, run in its own containers; not part of `Services` (which clients bind). */
@@ -237,8 +242,13 @@ export async function openLockboxWithStore(
       },
       { ...options.execution, events: events?.containers },
     );
+    const identityExchange = createIdentityExchange(
+      { store: chained, verifier: createOidcVerifier({ keys: createIssuerKeys() }) },
+      { maxFailures: options.maxFailedAuthentications ?? 20, windowMs: 60_000 },
+    );
     const lockbox: Lockbox = {
       services,
+      identityExchange,
       functions,
       authenticate: (token, source) =>
         bearers.attempt(token, source, () => authenticator.byToken(token, source)),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
+import type { IdentityExchange } from "../identity/identity-exchange.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { SessionService } from "../services/session-service.js";
@@ -18,6 +19,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
 import { identityRoutes } from "./routes/identities.js";
+import { oidcExchangeRoute } from "./routes/oidc-exchange.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
@@ -30,6 +32,7 @@ export interface AppOptions {
   functions: Pick<FunctionExecutor, "prepare" | "startRun" | "prepareRunCall">;
   authenticate: Authenticate;
   sessions: SessionService;
+  identityExchange: IdentityExchange;
   /** Whether the databases are reachable and migrated. */
   readiness: Store["readiness"];
   logger: FastifyBaseLogger;
@@ -99,6 +102,7 @@ export async function buildApp(options: AppOptions) {
       // Any request may be refused with 503 while the server shuts down (server.ts).
       documentErrorAnswers(v1, (route) => (validatesInput(route) ? [400, 503] : [503]));
       await v1.register(signInRoute(options.sessions));
+      await v1.register(oidcExchangeRoute(options.identityExchange));
       await v1.register(async (authenticated) => {
         requireCaller(authenticated, options);
         await authenticated.register(sessionRoutes(options.sessions));

@@ -558,6 +558,8 @@ const routeCases: RouteCase[] = [
 ];
 
 const signInRoute = "POST /v1/sessions";
+/** Takes a platform's JWT, never a Lockbox credential (oidc-exchange.test.ts covers the JWTs). */
+const oidcRoute = "POST /v1/auth/oidc";
 /** Served to anyone by design (the dashboard is `GET /*`): no rows in the matrix. */
 const publicRoutes = ["GET /healthz", "GET /readyz", "GET /openapi.json", "GET /*"];
 
@@ -749,7 +751,7 @@ describe("the isolation matrix", () => {
         .filter((key) => methods.has(key))
         .map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const covered = [...routeCases.filter((c) => !c.variant).map((c) => c.route), signInRoute];
+    const covered = [...routeCases.filter((c) => !c.variant).map((c) => c.route), signInRoute, oidcRoute];
     expect(new Set(covered).size).toBe(covered.length);
     expect(documented.filter((route) => !publicRoutes.includes(route)).sort()).toEqual(covered.sort());
     for (const route of publicRoutes) {
@@ -763,6 +765,26 @@ describe("the isolation matrix", () => {
     it.each(named)("%s", async (_route, routeCase) => {
       expect(await checkRoute(routeCase, transport)).toEqual([]);
     });
+  });
+
+  it(`${oidcRoute}: no Lockbox credential passes for a platform's token, in any workspace`, async () => {
+    const identity = await aimAt("A's in main").identity();
+    const problems: string[] = [];
+    for (const who of identities) {
+      for (const workspace of ["default", fx.bravoWorkspace]) {
+        const options = {
+          ...(await credentialsFor(who, "bearer")),
+          body: { identity, workspace, token: fx.bearer[who] ?? "x" },
+        };
+        const answer = await callApi(server.url, "POST", "/v1/auth/oidc", options);
+        if (answer.status !== 401 || answer.body?.error?.message !== "not allowed")
+          problems.push(`${who} in ${workspace}: ${answer.status} ${answer.body?.error?.message}`);
+        const error = errorShapeProblem(answer);
+        if (error) problems.push(`${who}: ${error}`);
+        for (const leak of leaks(answer, who, "")) problems.push(`${who}: the answer holds ${leak}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it(`${signInRoute}: only a valid token signs in, to its own workspace`, async () => {
