@@ -244,7 +244,11 @@ export async function openLockboxWithStore(
     );
     const identityExchange = createIdentityExchange(
       { store: chained, verifier: createOidcVerifier({ keys: createIssuerKeys() }) },
-      { maxFailures: options.maxFailedAuthentications ?? 20, windowMs: 60_000 },
+      {
+        maxFailures: options.maxFailedAuthentications ?? 20,
+        maxFailuresPerWorkspace: options.maxFailedAuthenticationsPerWorkspace ?? 100,
+        windowMs: 60_000,
+      },
     );
     const lockbox: Lockbox = {
       services,

@@ -26,6 +26,8 @@ export interface ExchangeAnswer {
 interface ExchangeLimits {
   /** Refused exchanges audited one by one per address, and per identity, in a window; then 429. */
   maxFailures: number;
+  /** The same per workspace (unknown workspaces count under `default`, where they are filed). */
+  maxFailuresPerWorkspace: number;
   windowMs: number;
 }
 
@@ -48,6 +50,10 @@ export function createIdentityExchange(
   const { store, verifier } = deps;
   const byAddress = createFailureLimiter(limits);
   const byIdentity = createFailureLimiter(limits);
+  const byWorkspace = createFailureLimiter({
+    maxFailures: limits.maxFailuresPerWorkspace,
+    windowMs: limits.windowMs,
+  });
   const limitNotes = createFailureLimiter({ maxFailures: 1, windowMs: limits.windowMs });
 
   async function refuse(
@@ -59,17 +65,20 @@ export function createIdentityExchange(
     },
     source: Actor["source"],
   ): Promise<never> {
-    const key = `${workspaceId ?? ""} ${refusal.identity}`;
-    const waits = [byAddress.begin(source?.address ?? "unknown"), byIdentity.begin(key)];
+    const fileIn = workspaceId ?? (await store.directory.findWorkspace(defaultWorkspace))?.id;
+    const waits = [
+      byAddress.begin(source?.address ?? "unknown"),
+      byIdentity.begin(`${fileIn} ${refusal.identity}`),
+      byWorkspace.begin(fileIn ?? ""),
+    ];
     const waitMs = Math.max(...waits);
-    // Past a limit, one entry per window says so, and the caller is told to wait.
+    // Past a limit, one entry per workspace and window says so, and the caller is told to wait.
     const note =
       waitMs > 0
-        ? limitNotes.begin(key) === 0
+        ? limitNotes.begin(fileIn ?? "") === 0
           ? "limit of refused exchanges reached"
           : undefined
         : refusal.check;
-    const fileIn = workspaceId ?? (await store.directory.findWorkspace(defaultWorkspace))?.id;
     if (note !== undefined && fileIn !== undefined) {
       const actor: Actor = {
         workspaceId: fileIn,
