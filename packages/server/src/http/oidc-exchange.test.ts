@@ -61,7 +61,19 @@ beforeAll(async () => {
       },
     }),
   ]);
-  expect(made.map((answer) => answer.status)).toEqual([201, 201]);
+  // An issuer nothing answers for (port 1 on loopback is closed).
+  made.push(
+    await server.call("POST", "/v1/identities", {
+      body: {
+        name: "gone",
+        issuer: "http://127.0.0.1:1",
+        audience,
+        subject: "repo:acme/app:ref:refs/heads/main",
+        role: "viewer",
+      },
+    }),
+  );
+  expect(made.map((answer) => answer.status)).toEqual([201, 201, 201]);
 });
 afterAll(async () => {
   await server?.dispose();
@@ -209,6 +221,13 @@ describe("POST /v1/auth/oidc", () => {
     ],
     ["an identity that does not exist", "nobody", () => github.githubToken("acme/app", audience), "identity"],
     ["not a JWT", "deploy", async () => "not-a-jwt", "malformed"],
+    ["a payload changed after signing", "deploy", () => tampered(), "signature"],
+    [
+      "an issuer whose discovery fails",
+      "gone",
+      () => github.githubToken("acme/app", audience, { claims: { iss: "http://127.0.0.1:1" } }),
+      "discovery",
+    ],
   ];
 
   it.each(
@@ -258,12 +277,39 @@ describe("POST /v1/auth/oidc", () => {
     ).toBe(200);
   });
 
+  it("refuses an identity whose environment was deleted since", async () => {
+    await server.call("POST", "/v1/environments", { body: { name: "temp" } });
+    const made = await server.call("POST", "/v1/identities", {
+      body: {
+        name: "temp",
+        issuer: github.issuer,
+        audience,
+        subject: "repo:acme/app:ref:refs/heads/main",
+        role: "viewer",
+        environment: "temp",
+      },
+    });
+    expect(made.status).toBe(201);
+    expect((await server.call("DELETE", "/v1/environments/temp")).status).toBe(200);
+    const answer = await exchange("temp", await github.githubToken("acme/app", audience));
+    expect(answer.status).toBe(401);
+    expect((await auditTargets("identity.exchange.refused")).at(0)).toMatch(/failed check environment$/);
+  });
+
   it("answers 400 naming the field for a bad body", async () => {
     const answer = await callApi(server.url, "POST", "/v1/auth/oidc", { body: { identity: "deploy" } });
     expect(answer.status).toBe(400);
     expect(answer.body.error.message).toContain("token");
   });
 });
+
+/** A valid token of another repository whose payload is then changed to name acme/app. */
+async function tampered(): Promise<string> {
+  const [header, payload, signature] = (await github.githubToken("acme/other", audience)).split(".");
+  const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString());
+  const changed = { ...claims, sub: "repo:acme/app:ref:refs/heads/main", repository_owner: "acme" };
+  return `${header}.${Buffer.from(JSON.stringify(changed)).toString("base64url")}.${signature}`;
+}
 
 /** The token with `alg: none` and no signature. */
 function unsigned(jwt: string): string {
