@@ -57,6 +57,7 @@ export default defineConfig({
             "packages/server/src/http/ephemeral-runs.test.ts",
             "packages/server/src/http/function-identity.test.ts",
             "packages/server/src/http/isolation.test.ts",
+            "packages/server/src/http/oidc-exchange.test.ts",
             "packages/server/src/http/readiness.test.ts",
             "packages/server/src/metrics/**/*.test.ts",
             postgresOnly,

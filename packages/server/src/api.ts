@@ -27,6 +27,7 @@ export function bindServices(lockbox: Pick<Lockbox, "services">, actor: Actor): 
     environments: bind(services.environments),
     workspaces: bind(services.workspaces),
     tokens: bind(services.tokens),
+    identities: bind(services.identities),
     audit: bind(services.audit),
   };
 }

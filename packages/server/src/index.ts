@@ -4,6 +4,7 @@ export { databaseFileName, type Lockbox, type LockboxSource, openLockbox, type S
 export type { Actor } from "./services/actor.js";
 export type { AuditEntry } from "./services/audit-service.js";
 export type { EnvironmentInfo } from "./services/environment-service.js";
+export type { CreateIdentityInput, IdentityInfo } from "./services/identity-service.js";
 export type {
   CreateSecretInput,
   IfExists,

@@ -11,11 +11,15 @@ import {
   type FunctionExecutorOptions,
 } from "./execution/function-executor.js";
 import { createIdentityMinter } from "./execution/function-identity.js";
+import { createIdentityExchange, type IdentityExchange } from "./identity/identity-exchange.js";
+import { createIssuerKeys } from "./identity/issuer-keys.js";
+import { createOidcVerifier } from "./identity/oidc-verifier.js";
 import { createAppService, createDeploymentReader } from "./services/app-service.js";
 import { createAuditService } from "./services/audit-service.js";
 import { type Authenticate, createAuthenticator } from "./services/authenticator.js";
 import { createEnvironmentService } from "./services/environment-service.js";
 import { createFailureGuard } from "./services/failure-guard.js";
+import { createIdentityService } from "./services/identity-service.js";
 import { createIdentitySigner, type FunctionIdentity } from "./services/identity-signer.js";
 import { createMasterKeyRotation, type RotationOptions } from "./services/master-key-rotation.js";
 import { createReadLog, type ReadLog, type ReadLogEvents } from "./services/read-log.js";
@@ -111,6 +115,7 @@ function createServices(
     environments: createEnvironmentService({ store }),
     workspaces: createWorkspaceService({ store }),
     tokens: createTokenService({ store }),
+    identities: createIdentityService({ store }),
     audit: createAuditService({ store, chain }),
   };
 }
@@ -120,6 +125,8 @@ export type Services = ReturnType<typeof createServices>;
 export interface Lockbox {
   services: Services;
   authenticate: Authenticate;
+  /** `POST /v1/auth/oidc`: a platform's token for a Lockbox token; not part of `Services` (no actor yet). */
+  identityExchange: IdentityExchange;
   /** Dashboard sign-in; not part of `Services`, whose methods all act for a known actor. */
   sessions: SessionService;
   /** Deployed functions called through this server, run in its own containers; not part of `Services` (which clients bind). */
@@ -248,8 +255,17 @@ export async function openLockboxWithStore(
       },
       { ...options.execution, events: events?.containers },
     );
+    const identityExchange = createIdentityExchange(
+      { store: chained, verifier: createOidcVerifier({ keys: createIssuerKeys() }) },
+      {
+        maxFailures: options.maxFailedAuthentications ?? 20,
+        maxFailuresPerWorkspace: options.maxFailedAuthenticationsPerWorkspace ?? 100,
+        windowMs: 60_000,
+      },
+    );
     const lockbox: Lockbox = {
       services,
+      identityExchange,
       functions,
       identity: { issuer: identityIssuer, jwks: signer.jwks },
       authenticate: (token, source) =>

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { addAdminCommands } from "./admin-commands.js";
 import { addAuditCommands } from "./audit-commands.js";
 import { addEnvironmentCommands } from "./environment-commands.js";
+import { addIdentityCommands } from "./identity-commands.js";
 import { programHelp } from "./program-help.js";
 import { addRunCommands } from "./run-commands.js";
 import { addSecretCommands } from "./secret-commands.js";
@@ -50,6 +51,11 @@ export function createProgram(): Command {
   addEnvironmentCommands(program.command("environment").description("Manage environments"));
   addWorkspaceCommands(program.command("workspace").description("Manage workspaces"));
   addTokenCommands(program.command("token").description("Manage tokens"));
+  addIdentityCommands(
+    program
+      .command("identity")
+      .description("Manage workload identities (platform tokens exchanged for Lockbox tokens)"),
+  );
   addAuditCommands(program.command("audit").description("Read the audit log"));
   addAdminCommands(
     program.command("admin").description("Operate the store itself (run where its data lives)"),

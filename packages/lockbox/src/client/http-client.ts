@@ -122,6 +122,15 @@ export function createHttpClient(options: ServerAccess): LockboxApi {
         await call("DELETE", `/tokens/${encodeURIComponent(id)}`);
       },
     },
+    identities: {
+      create: (input) => call("POST", "/identities", input),
+      list: async (query = {}) =>
+        (await call<{ identities: never }>("GET", "/identities", undefined, query)).identities,
+      get: (name) => call("GET", `/identities/${encodeURIComponent(name)}`),
+      delete: async (name) => {
+        await call("DELETE", `/identities/${encodeURIComponent(name)}`);
+      },
+    },
     audit: {
       list: async (query = {}) => (await call<{ entries: never }>("GET", "/audit", undefined, query)).entries,
       verify: () => call("GET", "/audit/verify"),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { DeployedFunction, DeploymentView } from "../services/app-service.js";
 import type { AuditEntry, AuditVerification } from "../services/audit-service.js";
 import type { EnvironmentInfo } from "../services/environment-service.js";
+import type { IdentityInfo } from "../services/identity-service.js";
 import type {
   ResolvedSecret,
   SecretMetadata,
@@ -95,6 +96,27 @@ export const tokenInfo = z
     environment: z.string().nullable().describe("The one environment the token may act in; null: all"),
   })
   .meta({ id: "Token", description: "A token as listed: never its value" }) satisfies z.ZodType<TokenInfo>;
+
+export const identityInfo = z
+  .object({
+    name: z.string(),
+    issuer: z.string(),
+    audience: z.string(),
+    subject: z.string().describe("Exact, or with '*' matching within one ':'-separated segment"),
+    claims: z
+      .record(z.string(), z.string())
+      .describe("Claims the platform's token must hold, with these values"),
+    role: z.enum(roles),
+    environment: z.string().nullable().describe("The one environment its tokens act in; null: all"),
+    ttlSeconds: z.number().int(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+  })
+  .meta({
+    id: "Identity",
+    description:
+      "A workload identity: which platform tokens POST /v1/auth/oidc exchanges for a Lockbox token",
+  }) satisfies z.ZodType<IdentityInfo>;
 
 /** One file or folder of a function's `files`, in a deploy or a run as in an answer. */
 export const deployedFileEntry = z.object({

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { FunctionExecutor } from "../execution/function-executor.js";
+import type { IdentityExchange } from "../identity/identity-exchange.js";
 import type { Services } from "../lockbox.js";
 import type { Authenticate } from "../services/authenticator.js";
 import type { FunctionIdentity } from "../services/identity-signer.js";
@@ -18,7 +19,9 @@ import { appRoutes } from "./routes/apps.js";
 import { auditRoutes } from "./routes/audit.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { functionCallRoutes } from "./routes/function-calls.js";
+import { identityRoutes } from "./routes/identities.js";
 import { identityDiscoveryRoutes } from "./routes/identity-discovery.js";
+import { oidcExchangeRoute } from "./routes/oidc-exchange.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { sessionRoutes, signInRoute } from "./routes/sessions.js";
@@ -33,6 +36,7 @@ export interface AppOptions {
   identity: FunctionIdentity;
   authenticate: Authenticate;
   sessions: SessionService;
+  identityExchange: IdentityExchange;
   /** Whether the databases are reachable and migrated. */
   readiness: Store["readiness"];
   logger: FastifyBaseLogger;
@@ -102,6 +106,7 @@ export async function buildApp(options: AppOptions) {
       // Any request may be refused with 503 while the server shuts down (server.ts).
       documentErrorAnswers(v1, (route) => (validatesInput(route) ? [400, 503] : [503]));
       await v1.register(signInRoute(options.sessions));
+      await v1.register(oidcExchangeRoute(options.identityExchange));
       await v1.register(async (authenticated) => {
         requireCaller(authenticated, options);
         await authenticated.register(sessionRoutes(options.sessions));
@@ -112,6 +117,7 @@ export async function buildApp(options: AppOptions) {
         await authenticated.register(environmentRoutes(options.services.environments));
         await authenticated.register(workspaceRoutes(options.services.workspaces));
         await authenticated.register(tokenRoutes(options.services.tokens));
+        await authenticated.register(identityRoutes(options.services.identities));
         await authenticated.register(auditRoutes(options.services.audit));
       });
     },

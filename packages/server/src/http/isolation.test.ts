@@ -151,6 +151,7 @@ interface Aim {
   app(): Promise<string>;
   environmentName(): Promise<string>;
   tokenId(): Promise<string>;
+  identity(): Promise<string>;
   /** Each name the request holds and its placeholder, to compare answers across aims. */
   placeholders: Map<string, string>;
   /** Whatever of A's this aim made and is no longer as made. */
@@ -168,6 +169,13 @@ const usingSecret = () => ({
   bundle: `(globalThis[Symbol.for("lockbox.functions")] ??= []).push(() => process.env[${JSON.stringify(alphaKey)}]);`,
   functions: [{ name: "run", index: 0, secrets: [{ name: fx.aSecret, environment: "main" }] }],
 });
+
+const identityBody = {
+  issuer: "https://token.actions.githubusercontent.com",
+  audience: "lockbox",
+  subject: "repo:alpha/app:ref:refs/heads/main",
+  role: "viewer",
+};
 
 function aimAt(kind: AimKind): Aim {
   const ofA = kind.startsWith("A's");
@@ -242,6 +250,18 @@ function aimAt(kind: AimKind): Aim {
         return use.status === 200 ? undefined : `A's token stopped working (${use.status})`;
       });
       return token.id;
+    },
+    async identity() {
+      const identity = name("identity");
+      if (!ofA) return identity;
+      await made(owner, "POST", "/v1/identities", { ...identityBody, name: identity });
+      checks.push(async () => {
+        const read = await as(owner, "GET", `/v1/identities/${identity}`);
+        return read.body?.subject === identityBody.subject
+          ? undefined
+          : `A's identity changed or gone (${read.status})`;
+      });
+      return identity;
     },
     async untouched() {
       const found = await Promise.all(checks.map((check) => check()));
@@ -514,11 +534,32 @@ const routeCases: RouteCase[] = [
     request: async (aim) => ({ params: { id: await aim.tokenId() } }),
     expect: forAdmins(200, 404),
   },
+  { route: "GET /v1/identities", expect: forAdmins(200, 200) },
+  {
+    route: "POST /v1/identities",
+    creates: true,
+    request: async (aim) => ({ body: { ...identityBody, name: await aim.identity() } }),
+    // The name is taken in A, not in B.
+    expect: forAdmins(409, 201),
+  },
+  {
+    route: "GET /v1/identities/{name}",
+    request: async (aim) => ({ params: { name: await aim.identity() } }),
+    expect: forAdmins(200, 404),
+    check: (answer) => problemUnless(answer.body.subject === identityBody.subject, "the identity's subject"),
+  },
+  {
+    route: "DELETE /v1/identities/{name}",
+    request: async (aim) => ({ params: { name: await aim.identity() } }),
+    expect: forAdmins(200, 404),
+  },
   { route: "GET /v1/audit", expect: forAdmins(200, 200) },
   { route: "GET /v1/audit/verify", expect: forAdmins(200, 200) },
 ];
 
 const signInRoute = "POST /v1/sessions";
+/** Takes a platform's JWT, never a Lockbox credential (oidc-exchange.test.ts covers the JWTs). */
+const oidcRoute = "POST /v1/auth/oidc";
 /** Served to anyone by design (the dashboard is `GET /*`): no rows in the matrix. */
 const publicRoutes = [
   "GET /healthz",
@@ -718,7 +759,7 @@ describe("the isolation matrix", () => {
         .filter((key) => methods.has(key))
         .map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const covered = [...routeCases.filter((c) => !c.variant).map((c) => c.route), signInRoute];
+    const covered = [...routeCases.filter((c) => !c.variant).map((c) => c.route), signInRoute, oidcRoute];
     expect(new Set(covered).size).toBe(covered.length);
     expect(documented.filter((route) => !publicRoutes.includes(route)).sort()).toEqual(covered.sort());
     for (const route of publicRoutes) {
@@ -732,6 +773,26 @@ describe("the isolation matrix", () => {
     it.each(named)("%s", async (_route, routeCase) => {
       expect(await checkRoute(routeCase, transport)).toEqual([]);
     });
+  });
+
+  it(`${oidcRoute}: no Lockbox credential passes for a platform's token, in any workspace`, async () => {
+    const identity = await aimAt("A's in main").identity();
+    const problems: string[] = [];
+    for (const who of identities) {
+      for (const workspace of ["default", fx.bravoWorkspace]) {
+        const options = {
+          ...(await credentialsFor(who, "bearer")),
+          body: { identity, workspace, token: fx.bearer[who] ?? "x" },
+        };
+        const answer = await callApi(server.url, "POST", "/v1/auth/oidc", options);
+        if (answer.status !== 401 || answer.body?.error?.message !== "not allowed")
+          problems.push(`${who} in ${workspace}: ${answer.status} ${answer.body?.error?.message}`);
+        const error = errorShapeProblem(answer);
+        if (error) problems.push(`${who}: ${error}`);
+        for (const leak of leaks(answer, who, "")) problems.push(`${who}: the answer holds ${leak}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it(`${signInRoute}: only a valid token signs in, to its own workspace`, async () => {

@@ -107,6 +107,11 @@ export function appNameProblem(name: unknown): string | undefined {
   return nameProblem("App", name, secretNamePattern, "use letters, digits, '.', '-' and '_'");
 }
 
+/** Why an identity name is not allowed, or undefined when it is; identities are named like secrets. */
+export function identityNameProblem(name: unknown): string | undefined {
+  return nameProblem("Identity", name, secretNamePattern, "use letters, digits, '.', '-' and '_'");
+}
+
 /** Why a workspace name is not allowed, or undefined when it is. */
 export function workspaceNameProblem(name: unknown): string | undefined {
   return nameProblem(

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   appNameProblem,
   environmentNameProblem,
+  identityNameProblem,
   keyProblem,
   limits,
   secretNameProblem,
@@ -28,6 +29,7 @@ export const schemas = {
   appName: refined(z.string(), appNameProblem),
   environmentName: refined(z.string(), environmentNameProblem),
   workspaceName: refined(z.string(), workspaceNameProblem),
+  identityName: refined(z.string(), identityNameProblem),
   key: refined(z.string(), keyProblem),
   /** A list page's `limit` query parameter: whole items, from 1 to the largest page. */
   pageLimit: z.coerce.number().int().min(1).max(limits.pageSizeMax),

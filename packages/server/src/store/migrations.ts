@@ -232,6 +232,28 @@ const dropGrants: Migration = {
   },
 };
 
+const identities: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Workload identities: which platform tokens may be exchanged for a Lockbox token (issue 17).
+    await db.schema
+      .createTable("identities")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("issuer", "text", (c) => c.notNull())
+      .addColumn("audience", "text", (c) => c.notNull())
+      .addColumn("subject", "text", (c) => c.notNull())
+      .addColumn("claims", "text", (c) => c.notNull())
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("environment", "text")
+      .addColumn("ttl_seconds", "integer", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addUniqueConstraint("identities_workspace_name", ["workspace_id", "name"])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-container-grants": containerGrants,
@@ -243,6 +265,7 @@ const migrations: Record<string, Migration> = {
   "0008-deployment-files": deploymentFiles,
   "0009-audit-target": auditTarget,
   "0010-drop-grants": dropGrants,
+  "0011-identities": identities,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -123,6 +123,25 @@ export interface SessionTable {
   lastSeenAt: string;
 }
 
+/** A workload identity: the platform tokens (by issuer, audience, subject, claims) that become a Lockbox token. */
+export interface IdentityTable {
+  id: string;
+  workspaceId: string;
+  name: string;
+  issuer: string;
+  audience: string;
+  /** Exact, or with `*` matching within one `:`-separated segment. */
+  subject: string;
+  /** JSON object of claim names and the values they must have. */
+  claims: string;
+  role: string;
+  /** The one environment (by name) its tokens act in; null: every environment. */
+  environment: string | null;
+  ttlSeconds: number;
+  createdAt: string;
+  createdBy: string;
+}
+
 export type MasterKeyStatus = "current" | "previous" | "retired";
 
 export interface MasterKeyTable {
@@ -145,6 +164,7 @@ export interface Database {
   deployments: DeploymentTable;
   deploymentFiles: DeploymentFileTable;
   sessions: SessionTable;
+  identities: IdentityTable;
 }
 
 export type WorkspaceRow = Selectable<WorkspaceTable>;
@@ -157,6 +177,7 @@ export type TokenRow = Selectable<TokenTable>;
 export type DeploymentRow = Selectable<DeploymentTable>;
 export type DeploymentFileRow = Selectable<DeploymentFileTable>;
 export type SessionRow = Selectable<SessionTable>;
+export type IdentityRow = Selectable<IdentityTable>;
 export type AuditRow = Selectable<AuditTable>;
 export type AuditHeadRow = Selectable<AuditHeadTable>;
 export type StoreKeyRow = Selectable<StoreKeyTable>;

@@ -3,6 +3,7 @@ import type { AuditChain } from "../crypto/audit-chain.js";
 import { createAuditStore } from "./audit-store.js";
 import { createDeploymentStore } from "./deployment-store.js";
 import { createDirectoryStore } from "./directory-store.js";
+import { createIdentityStore } from "./identity-store.js";
 import { createKeyStore } from "./key-store.js";
 import { unappliedMigrations } from "./migrations.js";
 import { createReadCache, type ReadCache } from "./read-cache.js";
@@ -59,6 +60,7 @@ function createTables(
     tokens: createTokenStore(db),
     deployments: createDeploymentStore(db),
     sessions: createSessionStore(db),
+    identities: createIdentityStore(db),
     audit: createAuditStore(db, locking, chain),
   };
 }
