@@ -3,6 +3,7 @@ export * from "./arbitraries.js";
 export * from "./at-rest.js";
 export * from "./call-gate.js";
 export * from "./metrics-text.js";
+export * from "./oidc-issuer.js";
 export * from "./postgres-server.js";
 export * from "./same-values.js";
 export * from "./temp-lockbox.js";
