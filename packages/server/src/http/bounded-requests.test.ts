@@ -74,6 +74,7 @@ describe("list pages", () => {
     "/v1/environments",
     "/v1/workspaces",
     "/v1/tokens",
+    "/v1/identities",
     "/v1/audit",
     `${main}/secrets`,
     `${main}/apps`,

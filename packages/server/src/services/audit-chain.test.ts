@@ -190,6 +190,7 @@ describe("the audit log's hash chain", () => {
     // The database as the version before the column left it: no column, no later migration applied.
     await tamper(async (db) => {
       await sql`alter table audit_entries drop column target`.execute(db);
+      await sql`drop table identities`.execute(db); // 0011's
       await sql`delete from kysely_migration where name > '0008-deployment-files'`.execute(db);
     });
     box = await openTempLockbox({ dataDir: box.dataDir });
