@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
+import { hasKubectl, kubectlRead } from "../test-support/kubectl.js";
 
 const canary = "canary-4b2f-secret-81c0";
 
@@ -211,6 +212,33 @@ describe.each(cliModes)("lockbox secret ($name mode)", (mode) => {
       expect(k8s.stdout).toContain("kind: Secret");
       expect(k8s.stdout).toContain(`TOKEN: ${Buffer.from(canary).toString("base64")}`);
     });
+
+    it.runIf(hasKubectl)(
+      "prints a manifest kubectl reads as a Secret whose data decode to the values",
+      async () => {
+        const values = { ON: canary, y: `${canary}\nsecond line`, PLAIN: "" };
+        const name = await create(...Object.entries(values).map(([key, value]) => `${key}=${value}`));
+        await lockbox.run(["secret", "update", name, `PLAIN=${canary}-2`]);
+        const result = await lockbox.run(["secret", "export", name, "--format", "k8s"]);
+        expect(result).toMatchObject({ code: 0, stderr: "" });
+        const secret = kubectlRead(result.stdout);
+        expect(secret).toMatchObject({
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "Opaque",
+          metadata: { name },
+        });
+        expect(secret.metadata.annotations).toEqual({
+          "lockbox.dev/version": "2",
+          "lockbox.dev/checksum": expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        });
+        const decoded = Object.entries(secret.data ?? {}).map(([key, data]) => [
+          key,
+          Buffer.from(data, "base64").toString(),
+        ]);
+        expect(Object.fromEntries(decoded)).toEqual({ ...values, PLAIN: `${canary}-2` });
+      },
+    );
 
     it("exits 2 on an unknown format", async () => {
       const name = await create("A=1");
