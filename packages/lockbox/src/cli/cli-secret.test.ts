@@ -240,6 +240,27 @@ describe.each(cliModes)("lockbox secret ($name mode)", (mode) => {
       },
     );
 
+    it("names the manifest with --name, and exits 2 on a name Kubernetes would not take", async () => {
+      const name = await create(`TOKEN=${canary}`);
+      const named = await lockbox.run([
+        "secret",
+        "export",
+        name,
+        "--format",
+        "k8s",
+        "--name",
+        "shop.payments",
+      ]);
+      expect(named).toMatchObject({ code: 0, stderr: "" });
+      expect(named.stdout).toContain("\n  name: shop.payments\n");
+      const bad = await lockbox.run(["secret", "export", name, "--format", "k8s", "--name", "Shop_Payments"]);
+      expect(bad).toMatchObject({ code: 2, stdout: "" });
+      expect(bad.stderr).toMatch(/^Error: Invalid Kubernetes name 'Shop_Payments': use lower-case letters/);
+      const json = await lockbox.run(["secret", "export", name, "--format", "json", "--name", "payments"]);
+      expect(json).toMatchObject({ code: 2, stdout: "" });
+      expect(`${bad.stderr}${json.stderr}`).not.toContain(canary);
+    });
+
     it("exits 2 on an unknown format", async () => {
       const name = await create("A=1");
       const result = await lockbox.run(["secret", "export", name, "--format", "yaml"]);

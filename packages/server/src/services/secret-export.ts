@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { InvalidError } from "../shared/errors.js";
 import type { ExportFormat } from "../shared/rules.js";
-import { quote } from "../shared/rules.js";
+import { kubernetesNameProblem, quote } from "../shared/rules.js";
 import type { Values } from "./secret-versions.js";
 
 /** A quoted dotenv value that dotenv parses back to exactly `value`. */
@@ -19,7 +19,7 @@ function dotenvValue(key: string, value: string): string {
 }
 
 /** Kubernetes object names are DNS subdomains: dot-separated labels of lower case, digits and inner '-'. */
-function kubernetesName(name: string): string {
+function derivedKubernetesName(name: string): string {
   const labels = name
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, "-")
@@ -40,6 +40,17 @@ export interface ExportedVersion {
   /** The version's sealed values: what the checksum hashes, so that it says nothing about the values. */
   sealed: Buffer;
   values: Values;
+  /** `metadata.name` of a `k8s` export, instead of one derived from `name`. */
+  kubernetesName?: string | undefined;
+}
+
+/** Throws `InvalidError` for a `kubernetesName` that is not one, or that comes with a format other than `k8s`. */
+export function assertExportOptions(format: ExportFormat, kubernetesName: string | undefined): void {
+  if (kubernetesName === undefined) return;
+  if (format !== "k8s")
+    throw new InvalidError(`A Kubernetes name is only for the format k8s, not ${quote(format)}`);
+  const problem = kubernetesNameProblem(kubernetesName);
+  if (problem) throw new InvalidError(problem);
 }
 
 const sortedKeys = (values: Values) => Object.keys(values).sort();
@@ -60,14 +71,14 @@ function jsonObject({ values }: ExportedVersion): string {
  * copies them rolls out on a change; a hash of the plain values would let whoever reads the
  * Deployment guess a short value, so the checksum hashes the sealed (randomly encrypted) version.
  */
-function kubernetesSecret({ name, version, sealed, values }: ExportedVersion): string {
+function kubernetesSecret({ name, version, sealed, values, kubernetesName }: ExportedVersion): string {
   const keys = sortedKeys(values);
   const checksum = createHash("sha256").update(sealed).digest("hex");
   return [
     "apiVersion: v1",
     "kind: Secret",
     "metadata:",
-    `  name: ${kubernetesName(name)}`,
+    `  name: ${kubernetesName ?? derivedKubernetesName(name)}`,
     "  annotations:",
     `    lockbox.dev/version: "${version}"`,
     `    lockbox.dev/checksum: "sha256:${checksum}"`,

@@ -4,7 +4,7 @@ import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-record.js";
 import { findEnvironment } from "./environment-lookup.js";
 import type { ReadLog } from "./read-log.js";
-import { formatExport } from "./secret-export.js";
+import { assertExportOptions, formatExport } from "./secret-export.js";
 import { assertHasKeys, parseKeys, type SecretLookup, toMetadata } from "./secret-lookup.js";
 import type { ResolvedSecret, ResolveInput, SecretMetadata, SecretRef, VersionInfo } from "./secret-types.js";
 
@@ -70,12 +70,21 @@ export function createSecretReads(deps: {
     reveal,
 
     /** The current values rendered for another tool; an audited read. */
-    async export(actor: Actor, ref: SecretRef & { format: ExportFormat }): Promise<string> {
+    async export(
+      actor: Actor,
+      ref: SecretRef & { format: ExportFormat; kubernetesName?: string | undefined },
+    ): Promise<string> {
+      const { format, kubernetesName } = ref;
+      assertExportOptions(format, kubernetesName);
       const { row, values } = await openVersion(actor, ref, "secret.export");
-      return formatExport(
-        { name: ref.name, version: row.version, sealed: row.ciphertext, values },
-        ref.format,
-      );
+      const exported = {
+        name: ref.name,
+        version: row.version,
+        sealed: row.ciphertext,
+        values,
+        kubernetesName,
+      };
+      return formatExport(exported, format);
     },
 
     /** Newest first, a page before `beforeVersion`; from the read replica, like listings. */

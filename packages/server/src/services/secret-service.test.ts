@@ -506,6 +506,21 @@ describe("createSecretService", () => {
       expect(k8sName.length).toBeLessThanOrEqual(253);
     });
 
+    it("names the Kubernetes Secret as asked, and refuses a name Kubernetes would not take", async () => {
+      await create("My_App", { A: "1" });
+      const ref = { environment: main, name: "My_App", format: "k8s" as const };
+      const named = await secrets().export(developer, { ...ref, kubernetesName: "shop.payments" });
+      expect(named).toContain("\n  name: shop.payments\n");
+      for (const kubernetesName of ["My_App", "-a", "a.", "a..b", "x".repeat(254)]) {
+        await expect(secrets().export(developer, { ...ref, kubernetesName })).rejects.toThrow(
+          /^Invalid Kubernetes name '.*': use lower-case letters/,
+        );
+      }
+      await expect(
+        secrets().export(developer, { ...ref, format: "json", kubernetesName: "payments" }),
+      ).rejects.toThrow("A Kubernetes name is only for the format k8s, not 'json'");
+    });
+
     it("quotes data keys that YAML would read as something else", async () => {
       await create("yaml", { ON: "1", NO: "2", null: "3", y: "4", ONE: "5" });
       const text = await secrets().export(developer, { environment: main, name: "yaml", format: "k8s" });

@@ -3,6 +3,7 @@ import {
   appNameProblem,
   environmentNameProblem,
   keyProblem,
+  kubernetesNameProblem,
   limits,
   secretNameProblem,
   valuesProblem,
@@ -29,6 +30,7 @@ export const schemas = {
   environmentName: refined(z.string(), environmentNameProblem),
   workspaceName: refined(z.string(), workspaceNameProblem),
   key: refined(z.string(), keyProblem),
+  kubernetesName: refined(z.string(), kubernetesNameProblem),
   /** A list page's `limit` query parameter: whole items, from 1 to the largest page. */
   pageLimit: z.coerce.number().int().min(1).max(limits.pageSizeMax),
   // Values are checked by the rule rather than by zod's type check, so a number gets the same
