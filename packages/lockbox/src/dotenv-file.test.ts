@@ -40,7 +40,9 @@ describe("readDotenvFile", () => {
       BOTH: "it's\n${HOME}",
       HASH: "a#b = c",
     };
-    expect(dotenv(formatExport("round-trip", values, "dotenv"))).toEqual(values);
+    expect(
+      dotenv(formatExport({ name: "round-trip", version: 1, sealed: Buffer.alloc(0), values }, "dotenv")),
+    ).toEqual(values);
   });
 
   it("reads a variable of this environment's prototype names as unset", () => {

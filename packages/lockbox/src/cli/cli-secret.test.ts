@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliTarget, cliModes } from "../test-support/cli-modes.js";
+import { hasKubectl, kubectlRead } from "../test-support/kubectl.js";
 
 const canary = "canary-4b2f-secret-81c0";
 
@@ -210,6 +211,54 @@ describe.each(cliModes)("lockbox secret ($name mode)", (mode) => {
       const k8s = await lockbox.run(["secret", "export", name, "--format", "k8s"]);
       expect(k8s.stdout).toContain("kind: Secret");
       expect(k8s.stdout).toContain(`TOKEN: ${Buffer.from(canary).toString("base64")}`);
+    });
+
+    it.runIf(hasKubectl)(
+      "prints a manifest kubectl reads as a Secret whose data decode to the values",
+      async () => {
+        const values = { ON: canary, y: `${canary}\nsecond line`, PLAIN: "" };
+        const name = await create(...Object.entries(values).map(([key, value]) => `${key}=${value}`));
+        await lockbox.run(["secret", "update", name, `PLAIN=${canary}-2`]);
+        const result = await lockbox.run(["secret", "export", name, "--format", "k8s"]);
+        expect(result).toMatchObject({ code: 0, stderr: "" });
+        const secret = kubectlRead(result.stdout);
+        expect(secret).toMatchObject({
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "Opaque",
+          metadata: { name },
+        });
+        expect(secret.metadata.annotations).toEqual({
+          "lockbox.dev/version": "2",
+          "lockbox.dev/checksum": expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        });
+        const decoded = Object.entries(secret.data ?? {}).map(([key, data]) => [
+          key,
+          Buffer.from(data, "base64").toString(),
+        ]);
+        expect(Object.fromEntries(decoded)).toEqual({ ...values, PLAIN: `${canary}-2` });
+      },
+    );
+
+    it("names the manifest with --name, and exits 2 on a name Kubernetes would not take", async () => {
+      const name = await create(`TOKEN=${canary}`);
+      const named = await lockbox.run([
+        "secret",
+        "export",
+        name,
+        "--format",
+        "k8s",
+        "--name",
+        "shop.payments",
+      ]);
+      expect(named).toMatchObject({ code: 0, stderr: "" });
+      expect(named.stdout).toContain("\n  name: shop.payments\n");
+      const bad = await lockbox.run(["secret", "export", name, "--format", "k8s", "--name", "Shop_Payments"]);
+      expect(bad).toMatchObject({ code: 2, stdout: "" });
+      expect(bad.stderr).toMatch(/^Error: Invalid Kubernetes name 'Shop_Payments': use lower-case letters/);
+      const json = await lockbox.run(["secret", "export", name, "--format", "json", "--name", "payments"]);
+      expect(json).toMatchObject({ code: 2, stdout: "" });
+      expect(`${bad.stderr}${json.stderr}`).not.toContain(canary);
     });
 
     it("exits 2 on an unknown format", async () => {

@@ -80,6 +80,7 @@ export function addSecretCommands(secret: Command): void {
     .argument("<name>", "secret name")
     .addOption(environmentOption())
     .option("--format <format>", "dotenv, json or k8s", "dotenv")
+    .option("--name <name>", "with k8s: metadata.name, instead of one derived from the secret's name")
     .action(async (name, options) =>
       (await import("./commands/secret/export.js")).exportSecret(name, options),
     );

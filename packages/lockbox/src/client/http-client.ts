@@ -77,8 +77,13 @@ export function createHttpClient(options: ServerAccess): LockboxApi {
         (await call<{ secrets: never }>("GET", `${environmentPath(environment)}/secrets`, undefined, query))
           .secrets,
       reveal: ({ version, ...ref }) => call("GET", secretPath(ref, "/values"), undefined, { version }),
-      export: async ({ format, ...ref }) =>
-        (await call<{ content: string }>("GET", secretPath(ref, "/export"), undefined, { format })).content,
+      export: async ({ format, kubernetesName, ...ref }) =>
+        (
+          await call<{ content: string }>("GET", secretPath(ref, "/export"), undefined, {
+            format,
+            kubernetesName,
+          })
+        ).content,
       update: ({ environment, name, ...body }) => call("PATCH", secretPath({ environment, name }), body),
       delete: ({ allowMissing, ...ref }) => call("DELETE", secretPath(ref), undefined, { allowMissing }),
       history: async ({ limit, beforeVersion, ...ref }) =>

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { InvalidError } from "../shared/errors.js";
 import type { ExportFormat } from "../shared/rules.js";
-import { quote } from "../shared/rules.js";
+import { kubernetesNameProblem, quote } from "../shared/rules.js";
 import type { Values } from "./secret-versions.js";
 
 /** A quoted dotenv value that dotenv parses back to exactly `value`. */
@@ -18,7 +19,7 @@ function dotenvValue(key: string, value: string): string {
 }
 
 /** Kubernetes object names are DNS subdomains: dot-separated labels of lower case, digits and inner '-'. */
-function kubernetesName(name: string): string {
+function derivedKubernetesName(name: string): string {
   const labels = name
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, "-")
@@ -32,24 +33,69 @@ function kubernetesName(name: string): string {
 const yamlReservedWord = /^(y|yes|n|no|true|false|on|off|null)$/i;
 const yamlKey = (key: string) => (yamlReservedWord.test(key) ? JSON.stringify(key) : key);
 
+/** One version of a secret, opened, as an export renders it. */
+export interface ExportedVersion {
+  name: string;
+  version: number;
+  /** The version's sealed values: what the checksum hashes, so that it says nothing about the values. */
+  sealed: Buffer;
+  values: Values;
+  /** `metadata.name` of a `k8s` export, instead of one derived from `name`. */
+  kubernetesName?: string | undefined;
+}
+
+/** Throws `InvalidError` for a `kubernetesName` that is not one, or that comes with a format other than `k8s`. */
+export function assertExportOptions(format: ExportFormat, kubernetesName: string | undefined): void {
+  if (kubernetesName === undefined) return;
+  if (format !== "k8s")
+    throw new InvalidError(`A Kubernetes name is only for the format k8s, not ${quote(format)}`);
+  const problem = kubernetesNameProblem(kubernetesName);
+  if (problem) throw new InvalidError(problem);
+}
+
+const sortedKeys = (values: Values) => Object.keys(values).sort();
+
+function dotenvFile({ values }: ExportedVersion): string {
+  return sortedKeys(values)
+    .map((key) => `${key}=${dotenvValue(key, values[key] ?? "")}\n`)
+    .join("");
+}
+
+function jsonObject({ values }: ExportedVersion): string {
+  const ordered = Object.fromEntries(sortedKeys(values).map((key) => [key, values[key]]));
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/**
+ * A Kubernetes `Secret`. Its annotations change with every new version, so a pod template that
+ * copies them rolls out on a change; a hash of the plain values would let whoever reads the
+ * Deployment guess a short value, so the checksum hashes the sealed (randomly encrypted) version.
+ */
+function kubernetesSecret({ name, version, sealed, values, kubernetesName }: ExportedVersion): string {
+  const keys = sortedKeys(values);
+  const checksum = createHash("sha256").update(sealed).digest("hex");
+  return [
+    "apiVersion: v1",
+    "kind: Secret",
+    "metadata:",
+    `  name: ${kubernetesName ?? derivedKubernetesName(name)}`,
+    "  annotations:",
+    `    lockbox.dev/version: "${version}"`,
+    `    lockbox.dev/checksum: "sha256:${checksum}"`,
+    "type: Opaque",
+    keys.length === 0 ? "data: {}" : "data:",
+    ...keys.map((key) => `  ${yamlKey(key)}: ${Buffer.from(values[key] ?? "").toString("base64")}`),
+    "",
+  ].join("\n");
+}
+
+const formatters: Record<ExportFormat, (exported: ExportedVersion) => string> = {
+  dotenv: dotenvFile,
+  json: jsonObject,
+  k8s: kubernetesSecret,
+};
+
 /** Renders a secret's values as a `.env` file, a JSON object, or a Kubernetes `Secret` manifest. */
-export function formatExport(name: string, values: Values, format: ExportFormat): string {
-  const keys = Object.keys(values).sort();
-  switch (format) {
-    case "dotenv":
-      return keys.map((key) => `${key}=${dotenvValue(key, values[key] ?? "")}\n`).join("");
-    case "json":
-      return `${JSON.stringify(Object.fromEntries(keys.map((key) => [key, values[key]])), null, 2)}\n`;
-    case "k8s":
-      return [
-        "apiVersion: v1",
-        "kind: Secret",
-        "metadata:",
-        `  name: ${kubernetesName(name)}`,
-        "type: Opaque",
-        keys.length === 0 ? "data: {}" : "data:",
-        ...keys.map((key) => `  ${yamlKey(key)}: ${Buffer.from(values[key] ?? "").toString("base64")}`),
-        "",
-      ].join("\n");
-  }
+export function formatExport(exported: ExportedVersion, format: ExportFormat): string {
+  return formatters[format](exported);
 }

@@ -4,7 +4,7 @@ import { type Actor, requireRole } from "./actor.js";
 import { auditEntry } from "./audit-record.js";
 import { findEnvironment } from "./environment-lookup.js";
 import type { ReadLog } from "./read-log.js";
-import { formatExport } from "./secret-export.js";
+import { assertExportOptions, formatExport } from "./secret-export.js";
 import { assertHasKeys, parseKeys, type SecretLookup, toMetadata } from "./secret-lookup.js";
 import type { ResolvedSecret, ResolveInput, SecretMetadata, SecretRef, VersionInfo } from "./secret-types.js";
 
@@ -27,7 +27,7 @@ export function createSecretReads(deps: {
     return info;
   }
 
-  async function reveal(
+  async function openVersion(
     actor: Actor,
     ref: SecretRef & { version?: number | undefined },
     action = "secret.reveal",
@@ -42,6 +42,11 @@ export function createSecretReads(deps: {
       version: row.version,
     });
     await readLog.write({ entries: [entry], used: [] });
+    return { head, row, values };
+  }
+
+  async function reveal(actor: Actor, ref: SecretRef & { version?: number | undefined }) {
+    const { head, row, values } = await openVersion(actor, ref);
     return { secret: toMetadata(head, ref.environment, parseKeys(row.keys)), version: row.version, values };
   }
 
@@ -62,12 +67,24 @@ export function createSecretReads(deps: {
     },
 
     /** The values of the current (or a given) version; an audited read. */
-    reveal: (actor: Actor, ref: SecretRef & { version?: number | undefined }) => reveal(actor, ref),
+    reveal,
 
     /** The current values rendered for another tool; an audited read. */
-    async export(actor: Actor, ref: SecretRef & { format: ExportFormat }): Promise<string> {
-      const { values } = await reveal(actor, ref, "secret.export");
-      return formatExport(ref.name, values, ref.format);
+    async export(
+      actor: Actor,
+      ref: SecretRef & { format: ExportFormat; kubernetesName?: string | undefined },
+    ): Promise<string> {
+      const { format, kubernetesName } = ref;
+      assertExportOptions(format, kubernetesName);
+      const { row, values } = await openVersion(actor, ref, "secret.export");
+      const exported = {
+        name: ref.name,
+        version: row.version,
+        sealed: row.ciphertext,
+        values,
+        kubernetesName,
+      };
+      return formatExport(exported, format);
     },
 
     /** Newest first, a page before `beforeVersion`; from the read replica, like listings. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { parse as parseDotenv } from "dotenv";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -9,6 +10,8 @@ import {
 } from "../shared/errors.js";
 import { openTempLockbox, type TempLockbox, testActor } from "../test-support/temp-lockbox.js";
 import type { Actor } from "./actor.js";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 let box: TempLockbox;
 let admin: Actor;
@@ -447,22 +450,42 @@ describe("createSecretService", () => {
         format: "k8s",
       });
       const lines = text.trimEnd().split("\n");
-      expect(lines.slice(0, 6)).toEqual([
+      expect(lines.slice(0, 9)).toEqual([
         "apiVersion: v1",
         "kind: Secret",
         "metadata:",
         "  name: my-app.secret",
+        "  annotations:",
+        '    lockbox.dev/version: "1"',
+        expect.stringMatching(/^ {4}lockbox\.dev\/checksum: "sha256:[0-9a-f]{64}"$/),
         "type: Opaque",
         "data:",
       ]);
       const data = Object.fromEntries(
-        lines.slice(6).map((line) => {
+        lines.slice(9).map((line) => {
           const match = /^ {2}"?([A-Za-z_][A-Za-z0-9_]*)"?: ([A-Za-z0-9+/=]*)$/.exec(line);
           expect(match).not.toBeNull();
           return [match?.[1], Buffer.from(match?.[2] ?? "", "base64").toString()];
         }),
       );
       expect(data).toEqual({ A: "one", B: "two\nlines" });
+    });
+
+    it("annotates the version and a checksum that changes with each new version", async () => {
+      const exported = () =>
+        secrets().export(developer, { environment: main, name: "rolled", format: "k8s" });
+      const annotations = (text: string) => /^ {2}annotations:\n((?: {4}.*\n)+)/m.exec(text)?.[1];
+      await create("rolled", { A: "canary-one" });
+      const first = await exported();
+      expect(await exported()).toBe(first);
+      await secrets().update(developer, { environment: main, name: "rolled", set: { A: "canary-two" } });
+      const second = await exported();
+      expect(second).toContain('lockbox.dev/version: "2"');
+      expect(annotations(second)).not.toBe(annotations(first));
+      // The checksum must not be a plain hash of the values, which anyone reading a pod template could guess.
+      for (const hash of [sha256(JSON.stringify({ A: "canary-two" })), sha256("canary-two")]) {
+        expect(second).not.toContain(hash);
+      }
     });
 
     it.each([
@@ -481,6 +504,21 @@ describe("createSecretService", () => {
       const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
       expect(k8sName).toMatch(dns1123Subdomain);
       expect(k8sName.length).toBeLessThanOrEqual(253);
+    });
+
+    it("names the Kubernetes Secret as asked, and refuses a name Kubernetes would not take", async () => {
+      await create("My_App", { A: "1" });
+      const ref = { environment: main, name: "My_App", format: "k8s" as const };
+      const named = await secrets().export(developer, { ...ref, kubernetesName: "shop.payments" });
+      expect(named).toContain("\n  name: shop.payments\n");
+      for (const kubernetesName of ["My_App", "-a", "a.", "a..b", "x".repeat(254)]) {
+        await expect(secrets().export(developer, { ...ref, kubernetesName })).rejects.toThrow(
+          /^Invalid Kubernetes name '.*': use lower-case letters/,
+        );
+      }
+      await expect(
+        secrets().export(developer, { ...ref, format: "json", kubernetesName: "payments" }),
+      ).rejects.toThrow("A Kubernetes name is only for the format k8s, not 'json'");
     });
 
     it("quotes data keys that YAML would read as something else", async () => {

@@ -302,7 +302,7 @@ describe("parseDotenv on `secret export --format dotenv`", () => {
       fc.property(validValues(), (values) => {
         let text: string;
         try {
-          text = formatExport("round-trip", values, "dotenv");
+          text = formatExport({ name: "round-trip", version: 1, sealed: Buffer.alloc(0), values }, "dotenv");
         } catch (error) {
           expect(error).toBeInstanceOf(InvalidError);
           expect(Object.values(values).some(unrepresentable)).toBe(true);

@@ -92,6 +92,15 @@ export function secretNameProblem(name: unknown): string | undefined {
   return nameProblem("Secret", name, secretNamePattern, "use letters, digits, '.', '-' and '_'");
 }
 
+const kubernetesNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const kubernetesNameMaxLength = 253;
+
+/** Why `name` cannot name a Kubernetes object (a DNS-1123 subdomain), or undefined when it can. */
+export function kubernetesNameProblem(name: string): string | undefined {
+  if (name.length <= kubernetesNameMaxLength && kubernetesNamePattern.test(name)) return undefined;
+  return `Invalid Kubernetes name ${quote(name)}: use lower-case letters, digits, '-' and '.', each '.'-separated part starting and ending with a letter or digit, at most ${kubernetesNameMaxLength} characters`;
+}
+
 /** Why an environment name is not allowed, or undefined when it is. */
 export function environmentNameProblem(name: unknown): string | undefined {
   return nameProblem(

@@ -4,6 +4,7 @@ import {
   environmentNameProblem,
   identityNameProblem,
   keyProblem,
+  kubernetesNameProblem,
   limits,
   secretNameProblem,
   valuesProblem,
@@ -31,6 +32,7 @@ export const schemas = {
   workspaceName: refined(z.string(), workspaceNameProblem),
   identityName: refined(z.string(), identityNameProblem),
   key: refined(z.string(), keyProblem),
+  kubernetesName: refined(z.string(), kubernetesNameProblem),
   /** A list page's `limit` query parameter: whole items, from 1 to the largest page. */
   pageLimit: z.coerce.number().int().min(1).max(limits.pageSizeMax),
   // Values are checked by the rule rather than by zod's type check, so a number gets the same

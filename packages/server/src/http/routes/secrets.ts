@@ -121,7 +121,10 @@ export const secretRoutes =
         config: { returnsValues: true },
         schema: {
           params: secretParams,
-          querystring: z.object({ format: z.enum(exportFormats).default("dotenv") }),
+          querystring: z.object({
+            format: z.enum(exportFormats).default("dotenv"),
+            kubernetesName: schemas.kubernetesName.optional(),
+          }),
           response: { 200: z.object({ format: z.enum(exportFormats), content: z.string() }), ...lookedUp },
         },
       },

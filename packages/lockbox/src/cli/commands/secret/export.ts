@@ -5,6 +5,7 @@ import { withApi } from "../../with-api.js";
 interface ExportSecretOptions {
   env?: string;
   format: string;
+  name?: string;
 }
 
 function parseFormat(format: string): ExportFormat {
@@ -18,6 +19,7 @@ function parseFormat(format: string): ExportFormat {
 export async function exportSecret(name: string, options: ExportSecretOptions): Promise<void> {
   const environment = resolveEnvironment(options.env);
   const format = parseFormat(options.format);
-  const text = await withApi((api) => api.secrets.export({ environment, name, format }));
+  const kubernetesName = options.name;
+  const text = await withApi((api) => api.secrets.export({ environment, name, format, kubernetesName }));
   process.stdout.write(text);
 }
