@@ -459,9 +459,17 @@ export function send(agent: Agent, baseUrl: string, fuzz: FuzzRequest): Promise<
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        // A stream held open for as long as its caller stays (an ephemeral run's) is taken at its
+        // first line, and then left, as a caller that goes away leaves it.
+        const held =
+          (response.statusCode ?? 0) < 300 && /ndjson/.test(response.headers["content-type"] ?? "");
         response.on("data", (chunk: Buffer) => {
           if (size < 65_536) chunks.push(chunk);
           size += chunk.length;
+          if (held && chunk.includes("\n")) {
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() });
+            call.destroy();
+          }
         });
         response.on("end", () =>
           resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
