@@ -41,6 +41,8 @@ function exchangedBearer(
     };
     const response = await reach(base, `${base}/v1/auth/oidc`, {
       method: "POST",
+      // The platform's token goes to this server only, never where a redirect points.
+      redirect: "manual",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });

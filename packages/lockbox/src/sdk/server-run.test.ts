@@ -115,11 +115,11 @@ describe("an app run in server mode", () => {
     expect(server.output()).not.toContain(canary);
   });
 
-  it("gives the run's containers an identity token that names the app", async () => {
+  it("gives the run's containers an identity token that names the run and the app", async () => {
     const run = await startRun({ entryFile: join(project.path, "app.ts") });
     try {
-      expect(await run.findFunction("whoAmI")?.remote()).toBe(
-        "lockbox:workspace:default:environment:main:app:ephemeral:function:whoAmI",
+      expect(await run.findFunction("whoAmI")?.remote()).toMatch(
+        /^lockbox:workspace:default:environment:main:run:run_[\w-]{8}:app:ephemeral:function:whoAmI$/,
       );
     } finally {
       await run.stop();

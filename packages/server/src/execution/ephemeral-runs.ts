@@ -214,7 +214,8 @@ export function createEphemeralRuns(deps: EphemeralRunsDeps) {
       const call = await prepareCall(deps, {
         actor,
         environment: run.environment,
-        // An unnamed app's function is named by its run in its identity token.
+        // Its identity token names the run, and the app it claims (its run's tag when unnamed).
+        run: runTag(run.id),
         app: fn.app ?? runTag(run.id),
         target: `${runTag(run.id)}/${fn.name}`,
         lineage: ["run", run.id, fn.index],

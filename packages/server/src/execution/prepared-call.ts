@@ -48,6 +48,7 @@ interface ContainerOwner {
   actor: Actor;
   environment: string;
   app: string;
+  run?: string | undefined;
 }
 
 /**
@@ -66,8 +67,8 @@ function specStarter(
   return async () => {
     const timeoutMs = fn.timeoutMs ?? limits.timeoutDefaultMs;
     const { env, sources, maskValues } = await layerEnvironment(readForContainer, owner.actor, layers);
-    const { environment, app } = owner;
-    const token = await identity?.(owner.actor, { environment, app, function: fn.name }, timeoutMs);
+    const { environment, app, run } = owner;
+    const token = await identity?.(owner.actor, { environment, run, app, function: fn.name }, timeoutMs);
     return {
       bundlePath: code.bundlePath,
       functionIndex: fn.index,
@@ -101,6 +102,8 @@ interface CallPlan {
   environment: string;
   /** The app that defines the function (of a deploy or a run): its identity token names it. */
   app: string;
+  /** The run's tag, for a run's function: its identity token names it, so a run never passes for a deploy. */
+  run?: string | undefined;
   /** `APP/FUNCTION`, or `run_TAG/FUNCTION`: the audit entries' target. */
   target: string;
   /** The deploy's version, for its entry and answer. */
@@ -131,7 +134,7 @@ export async function prepareCall(deps: CallDeps, plan: CallPlan): Promise<Prepa
   const lineage = JSON.stringify([actor.workspaceId, ...plan.lineage]);
   const key = JSON.stringify([lineage, ...plan.codeVersion, pinnedVersions(layers)]);
   const read: ReadForContainer = (reader, input) => deps.readForContainer(reader, input, target);
-  const owner = { actor, environment, app: plan.app };
+  const owner = { actor, environment, app: plan.app, run: plan.run };
   const start = specStarter(read, deps.identity, owner, code, fn, layers, mask);
   return {
     version,

@@ -78,7 +78,7 @@ describe("a function's identity token", () => {
     expect(answer.text).not.toMatch(/eyJ/);
   });
 
-  it("names a run's function by its app's name, or by the run for an unnamed app", async () => {
+  it("names a run's function by its run and its app's name, or by the run alone for an unnamed app", async () => {
     const functions = [
       { index: 0, name: "reveal", app: "nightly", layers: [] },
       { index: 1, name: "print", layers: [] },
@@ -89,8 +89,9 @@ describe("a function's identity token", () => {
       const named = revealed(
         await server.call("POST", `/v1/runs/${run.id}/functions/0/call`, { body: { args: [] } }),
       );
+      // The run is named too: no pattern for the deployed app `nightly` matches a run that claims its name.
       expect((await verifiedClaims(named)).payload.sub).toBe(
-        "lockbox:workspace:default:environment:main:app:nightly:function:reveal",
+        `lockbox:workspace:default:environment:main:run:${run.id.slice(0, 12)}:app:nightly:function:reveal`,
       );
       const unnamed = await server.call("POST", `/v1/runs/${run.id}/functions/1/call`, {
         body: { args: [] },

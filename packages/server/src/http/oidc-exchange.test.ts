@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type CryptoKey, exportSPKI, importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startOidcIssuer, type TestOidcIssuer } from "../test-support/oidc-issuer.js";
@@ -255,6 +257,39 @@ describe("POST /v1/auth/oidc", () => {
     // Within the cooldown, another unknown kid is refused without fetching again.
     await exchange("deploy", await github.githubToken("acme/app", audience, { kid: missing }));
     expect(github.jwksFetches()).toBe(before + 1);
+  });
+
+  it("asks an issuer that is down once per cooldown, however many tokens name it", async () => {
+    let asked = 0;
+    const down = createServer((_request, response) => {
+      asked += 1;
+      response.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => down.listen(0, "127.0.0.1", resolve));
+    const issuer = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    try {
+      const made = await server.call("POST", "/v1/identities", {
+        body: {
+          name: "flaky",
+          issuer,
+          audience,
+          subject: "repo:acme/app:ref:refs/heads/main",
+          role: "viewer",
+        },
+      });
+      expect(made.status).toBe(201);
+      const token = await github.githubToken("acme/app", audience, { claims: { iss: issuer } });
+      advance(61); // a new window of the failure limits, which earlier refusals filled
+      const answers = await Promise.all(Array.from({ length: 5 }, () => exchange("flaky", token)));
+      expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 401, 401]);
+      await exchange("flaky", token);
+      expect(asked).toBe(1);
+      advance(31); // past the cooldown
+      await exchange("flaky", token);
+      expect(asked).toBe(2);
+    } finally {
+      down.close();
+    }
   });
 
   it("follows the issuer's key rotation: a new kid verifies, an old one stops once dropped", async () => {

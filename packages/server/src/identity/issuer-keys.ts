@@ -48,24 +48,46 @@ async function fetchDiscovery(issuer: string, timeoutMs: number): Promise<string
 export function createIssuerKeys(options: IssuerKeysOptions = {}) {
   const discoveryMaxAgeMs = options.discoveryMaxAgeMs ?? 10 * 60_000;
   const fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
+  const cooldownMs = options.refetchCooldownMs ?? 30_000;
   const issuers = new Map<string, IssuerEntry>();
+  // Anyone may send a token naming an issuer: while it is down, one fetch per cooldown, shared.
+  const pending = new Map<string, Promise<JWTVerifyGetKey>>();
+  const failures = new Map<string, { at: number; error: DiscoveryError }>();
+
+  async function discover(issuer: string, cached: IssuerEntry | undefined): Promise<JWTVerifyGetKey> {
+    let jwksUri: string;
+    try {
+      jwksUri = await fetchDiscovery(issuer, fetchTimeoutMs);
+    } catch (error) {
+      if (error instanceof DiscoveryError) failures.set(issuer, { at: Date.now(), error });
+      throw error;
+    }
+    failures.delete(issuer);
+    // A new discovery that names the same key set keeps the keys, and their cooldown.
+    const keys =
+      cached?.jwksUri === jwksUri
+        ? cached.keys
+        : createRemoteJWKSet(new URL(jwksUri), {
+            cooldownDuration: cooldownMs,
+            timeoutDuration: fetchTimeoutMs,
+          });
+    issuers.set(issuer, { fetchedAt: Date.now(), jwksUri, keys });
+    return keys;
+  }
 
   return {
     /** The key resolver of `issuer`'s tokens; `DiscoveryError` when its discovery document fails. */
     async keysOf(issuer: string): Promise<JWTVerifyGetKey> {
       const cached = issuers.get(issuer);
       if (cached && Date.now() - cached.fetchedAt < discoveryMaxAgeMs) return cached.keys;
-      const jwksUri = await fetchDiscovery(issuer, fetchTimeoutMs);
-      // A new discovery that names the same key set keeps the keys, and their cooldown.
-      const keys =
-        cached?.jwksUri === jwksUri
-          ? cached.keys
-          : createRemoteJWKSet(new URL(jwksUri), {
-              cooldownDuration: options.refetchCooldownMs ?? 30_000,
-              timeoutDuration: fetchTimeoutMs,
-            });
-      issuers.set(issuer, { fetchedAt: Date.now(), jwksUri, keys });
-      return keys;
+      const failure = failures.get(issuer);
+      if (failure && Date.now() - failure.at < cooldownMs) throw failure.error;
+      let fetching = pending.get(issuer);
+      if (!fetching) {
+        fetching = discover(issuer, cached).finally(() => pending.delete(issuer));
+        pending.set(issuer, fetching);
+      }
+      return fetching;
     },
   };
 }

@@ -20,16 +20,25 @@ const identityTokenLifetimeSeconds = 15 * 60;
 
 const signingKeyName = "identity-signing";
 
-/** What a function's token names: `lockbox:workspace:W:environment:E:app:A:function:F`. */
+/**
+ * What a function's token names: `lockbox:workspace:W:environment:E:app:A:function:F`; a run's
+ * function `…:environment:E:run:TAG:app:A:function:F`, two segments more, so that no pattern for
+ * a deploy's functions matches a run, whose caller chose its code and its app's name.
+ */
 export interface IdentitySubject {
   workspace: string;
   environment: string;
+  run?: string | undefined;
   app: string;
   function: string;
 }
 
 const identitySubject = (subject: IdentitySubject): string =>
-  `lockbox:workspace:${subject.workspace}:environment:${subject.environment}:app:${subject.app}:function:${subject.function}`;
+  [
+    `lockbox:workspace:${subject.workspace}:environment:${subject.environment}`,
+    ...(subject.run === undefined ? [] : [`run:${subject.run}`]),
+    `app:${subject.app}:function:${subject.function}`,
+  ].join(":");
 
 interface SigningKey {
   privateKey: Awaited<ReturnType<typeof importJWK>>;

@@ -108,6 +108,22 @@ describe("createTokenService", () => {
     await expect(authenticate(value)).rejects.toThrow(invalidToken);
   });
 
+  it("makes no token that outlives the short-lived token that asks for it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2030-01-01T00:00:00.000Z"));
+    // As an identity's exchanged admin token is: an hour to live.
+    const { value } = await tokens().create(box.admin, { role: "admin", expiresInSeconds: 3600 });
+    const shortLived = await authenticate(value);
+    const forever = await tokens().create(shortLived, {});
+    expect(forever.token.expiresAt).toBe("2030-01-01T01:00:00.000Z");
+    const longer = await tokens().create(shortLived, { expiresInSeconds: 7200 });
+    expect(longer.token.expiresAt).toBe("2030-01-01T01:00:00.000Z");
+    const shorter = await tokens().create(shortLived, { expiresInSeconds: 60 });
+    expect(shorter.token.expiresAt).toBe("2030-01-01T00:01:00.000Z");
+    // A token without an expiry still makes tokens without one.
+    expect((await tokens().create(box.admin, {})).token.expiresAt).toBeNull();
+  });
+
   it("records when a token was last used", async () => {
     const { token, value } = await tokens().create(box.admin, {});
     expect((await tokens().list(box.admin)).find((t) => t.id === token.id)?.lastUsedAt).toBeNull();

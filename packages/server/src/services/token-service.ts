@@ -80,10 +80,13 @@ export function createTokenService(deps: { store: Pick<Store, "directory" | "tok
           if (!workspace) throw new NotFoundError(`Workspace ${quote(input.workspace)} not found`);
           workspaceId = workspace.id;
         }
-        const expiresAt =
+        const requested =
           input.expiresInSeconds === undefined
             ? null
             : new Date(Date.now() + input.expiresInSeconds * 1000).toISOString();
+        // A short-lived token (an identity's) makes none that outlives it: else its TTL would limit nothing.
+        const own = actor.tokenId === null ? undefined : (await tx.tokens.findById(actor.tokenId))?.expiresAt;
+        const expiresAt = own && (requested === null || own < requested) ? own : requested;
         const name = input.name ?? `${role} token`;
         // A token limited to one environment makes tokens for that environment only.
         const environment = input.environment ?? actor.environment ?? undefined;

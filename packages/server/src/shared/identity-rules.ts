@@ -39,13 +39,30 @@ export function subjectPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
+/** Whether `text` matches the glob `segment`, where `*` stands for any text: in linear time, without a regex to backtrack. */
+function segmentMatches(segment: string, text: string): boolean {
+  const [first = "", ...rest] = segment.split("*");
+  if (rest.length === 0) return text === segment;
+  const last = rest.pop() ?? "";
+  if (!text.startsWith(first) || text.length < first.length + last.length) return false;
+  // The middle parts, each at its leftmost place after the one before: if any placement fits, that one does.
+  let at = first.length;
+  for (const part of rest) {
+    const found = text.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return at <= text.length - last.length && text.endsWith(last);
+}
+
 /** Whether `subject` matches `pattern`: each `*` stands for any text within one `:`-separated segment. */
 export function subjectMatches(pattern: string, subject: string): boolean {
-  const source = pattern
-    .split("*")
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join("[^:]*");
-  return new RegExp(`^${source}$`).test(subject);
+  const segments = pattern.split(":");
+  const parts = subject.split(":");
+  return (
+    segments.length === parts.length &&
+    segments.every((segment, i) => segmentMatches(segment, parts[i] ?? ""))
+  );
 }
 
 /** Why a claim the token must hold is not allowed, or undefined when it is. */
