@@ -312,6 +312,26 @@ describe("POST /v1/auth/oidc", () => {
     ).toBe(200);
   });
 
+  it("revokes the tokens an identity gave when it is deleted, and no other", async () => {
+    const body = {
+      issuer: github.issuer,
+      audience,
+      subject: "repo:acme/app:ref:refs/heads/main",
+      role: "viewer",
+    };
+    for (const name of ["brief", "other"])
+      expect((await server.call("POST", "/v1/identities", { body: { name, ...body } })).status).toBe(201);
+    const token = await github.githubToken("acme/app", audience);
+    const [given, kept] = await Promise.all(
+      ["brief", "other"].map(async (name) => (await exchange(name, token)).body.token),
+    );
+    const lists = (bearer: string) => server.call("GET", "/v1/environments/main/secrets", { token: bearer });
+    expect((await lists(given)).status).toBe(200);
+    expect((await server.call("DELETE", "/v1/identities/brief")).status).toBe(200);
+    expect((await lists(given)).status).toBe(401);
+    expect((await lists(kept)).status).toBe(200);
+  });
+
   it("refuses an identity whose environment was deleted since", async () => {
     await server.call("POST", "/v1/environments", { body: { name: "temp" } });
     const made = await server.call("POST", "/v1/identities", {

@@ -5,6 +5,7 @@ import { toIdentityInfo } from "../services/identity-service.js";
 import { issueToken } from "../services/token-credentials.js";
 import { defaultWorkspace } from "../services/workspace-setup.js";
 import { AuthenticationError, RateLimitedError } from "../shared/errors.js";
+import { identityTokenName } from "../shared/identity-rules.js";
 import { quote, type Role } from "../shared/rules.js";
 import type { Store } from "../store/store.js";
 import type { FailedCheck, OidcVerifier } from "./oidc-verifier.js";
@@ -82,7 +83,7 @@ export function createIdentityExchange(
     if (note !== undefined && fileIn !== undefined) {
       const actor: Actor = {
         workspaceId: fileIn,
-        name: `identity ${refusal.identity}`,
+        name: identityTokenName(refusal.identity),
         tokenId: null,
         role: "viewer",
         canCreateWorkspaces: false,
@@ -118,7 +119,7 @@ export function createIdentityExchange(
       ).toISOString();
       const actor: Actor = {
         workspaceId: workspace.id,
-        name: `identity ${identity.name}`,
+        name: identityTokenName(identity.name),
         tokenId: null,
         role: identity.role,
         canCreateWorkspaces: false,

@@ -1,6 +1,7 @@
 import { AlreadyExistsError, InvalidError, NotFoundError } from "../shared/errors.js";
 import {
   claimProblem,
+  identityTokenName,
   identityTtl,
   issuerProblem,
   subjectPatternProblem,
@@ -152,6 +153,12 @@ export function createIdentityService(deps: {
       await store.transaction(async (tx) => {
         const row = await find(tx.identities, actor, name);
         await tx.identities.delete(row.id);
+        // Deleting an identity ends what it gave, not only what it would give.
+        await tx.tokens.revokeMadeBy(
+          actor.workspaceId,
+          identityTokenName(row.name),
+          new Date().toISOString(),
+        );
         await recordAudit(tx.audit, actor, { action: "identity.delete", target: name });
       });
     },

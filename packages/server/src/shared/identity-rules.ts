@@ -83,3 +83,6 @@ export function ttlProblem(ttlSeconds: number): string | undefined {
     return `The TTL must be a whole number of seconds from ${minSeconds} (1m) to ${maxSeconds} (1h)`;
   return undefined;
 }
+
+/** The name of an identity's exchanged tokens, and of the actor they act as. */
+export const identityTokenName = (identity: string): string => `identity ${identity}`;

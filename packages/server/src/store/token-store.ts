@@ -48,6 +48,16 @@ export function createTokenStore(db: Kysely<Database>) {
     insert: (row: TokenRow) => db.insertInto("tokens").values(row).execute(),
     revoke: (id: string, at: string) =>
       db.updateTable("tokens").set({ revokedAt: at }).where("id", "=", id).execute(),
+    /** Revokes the live tokens named `name` that a token of that name made: an identity's exchanged ones. */
+    revokeMadeBy: (workspaceId: string, name: string, at: string) =>
+      db
+        .updateTable("tokens")
+        .set({ revokedAt: at })
+        .where("workspaceId", "=", workspaceId)
+        .where("name", "=", name)
+        .where("createdBy", "=", name)
+        .where("revokedAt", "is", null)
+        .execute(),
     touch: (id: string, at: string) =>
       db.updateTable("tokens").set({ lastUsedAt: at }).where("id", "=", id).execute(),
   };
