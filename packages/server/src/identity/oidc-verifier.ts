@@ -29,7 +29,8 @@ export type Verification =
   | { ok: true; claims: JWTPayload & { sub: string } }
   | {
       ok: false;
-      check: FailedCheck /** The token's `sub` as it claims, unverified, for the audit log. */;
+      check: FailedCheck;
+      /** The token's `sub` as it claims, unverified, for the audit log. */
       sub?: string | undefined;
     };
 
