@@ -1,3 +1,4 @@
+import { durationSeconds as durationOf } from "@lockbox/server/shared";
 import { InvalidArgumentError, Option } from "commander";
 
 /** A commander parser for a whole number in [min, max]; anything else is a usage error. */
@@ -22,14 +23,10 @@ export function environmentOption(): Option {
 /** A commander parser for a repeatable option: every occurrence, in order. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-const secondsPerUnit = { s: 1, m: 60, h: 60 * 60 } as const;
-
 /** A commander parser for a duration in seconds (`90s`, `15m`, `1h`, or plain seconds) from `min` to `max`. */
 export function durationSeconds(min: number, max: number) {
   return (text: string): number => {
-    const match = /^(\d+)([smh]?)$/.exec(text);
-    const unit = (match?.[2] || "s") as keyof typeof secondsPerUnit;
-    const seconds = match ? Number(match[1]) * secondsPerUnit[unit] : Number.NaN;
+    const seconds = durationOf(/^\d+$/.test(text) ? `${text}s` : text) ?? Number.NaN;
     if (!(seconds >= min && seconds <= max)) {
       throw new InvalidArgumentError(`Expected a duration such as 90s, 15m or 1h, from ${min}s to ${max}s.`);
     }

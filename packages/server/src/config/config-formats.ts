@@ -1,5 +1,5 @@
 import type { z as zod } from "zod";
-import { environmentNameProblem, limits } from "../shared/rules.js";
+import { durationSeconds, environmentNameProblem, limits } from "../shared/rules.js";
 
 type Zod = typeof zod;
 
@@ -25,11 +25,9 @@ export function wholeNumber(min: number, max: number): Format<number> {
   };
 }
 
-const secondsPer = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
-
 /** A duration: a whole number and a unit (`90s`, `30m`, `12h`, `7d`), or seconds from a program. */
 export function duration(maxDays: number): Format<number> {
-  const maxSeconds = maxDays * secondsPer.d;
+  const maxSeconds = maxDays * 24 * 60 * 60;
   return {
     allowed: `a duration such as 90s, 30m, 12h or 7d, at most ${maxDays}d`,
     schema: (z) =>
@@ -39,9 +37,7 @@ export function duration(maxDays: number): Format<number> {
           z
             .string()
             .regex(/^\d+[smhd]$/)
-            .transform(
-              (text) => Number(text.slice(0, -1)) * secondsPer[text.at(-1) as keyof typeof secondsPer],
-            ),
+            .transform((text) => durationSeconds(text) as number),
         ])
         .pipe(z.int().min(1).max(maxSeconds)),
   };

@@ -292,3 +292,11 @@ export function mergeLayers(layers: readonly Record<string, string>[]): Record<s
   // Entries, not assignment: a key named `__proto__` stays a key.
   return Object.fromEntries(layers.flatMap((layer) => Object.entries(layer))) as Record<string, string>;
 }
+
+const secondsPer = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
+
+/** The seconds a duration (`90s`, `30m`, `12h`, `7d`: a whole number and a unit) stands for; undefined for other text. */
+export function durationSeconds(text: string): number | undefined {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  return match ? Number(match[1]) * secondsPer[match[2] as keyof typeof secondsPer] : undefined;
+}
